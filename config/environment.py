@@ -1,0 +1,130 @@
+"""Typed readers for environment variables, used only by ``config.settings``.
+
+Every reader raises ``ImproperlyConfigured`` with a one-line message naming the
+variable, so a bad deployment fails at start with something a person can fix.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+TOKEN_KEY_MIN_LENGTH = 32
+TOKEN_KEY_HOWTO = (
+    'generate one with: python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())"'
+)
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1/0, true/false or on/off.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict:
+    """Turn ``postgres://user:pass@host:port/name?sslmode=...`` into a DATABASES entry."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme {parts.scheme or '(none)'!r} is not supported; "
+            "use postgres://user:password@host:5432/dbname (leave DATABASE_URL unset for SQLite)."
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not parts.hostname and not name:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is malformed: expected postgres://user:password@host:5432/dbname."
+        )
+    if not name or "/" in name:
+        raise ImproperlyConfigured(
+            "DATABASE_URL names no database: expected postgres://user:password@host:5432/dbname."
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_URL has a port that is not a number.") from None
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(port or ""),
+        "OPTIONS": options,
+        # Persistent connections with a health check before reuse: a restarted
+        # PostgreSQL costs one failed check, not a crashed worker.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def redis_url_from_environment() -> str:
+    """REDIS_URL, or one built from REDIS_HOST/REDIS_PORT/REDIS_PASSWORD; empty if neither."""
+    url = env_str("REDIS_URL")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"redis", "rediss", "unix"}:
+            raise ImproperlyConfigured(
+                f"REDIS_URL {parts.scheme or '(no scheme)'!r} is malformed; "
+                "use redis://[:password@]host:6379/0."
+            )
+        try:
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            raise ImproperlyConfigured("REDIS_URL has a port that is not a number.") from None
+        if parts.scheme != "unix" and not parts.hostname:
+            raise ImproperlyConfigured(
+                "REDIS_URL names no host; use redis://[:password@]host:6379/0."
+            )
+        db = parts.path.lstrip("/")
+        if db and not db.isdigit():
+            raise ImproperlyConfigured(f"REDIS_URL database {db!r} is not a number.")
+        return url
+    host = env_str("REDIS_HOST")
+    if not host:
+        return ""
+    port = env_int("REDIS_PORT", 6379, minimum=1)
+    password = env_str("REDIS_PASSWORD")
+    auth = f":{password}@" if password else ""
+    return f"redis://{auth}{host}:{port}/0"
+
+
+def check_token_key_strength(key: str) -> None:
+    if len(key) < TOKEN_KEY_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"TOKEN_ENCRYPTION_KEY is too weak ({len(key)} characters, at least "
+            f"{TOKEN_KEY_MIN_LENGTH} needed); {TOKEN_KEY_HOWTO}"
+        )

@@ -1,0 +1,291 @@
+"""Herald settings: every knob comes from the environment.
+
+With nothing set, Herald runs embedded: SQLite, the local-memory cache, the
+django-q2 ORM broker and the local platform sandbox. ``DATABASE_URL`` and
+``REDIS_URL`` switch to PostgreSQL and Redis. The README lists every variable.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.environment import (
+    check_token_key_strength,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    redis_url_from_environment,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+
+# Production variables that have no safe default. A missing one is reported by
+# the system check ``herald.E001`` (config/checks.py) rather than a traceback.
+MISSING_PRODUCTION_VARIABLES: list[str] = []
+
+DEVELOPMENT_SECRET_KEY = "herald-development-secret-key-do-not-use-in-production"
+DEVELOPMENT_TOKEN_KEY = "herald-development-token-key-do-not-use-in-production"
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        MISSING_PRODUCTION_VARIABLES.append("DJANGO_SECRET_KEY")
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    if not DEBUG:
+        MISSING_PRODUCTION_VARIABLES.append("DJANGO_ALLOWED_HOSTS")
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# --- Token encryption (django-fernet-fields-v2) --------------------------------
+TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY")
+if TOKEN_ENCRYPTION_KEY:
+    if not DEBUG:
+        check_token_key_strength(TOKEN_ENCRYPTION_KEY)
+else:
+    if not DEBUG:
+        MISSING_PRODUCTION_VARIABLES.append("TOKEN_ENCRYPTION_KEY")
+    TOKEN_ENCRYPTION_KEY = DEVELOPMENT_TOKEN_KEY
+# The first key encrypts; every key decrypts (MultiFernet), so old keys stay
+# readable until ``manage.py rotate_token_keys`` has re-encrypted every row.
+FERNET_KEYS = [TOKEN_ENCRYPTION_KEY, *env_list("TOKEN_ENCRYPTION_OLD_KEYS")]
+
+# --- Applications ---------------------------------------------------------------
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_q",
+    "waffle",
+    "config",
+    "accounts",
+    "content",
+    "integrations",
+    "publishing",
+    "flags",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "waffle.middleware.WaffleMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH") or str(BASE_DIR / "db.sqlite3"),
+            "OPTIONS": {
+                # The web server and the cluster share the file: wait for the
+                # lock instead of failing, and take it at BEGIN so two writers
+                # never deadlock upgrading a read lock.
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and Redis ----------------------------------------------------------------
+REDIS_URL = redis_url_from_environment()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+                # A Redis outage must degrade the cache, not take the site down.
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- django-q2 ---------------------------------------------------------------------
+# The database is the queue of record; the broker only rings the doorbell. A
+# task the broker loses is found again by the next tick (its lease expires).
+Q_CLUSTER = {
+    "name": "herald",
+    "workers": env_int("Q_WORKERS", 5, minimum=1),
+    "recycle": 500,
+    "timeout": env_int("Q_TIMEOUT", 300, minimum=10),
+    "retry": env_int("Q_RETRY", 360, minimum=11),
+    "max_attempts": 2,
+    "save_limit": 1000,
+    "queue_limit": 500,
+    "poll": 0.2,
+    "catch_up": False,
+    "ack_failures": True,
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["django_redis"] = "default"
+else:
+    Q_CLUSTER["orm"] = "default"
+if Q_CLUSTER["timeout"] >= Q_CLUSTER["retry"]:
+    raise ImproperlyConfigured(
+        f"Q_TIMEOUT ({Q_CLUSTER['timeout']}) must be below Q_RETRY ({Q_CLUSTER['retry']})."
+    )
+
+# --- Publishing engine --------------------------------------------------------------
+PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 50, minimum=1)
+PUBLISH_MAX_RETRIES = env_int("PUBLISH_MAX_RETRIES", 3, minimum=0)
+PUBLISH_RETRY_DELAY = env_int("PUBLISH_RETRY_DELAY", 300, minimum=1)
+PUBLISH_RETRY_BACKOFF = env_bool("PUBLISH_RETRY_BACKOFF", False)
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600, minimum=30)
+TICK_BUDGET_SECONDS = env_int("TICK_BUDGET_SECONDS", 55, minimum=1)
+TICK_POLL_SECONDS = env_int("TICK_POLL_SECONDS", 1, minimum=1)
+# Per platform and per account: (posts, window in seconds). Override any entry
+# with PLATFORM_RATE_LIMITS="twitter=300/10800,discord=50/3600".
+PLATFORM_RATE_LIMITS = {
+    "twitter": (300, 3 * 3600),
+    "discord": (50, 3600),
+    "instagram": (25, 3600),
+    "youtube": (6, 24 * 3600),
+}
+for _entry in env_list("PLATFORM_RATE_LIMITS"):
+    try:
+        _platform, _limit = _entry.split("=")
+        _count, _window = _limit.split("/")
+        if _platform.strip() not in PLATFORM_RATE_LIMITS:
+            raise ValueError
+        PLATFORM_RATE_LIMITS[_platform.strip()] = (int(_count), int(_window))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"PLATFORM_RATE_LIMITS entry {_entry!r} is malformed; use platform=count/seconds "
+            f"with platform one of {', '.join(PLATFORM_RATE_LIMITS)}."
+        ) from None
+
+# --- Platforms -------------------------------------------------------------------------
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_MEDIA_BASE_URL = env_str("PUBLIC_MEDIA_BASE_URL").rstrip("/")
+PLATFORM_HTTP_TIMEOUT = (
+    env_int("PLATFORM_CONNECT_TIMEOUT", 5, minimum=1),
+    env_int("PLATFORM_READ_TIMEOUT", 30, minimum=1),
+)
+_sandbox_base = f"{SITE_URL}/sandbox" if SANDBOX_ENABLED else ""
+PLATFORM_BASE_URLS = {
+    "twitter": env_str("X_API_BASE_URL")
+    or (f"{_sandbox_base}/x" if _sandbox_base else "https://api.x.com"),
+    "discord": env_str("DISCORD_API_BASE_URL")
+    or (f"{_sandbox_base}/discord" if _sandbox_base else "https://discord.com"),
+    "instagram": env_str("INSTAGRAM_API_BASE_URL")
+    or (f"{_sandbox_base}/instagram" if _sandbox_base else "https://graph.instagram.com"),
+    "youtube": env_str("YOUTUBE_API_BASE_URL")
+    or (f"{_sandbox_base}/youtube" if _sandbox_base else "https://www.googleapis.com"),
+}
+
+# --- REST API ------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Herald API",
+    "DESCRIPTION": "Schedule content and follow its publication to X, Discord, Instagram and YouTube.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Internationalisation, static and media files ------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
+
+# --- Security -------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS: list[str] = []
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+_development_keys = [
+    name
+    for name, value in (
+        ("DJANGO_SECRET_KEY", SECRET_KEY),
+        ("TOKEN_ENCRYPTION_KEY", TOKEN_ENCRYPTION_KEY),
+    )
+    if value in (DEVELOPMENT_SECRET_KEY, DEVELOPMENT_TOKEN_KEY)
+]
+if DEBUG and _development_keys and "pytest" not in sys.modules:
+    sys.stderr.write(
+        f"Warning: {' and '.join(_development_keys)} not set; using development keys. "
+        "Never run this in production.\n"
+    )

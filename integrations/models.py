@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+from fernet_fields import EncryptedTextField
+
+from content.choices import Platform
+
+
+class Integration(models.Model):
+    """A connected platform account, with its tokens encrypted at rest.
+
+    Tokens are django-fernet-fields-v2 columns: the database holds only
+    ciphertext. They are never rendered: admin and API show ``masked_secret``.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        NEEDS_REAUTH = "needs_reauth", "Needs re-authorization"
+        REVOKED = "revoked", "Revoked"
+        PAUSED = "paused", "Paused"
+
+    SECRET_FIELDS = ("access_token", "refresh_token", "webhook_url")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integrations"
+    )
+    provider = models.CharField(max_length=16, choices=Platform.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    external_account_id = models.CharField(max_length=128)
+    display_name = models.CharField(max_length=200, blank=True)
+    access_token = EncryptedTextField(blank=True, null=True)
+    refresh_token = EncryptedTextField(blank=True, null=True)
+    webhook_url = EncryptedTextField(blank=True, null=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(max_length=500, blank=True)
+    account_options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Non-secret account details, e.g. Discord guild and channel ids, X username.",
+    )
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "provider", "display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "provider", "external_account_id"],
+                name="integration_unique_account",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "provider", "status"], name="integration_lookup_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} · {self.display_name or self.external_account_id}"
+
+    def masked_secret(self, field_name: str) -> str:
+        """``••••3f9a`` for a set secret, ``not set`` otherwise; never the secret itself."""
+        return mask_secret(getattr(self, field_name))
+
+
+def mask_secret(value: str | None) -> str:
+    if not value:
+        return "not set"
+    # Short secrets show nothing of themselves: four characters of an
+    # eight-character token would be half of it.
+    tail = value[-4:] if len(value) >= 16 else ""
+    return f"••••{tail}"

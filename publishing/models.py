@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.db import models
+
+from content.choices import Platform, Status
+from content.models import Content
+from integrations.models import Integration
+
+DUE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
+
+
+class Publication(models.Model):
+    """One target of a Content: the unit the engine claims, sends and records.
+
+    ``next_attempt_at`` is when the row is next due, whatever its state: the
+    schedule time for SCHEDULED, the retry time for RETRYING, the end of the
+    hold for QUEUED. One partial index over it serves the due selector.
+    """
+
+    content = models.ForeignKey(Content, on_delete=models.CASCADE, related_name="publications")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    integration = models.ForeignKey(
+        Integration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="publications",
+        help_text="Empty when the owner's legacy User tokens are used.",
+    )
+    account_key = models.CharField(
+        max_length=64,
+        help_text="The account rate limits count against: integration:<id>, or user:<id> "
+        "for the legacy tokens.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    retry_count = models.PositiveIntegerField(default=0)
+    last_retry_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_version = models.PositiveIntegerField(null=True, blank=True)
+    rate_slot_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this publication took a rate-limit slot."
+    )
+    request_sent_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    platform_state = models.JSONField(default=dict, blank=True)
+    last_error_code = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=DUE_STATUSES),
+                name="publication_due_idx",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status=Status.PUBLISHING),
+                name="publication_lease_idx",
+            ),
+            models.Index(
+                fields=["platform", "account_key", "rate_slot_at"], name="publication_rate_idx"
+            ),
+            models.Index(fields=["status", "platform"], name="publication_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} · content #{self.content_id} · {self.status}"
+
+
+class PublicationEvent(models.Model):
+    """One row of the audit log: who moved a publication, from what, to what, and why."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    reason = models.TextField(blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    actor = models.CharField(max_length=150, help_text="engine, or the user who acted.")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["publication", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,115 @@
+"""Scheduling services: create, cancel and re-open publications.
+
+Views, admin actions and commands call these; none of them touch
+``Publication.status`` themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from content.choices import Platform, Status
+from content.models import Content
+from integrations.models import Integration
+from publishing.models import Publication
+from publishing.states import Actor, record_creation, transition_many
+
+
+class SchedulingError(Exception):
+    """Input the scheduler refuses, with a message a person can act on."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to publish: a platform, optionally through one specific integration."""
+
+    platform: str
+    integration: Integration | None = None
+
+
+def idempotency_key(content: Content, target: Target) -> str:
+    """``{content_id}-{platform}-{scheduled_for epoch}``, as the original system built it.
+
+    An explicit integration adds ``-i{id}``, so one content can go to two
+    accounts of the same platform.
+    """
+    key = f"{content.pk}-{target.platform}-{int(content.scheduled_for.timestamp())}"
+    if target.integration is not None:
+        key += f"-i{target.integration.pk}"
+    return key
+
+
+def account_key(owner_id: int, target: Target) -> str:
+    if target.integration is not None:
+        return f"integration:{target.integration.pk}"
+    return f"user:{owner_id}"
+
+
+def resolve_target(owner, platform: str) -> Target:
+    """A bare platform means the owner's only active account there, or the legacy tokens."""
+    if platform not in Platform.values:
+        raise SchedulingError(
+            f"Unknown platform {platform!r}; choose from {', '.join(Platform.values)}."
+        )
+    accounts = list(
+        Integration.objects.filter(user=owner, provider=platform).exclude(
+            status=Integration.Status.REVOKED
+        )[:2]
+    )
+    if len(accounts) > 1:
+        raise SchedulingError(
+            f"You have several {Platform(platform).label} accounts; choose one integration."
+        )
+    return Target(platform=platform, integration=accounts[0] if accounts else None)
+
+
+@transaction.atomic
+def schedule_content(
+    *,
+    owner,
+    body: str,
+    targets: list[Target],
+    scheduled_for: dt.datetime,
+    title: str = "",
+    options: dict | None = None,
+    actor: Actor | None = None,
+) -> Content:
+    """Create a Content and one SCHEDULED Publication per target."""
+    if timezone.is_naive(scheduled_for):
+        raise SchedulingError("scheduled_for needs a time zone offset.")
+    if not targets:
+        raise SchedulingError("Choose at least one platform to publish to.")
+    actor = actor or Actor.for_user(owner)
+    content = Content.objects.create(
+        owner=owner, title=title, body=body, options=options or {}, scheduled_for=scheduled_for
+    )
+    publications = Publication.objects.bulk_create(
+        Publication(
+            content=content,
+            platform=target.platform,
+            integration=target.integration,
+            account_key=account_key(owner.pk, target),
+            idempotency_key=idempotency_key(content, target),
+            status=Status.SCHEDULED,
+            next_attempt_at=scheduled_for,
+        )
+        for target in targets
+    )
+    record_creation(publications, actor=actor, reason=f"scheduled for {scheduled_for.isoformat()}")
+    return content
+
+
+def cancel_content(content: Content, *, actor: Actor) -> list[int]:
+    """Cancel every target that has not started; returns the ids canceled."""
+    return transition_many(
+        content.publications.values_list("pk", flat=True),
+        (Status.SCHEDULED, Status.QUEUED, Status.RETRYING),
+        Status.CANCELED,
+        reason="canceled",
+        actor=actor,
+        next_attempt_at=None,
+    )
