@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "publishing",
     "flags",
 ]
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("publishing.sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -224,7 +226,25 @@ PLATFORM_BASE_URLS = {
     or (f"{_sandbox_base}/instagram" if _sandbox_base else "https://graph.instagram.com"),
     "youtube": env_str("YOUTUBE_API_BASE_URL")
     or (f"{_sandbox_base}/youtube" if _sandbox_base else "https://www.googleapis.com"),
+    "google_oauth": env_str("GOOGLE_OAUTH_BASE_URL")
+    or (f"{_sandbox_base}/google-oauth" if _sandbox_base else "https://oauth2.googleapis.com"),
 }
+# One module per platform, all with the interface of publishing/platforms/base.py.
+PLATFORM_MODULES = {
+    "twitter": "publishing.platforms.twitter",
+    "discord": "publishing.platforms.discord",
+    "instagram": "publishing.platforms.instagram",
+    "youtube": "publishing.platforms.youtube",
+}
+PLATFORM_USER_AGENT = "Herald/0.1"
+# OAuth client credentials, from the environment; empty means "not configured".
+X_CLIENT_ID = env_str("X_CLIENT_ID")
+X_CLIENT_SECRET = env_str("X_CLIENT_SECRET")
+GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")
+# The sandbox's simulated latency and random transient failure rate.
+SANDBOX_LATENCY_MS = env_int("SANDBOX_LATENCY_MS", 0, minimum=0)
+SANDBOX_FAILURE_RATE = float(env_str("SANDBOX_FAILURE_RATE", "0") or 0)
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
