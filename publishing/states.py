@@ -25,8 +25,8 @@ S = Status
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     # due, held (switch, rate limit, paused account) or handed to a worker
     S.SCHEDULED: frozenset({S.QUEUED, S.CANCELED}),
-    # a worker claims it; a hold is renewed; or it is canceled
-    S.QUEUED: frozenset({S.PUBLISHING, S.QUEUED, S.CANCELED}),
+    # a worker claims it; a hold is renewed; it cannot be sent (no account); canceled
+    S.QUEUED: frozenset({S.PUBLISHING, S.QUEUED, S.FAILED, S.CANCELED}),
     S.PUBLISHING: frozenset(
         {
             S.PUBLISHED,

@@ -23,6 +23,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from integrations.credentials import Credentials  # noqa: F401 - part of the interface
+
 
 class PlatformError(Exception):
     """Base of every error a platform module raises. ``code`` is short and stable."""
@@ -97,20 +99,6 @@ class Post:
     platform_state: dict = field(default_factory=dict)
     # Persist platform_state now, before a long call, so reconcile can use it.
     checkpoint: Callable[[dict], None] = field(default=lambda state: None, repr=False)
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_token: str = ""
-    refresh_token: str = ""
-    webhook_url: str = ""
-    expires_at: dt.datetime | None = None
-    # Non-secret account details: external id, username, guild/channel ids.
-    account: dict = field(default_factory=dict)
-    integration_id: int | None = None
-
-    def __repr__(self) -> str:  # never print a token
-        return f"Credentials(integration_id={self.integration_id!r}, account={self.account!r})"
 
 
 @dataclass(frozen=True)

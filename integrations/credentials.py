@@ -1,0 +1,120 @@
+"""Credential resolution: the one way the engine gets a platform token.
+
+An active Integration comes first. Failing that, the owner's legacy User
+columns (the old system's plaintext tokens) are used, with a warning and a
+counter so operators can see what still needs ``migrate_user_tokens``.
+Failing both, ``NotConnected`` names the platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+
+from integrations.models import Integration
+
+logger = logging.getLogger(__name__)
+
+LEGACY_FALLBACK_COUNTER = "herald:legacy-token-fallbacks"
+
+# The legacy User columns for each platform: (access token, refresh token, webhook url).
+LEGACY_COLUMNS = {
+    "twitter": ("twitter_access_token", "twitter_refresh_token", None),
+    "discord": (None, None, "discord_webhook_url"),
+    "instagram": ("instagram_access_token", None, None),
+    "youtube": ("youtube_access_token", "youtube_refresh_token", None),
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a platform module needs to act for an account. Never logged in full."""
+
+    access_token: str = ""
+    refresh_token: str = ""
+    webhook_url: str = ""
+    expires_at: dt.datetime | None = None
+    # Non-secret account details: external id, username, guild/channel ids.
+    account: dict = field(default_factory=dict)
+    integration_id: int | None = None
+
+    def __repr__(self) -> str:  # never print a token
+        return f"Credentials(integration_id={self.integration_id!r}, account={self.account!r})"
+
+
+class NotConnected(Exception):
+    """No usable account for a platform."""
+
+
+class IntegrationUnavailable(Exception):
+    """The chosen integration exists but may not publish now (paused, revoked, ...)."""
+
+    def __init__(self, integration: Integration):
+        super().__init__(
+            f"The {integration.get_provider_display()} account {integration.display_name or integration.external_account_id!r} "
+            f"is {integration.get_status_display().lower()}."
+        )
+        self.integration = integration
+
+
+def credentials_from_integration(integration: Integration) -> Credentials:
+    return Credentials(
+        access_token=integration.access_token or "",
+        refresh_token=integration.refresh_token or "",
+        webhook_url=integration.webhook_url or "",
+        expires_at=integration.token_expires_at,
+        account={
+            "external_account_id": integration.external_account_id,
+            "display_name": integration.display_name,
+            **integration.account_options,
+        },
+        integration_id=integration.pk,
+    )
+
+
+def resolve_credentials(*, owner, platform: str, integration: Integration | None) -> Credentials:
+    """Credentials for ``owner`` on ``platform``: the integration, else legacy columns, else error."""
+    if integration is not None:
+        if integration.status != Integration.Status.ACTIVE:
+            raise IntegrationUnavailable(integration)
+        return credentials_from_integration(integration)
+    active = (
+        Integration.objects.filter(user=owner, provider=platform, status=Integration.Status.ACTIVE)
+        .order_by("pk")
+        .first()
+    )
+    if active is not None:
+        return credentials_from_integration(active)
+    access_column, refresh_column, webhook_column = LEGACY_COLUMNS[platform]
+    legacy = Credentials(
+        access_token=getattr(owner, access_column) if access_column else "",
+        refresh_token=getattr(owner, refresh_column) if refresh_column else "",
+        webhook_url=getattr(owner, webhook_column) if webhook_column else "",
+        account={"legacy_user_id": owner.pk},
+    )
+    if legacy.access_token or legacy.webhook_url:
+        count_legacy_fallback()
+        logger.warning(
+            "Using the deprecated User token columns for %s (user %s); run migrate_user_tokens.",
+            platform,
+            owner.pk,
+        )
+        return legacy
+    raise NotConnected(f"No {platform} account is connected for user {owner.get_username()!r}.")
+
+
+def count_legacy_fallback() -> None:
+    if cache.add(LEGACY_FALLBACK_COUNTER, 1, timeout=None):
+        return
+    try:
+        cache.incr(LEGACY_FALLBACK_COUNTER)
+    except ValueError:
+        # The key expired between add and incr (e.g. a cache restart): start again.
+        cache.set(LEGACY_FALLBACK_COUNTER, 1, timeout=None)
+
+
+def legacy_fallback_count() -> int:
+    return int(cache.get(LEGACY_FALLBACK_COUNTER) or 0)

@@ -1,0 +1,525 @@
+"""The publishing engine: tick, dispatch and publish_one.
+
+The database is the queue of record; the broker only rings the doorbell.
+
+* ``tick`` recovers expired leases, holds what a switch holds, and hands due
+  publications to workers in batches (``dispatch_due_batch``), polling again
+  every ``TICK_POLL_SECONDS`` until its budget is spent.
+* A dispatched publication is QUEUED with ``next_attempt_at`` a little ahead:
+  if its task is lost, it becomes due again and the next tick re-sends it.
+* ``publish_one`` re-checks everything under a row lock, takes a rate-limit
+  slot, moves the row to PUBLISHING with a lease, records ``request_sent_at``,
+  calls the platform, and records the outcome in one transaction.
+* A row whose request went out but whose outcome was not recorded is never
+  re-sent blindly: the platform module's ``reconcile`` decides first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from content.choices import Status
+from content.models import Content
+from flags.switches import blocking_switch, held_platforms, switch_states
+from integrations.credentials import (
+    Credentials,
+    IntegrationUnavailable,
+    NotConnected,
+    resolve_credentials,
+)
+from integrations.models import Integration
+from integrations.services import mark_integration_error, mark_rate_limited, save_refreshed_tokens
+from publishing import selectors
+from publishing.models import EngineHeartbeat, Publication
+from publishing.platforms import platform_module
+from publishing.platforms.base import (
+    UNKNOWN,
+    AuthError,
+    MediaFile,
+    PermanentError,
+    PlatformError,
+    Post,
+    Published,
+    RateLimited,
+    TransientError,
+)
+from publishing.rate_limits import reserve_slot
+from publishing.states import StaleTransition, transition, transition_many
+
+logger = logging.getLogger(__name__)
+
+# A dispatched row waits this long for its worker before it is due again.
+DISPATCH_GRACE = dt.timedelta(seconds=90)
+# A row held by a paused account is looked at again after this long.
+PAUSED_RECHECK = dt.timedelta(seconds=60)
+# Refresh an access token that expires within this margin.
+TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
+TICK = "tick"
+
+
+# --- tick ------------------------------------------------------------------------
+
+
+@dataclass
+class TickReport:
+    recovered: int = 0
+    held: int = 0
+    dispatched: int = 0
+    passes: int = 0
+    polling: bool = False
+
+
+def tick(*, budget_seconds: float | None = None, enqueue=None) -> TickReport:
+    """One scheduler run: recover, hold, dispatch; poll again until the budget is spent.
+
+    Only one tick at a time keeps polling (a lease on the heartbeat row);
+    any other makes a single pass, which is harmless thanks to SKIP LOCKED
+    and compare-and-set claims.
+    """
+    started = time.monotonic()
+    budget = settings.TICK_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    report = TickReport()
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    report.polling = budget > 0 and take_polling_loop(owner, budget)
+    try:
+        while True:
+            now = timezone.now()
+            report.recovered += recover_expired_leases(now)
+            states = switch_states()
+            held = held_platforms(states)
+            report.held += hold_switched_off(now, held, states)
+            while dispatched := dispatch_due_batch(now, exclude_platforms=held, enqueue=enqueue):
+                report.dispatched += dispatched
+                now = timezone.now()
+            report.passes += 1
+            record_heartbeat(started, report)
+            remaining = budget - (time.monotonic() - started)
+            if not report.polling or remaining < settings.TICK_POLL_SECONDS:
+                break
+            time.sleep(settings.TICK_POLL_SECONDS)
+    finally:
+        if report.polling:
+            EngineHeartbeat.objects.filter(name=TICK, loop_owner=owner).update(
+                loop_owner="", loop_expires_at=None
+            )
+    return report
+
+
+def take_polling_loop(owner: str, budget: float) -> bool:
+    now = timezone.now()
+    EngineHeartbeat.objects.get_or_create(name=TICK)
+    taken = (
+        EngineHeartbeat.objects.filter(name=TICK)
+        .filter(Q(loop_expires_at__isnull=True) | Q(loop_expires_at__lt=now))
+        .update(loop_owner=owner, loop_expires_at=now + dt.timedelta(seconds=budget + 10))
+    )
+    return taken == 1
+
+
+def record_heartbeat(started: float, report: TickReport) -> None:
+    EngineHeartbeat.objects.filter(name=TICK).update(
+        last_tick_at=timezone.now(),
+        last_tick_seconds=time.monotonic() - started,
+        last_dispatched=report.dispatched,
+    )
+
+
+def recover_expired_leases(now: dt.datetime) -> int:
+    """Return PUBLISHING rows whose worker vanished to the due set.
+
+    A row that never sent its request is simply due again. One whose request
+    went out keeps ``request_sent_at``, so publish_one reconciles before it
+    would send anything.
+    """
+    expired = list(
+        Publication.objects.filter(status=Status.PUBLISHING, lease_expires_at__lt=now).values_list(
+            "pk", "request_sent_at"
+        )
+    )
+    unsent = [pk for pk, sent_at in expired if sent_at is None]
+    sent = [pk for pk, sent_at in expired if sent_at is not None]
+    moved = transition_many(
+        unsent,
+        [Status.PUBLISHING],
+        Status.QUEUED,
+        reason="the worker's lease expired before the request was sent",
+        next_attempt_at=now,
+        lease_expires_at=None,
+        hold_reason="",
+    )
+    moved += transition_many(
+        sent,
+        [Status.PUBLISHING],
+        Status.QUEUED,
+        reason="the worker's lease expired after the request was sent: reconcile before any resend",
+        next_attempt_at=now,
+        lease_expires_at=None,
+        hold_reason="",
+    )
+    if moved:
+        logger.warning("Recovered %d publications with expired leases.", len(moved))
+    return len(moved)
+
+
+def hold_switched_off(now: dt.datetime, held: list[str], states: dict[str, bool]) -> int:
+    """Due SCHEDULED/RETRYING rows of held platforms go QUEUED, to wait for their switch."""
+    total = 0
+    for platform in held:
+        switch = blocking_switch(platform, states)
+        while True:
+            ids = list(
+                selectors.due_publications(now, statuses=(Status.SCHEDULED, Status.RETRYING))
+                .filter(platform=platform)
+                .values_list("pk", flat=True)[: settings.PUBLISH_BATCH_SIZE * 10]
+            )
+            if not ids:
+                break
+            total += len(
+                transition_many(
+                    ids,
+                    [Status.SCHEDULED, Status.RETRYING],
+                    Status.QUEUED,
+                    reason=f"held: the switch {switch} is off",
+                    hold_reason=f"switch {switch} is off",
+                )
+            )
+    return total
+
+
+def dispatch_due_batch(now: dt.datetime, *, exclude_platforms=(), enqueue=None) -> int:
+    """Claim up to PUBLISH_BATCH_SIZE due rows and hand each to a worker on commit.
+
+    A fixed number of queries whatever the batch size.
+    """
+    enqueue = enqueue or enqueue_publication
+    with transaction.atomic():
+        due = selectors.due_publications(now).exclude(platform__in=exclude_platforms)
+        ids = list(
+            due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[
+                : settings.PUBLISH_BATCH_SIZE
+            ]
+        )
+        moved = transition_many(
+            ids,
+            [Status.SCHEDULED, Status.RETRYING, Status.QUEUED],
+            Status.QUEUED,
+            reason="due: handed to a worker",
+            next_attempt_at=now + DISPATCH_GRACE,
+            hold_reason="",
+        )
+        transaction.on_commit(lambda: [enqueue(pk) for pk in moved])
+    return len(moved)
+
+
+def enqueue_publication(publication_id: int) -> None:
+    """Ring the doorbell: ask a django-q2 worker to run publish_one (the original enqueuePublication)."""
+    from django_q.tasks import async_task
+
+    async_task(
+        "publishing.tasks.publish_one",
+        publication_id,
+        task_name=f"publish-{publication_id}",
+        group="publish",
+    )
+
+
+# --- publish_one --------------------------------------------------------------------
+
+
+@dataclass
+class Claim:
+    publication: Publication
+    content: Content
+
+
+def publish_one(publication_id: int) -> str:
+    """Publish one dispatched publication. Returns what happened, for logs and tests."""
+    claim = claim_publication(publication_id)
+    if isinstance(claim, str):
+        return claim
+    publication, content = claim.publication, claim.content
+    module = platform_module(publication.platform)
+    post = build_post(publication, content)
+    try:
+        credentials = fresh_credentials(publication, content, module)
+        if publication.request_sent_at is not None:
+            found = module.reconcile(post, credentials)
+            if isinstance(found, Published):
+                return record_published(
+                    publication, found, reason="found on the platform by reconcile"
+                )
+            if found is UNKNOWN:
+                return record_failed(
+                    publication,
+                    code="in_doubt",
+                    message="The request was sent but its outcome is unknown, and the platform "
+                    "cannot tell whether the post exists. An operator must decide.",
+                )
+            logger.info("Publication %s: reconcile found nothing; safe to send.", publication.pk)
+        if not mark_request_sent(publication, content):
+            return release_after_edit(publication)
+        result = module.publish(post, credentials)
+    except PlatformError as error:
+        return record_platform_error(publication, content, error)
+    except (NotConnected, IntegrationUnavailable) as error:
+        return record_failed(publication, code="not_connected", message=str(error))
+    except Exception as error:
+        # A bug or an unexpected answer after the request may have gone out:
+        # treat it as in doubt, so the next attempt reconciles first.
+        logger.exception("Publication %s: unexpected error while publishing.", publication.pk)
+        wrapped = TransientError(f"Unexpected error: {type(error).__name__}", maybe_sent=True)
+        return record_platform_error(publication, content, wrapped)
+    return record_published(publication, result, reason="published")
+
+
+def claim_publication(publication_id: int) -> Claim | str:
+    """Re-check a dispatched row under lock and move it to PUBLISHING, or hold or skip it."""
+    now = timezone.now()
+    with transaction.atomic():
+        publication = (
+            Publication.objects.select_for_update(of=("self",))
+            .select_related("content", "content__owner", "integration")
+            .filter(pk=publication_id)
+            .first()
+        )
+        if publication is None:
+            logger.info("publish_one(%s): no such publication; skipped.", publication_id)
+            return "missing"
+        if publication.status != Status.QUEUED or publication.hold_reason:
+            logger.info(
+                "publish_one(%s): skipped, the publication is %s%s (already handled).",
+                publication_id,
+                publication.status,
+                f", {publication.hold_reason}" if publication.hold_reason else "",
+            )
+            return "skipped"
+        content = publication.content
+        if switch := blocking_switch(publication.platform):
+            hold(publication, reason=f"switch {switch} is off", until=now)
+            return "held"
+        integration = publication.integration
+        if integration is not None and integration.status == Integration.Status.PAUSED:
+            hold(publication, reason="the account is paused", until=now + PAUSED_RECHECK)
+            return "held"
+        if (
+            integration is not None
+            and integration.rate_limited_until
+            and integration.rate_limited_until > now
+        ):
+            hold(
+                publication,
+                reason="the platform asked us to wait",
+                until=integration.rate_limited_until,
+            )
+            return "held"
+        slot = reserve_slot(publication, now)
+        if not slot.granted:
+            hold(
+                publication,
+                reason=f"rate limit: the {publication.platform} window is full",
+                until=slot.free_at,
+            )
+            return "rate_limited"
+        transition(
+            publication,
+            Status.PUBLISHING,
+            reason="claimed by a worker",
+            attempts=F("attempts") + 1,
+            lease_expires_at=now + dt.timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
+            claimed_version=content.version,
+            rate_slot_at=now,
+            next_attempt_at=None,
+        )
+    return Claim(publication, content)
+
+
+def hold(publication: Publication, *, reason: str, until: dt.datetime) -> None:
+    transition(
+        publication,
+        Status.QUEUED,
+        reason=f"held: {reason}",
+        hold_reason=reason,
+        next_attempt_at=until,
+    )
+
+
+def fresh_credentials(publication: Publication, content: Content, module) -> Credentials:
+    credentials = resolve_credentials(
+        owner=content.owner, platform=publication.platform, integration=publication.integration
+    )
+    expires_at = credentials.expires_at
+    if (
+        credentials.integration_id
+        and credentials.refresh_token
+        and expires_at
+        and expires_at < timezone.now() + TOKEN_REFRESH_MARGIN
+    ):
+        credentials = module.refresh(credentials)
+        save_refreshed_tokens(credentials)
+    return credentials
+
+
+def build_post(publication: Publication, content: Content) -> Post:
+    public_base = settings.PUBLIC_MEDIA_BASE_URL
+
+    def checkpoint(state: dict) -> None:
+        publication.platform_state = {**publication.platform_state, **state}
+        Publication.objects.filter(pk=publication.pk).update(
+            platform_state=publication.platform_state
+        )
+
+    return Post(
+        publication_id=publication.pk,
+        idempotency_key=publication.idempotency_key,
+        body=content.body,
+        title=content.title,
+        options=(content.options or {}).get(publication.platform, {}),
+        media=[
+            MediaFile(
+                kind=item.kind,
+                path=item.file.path,
+                mime_type=item.mime_type,
+                size_bytes=item.size_bytes,
+                public_url=f"{public_base}/{item.file.name}" if public_base else "",
+                alt_text=item.alt_text,
+            )
+            for item in content.media.all()
+        ],
+        platform_state=dict(publication.platform_state),
+        checkpoint=checkpoint,
+    )
+
+
+def mark_request_sent(publication: Publication, content: Content) -> bool:
+    """Record that the request is about to go out; False if the content was edited since the claim."""
+    now = timezone.now()
+    updated = Publication.objects.filter(
+        pk=publication.pk,
+        status=Status.PUBLISHING,
+        content__version=publication.claimed_version,
+    ).update(request_sent_at=now)
+    publication.request_sent_at = now
+    return updated == 1
+
+
+def release_after_edit(publication: Publication) -> str:
+    transition(
+        publication,
+        Status.QUEUED,
+        reason="the content was edited after the claim: it will be sent as edited",
+        next_attempt_at=timezone.now(),
+        lease_expires_at=None,
+        rate_slot_at=None,
+        request_sent_at=None,
+    )
+    return "released"
+
+
+def record_published(publication: Publication, result: Published, *, reason: str) -> str:
+    now = timezone.now()
+    try:
+        transition(
+            publication,
+            Status.PUBLISHED,
+            reason=reason,
+            external_id=result.external_id,
+            permalink=result.permalink,
+            published_at=now,
+            lease_expires_at=None,
+            last_error="",
+            last_error_code="",
+            hold_reason="",
+        )
+    except StaleTransition:
+        logger.error("Publication %s was published but its row moved meanwhile.", publication.pk)
+        return "stale"
+    return "published"
+
+
+def record_failed(publication: Publication, *, code: str, message: str) -> str:
+    transition(
+        publication,
+        Status.FAILED,
+        reason=message,
+        error_code=code,
+        last_error_code=code,
+        last_error=message,
+        lease_expires_at=None,
+        next_attempt_at=None,
+    )
+    return "failed"
+
+
+def retry_delay(retry_number: int) -> dt.timedelta:
+    base = settings.PUBLISH_RETRY_DELAY
+    if not settings.PUBLISH_RETRY_BACKOFF:
+        return dt.timedelta(seconds=base)
+    # Exponential with full jitter: spreads a burst of failures over time.
+    ceiling = base * 2 ** (retry_number - 1)
+    return dt.timedelta(seconds=random.uniform(base, ceiling))  # noqa: S311 - not security
+
+
+def record_platform_error(publication: Publication, content: Content, error: PlatformError) -> str:
+    now = timezone.now()
+    if isinstance(error, RateLimited):
+        with transaction.atomic():
+            mark_rate_limited(publication.integration_id, error.until)
+            transition(
+                publication,
+                Status.QUEUED,
+                reason=f"held: the platform is rate limiting until {error.until.isoformat()}",
+                error_code=error.code,
+                hold_reason="the platform asked us to wait",
+                next_attempt_at=error.until,
+                lease_expires_at=None,
+                request_sent_at=None,
+            )
+        return "rate_limited"
+    if isinstance(error, AuthError):
+        with transaction.atomic():
+            mark_integration_error(
+                publication.integration_id, error.message, status=Integration.Status.NEEDS_REAUTH
+            )
+            record_failed(publication, code=error.code, message=error.message)
+        return "failed"
+    if isinstance(error, TransientError) and publication.retry_count < settings.PUBLISH_MAX_RETRIES:
+        retry_number = publication.retry_count + 1
+        with transaction.atomic():
+            transition(
+                publication,
+                Status.RETRYING,
+                reason=f"transient error, retry {retry_number} of "
+                f"{settings.PUBLISH_MAX_RETRIES}: {error.message}",
+                error_code=error.code,
+                retry_count=retry_number,
+                last_retry_at=now,
+                next_attempt_at=now + retry_delay(retry_number),
+                last_error_code=error.code,
+                last_error=error.message,
+                lease_expires_at=None,
+                # Keep the mark only if the platform may have acted: then the
+                # next attempt reconciles before sending.
+                request_sent_at=publication.request_sent_at if error.maybe_sent else None,
+            )
+            Content.objects.filter(pk=content.pk).update(
+                retry_count=F("retry_count") + 1, last_retry_at=now
+            )
+        return "retrying"
+    if isinstance(error, TransientError):
+        message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {error.message}"
+        return record_failed(publication, code=error.code, message=message)
+    if not isinstance(error, PermanentError):
+        logger.error("Unknown platform error class %s", type(error).__name__)
+    return record_failed(publication, code=error.code, message=error.message)

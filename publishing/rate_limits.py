@@ -1,0 +1,187 @@
+"""Per-platform, per-account rate limits: a sliding window, exact.
+
+``Publication.rate_slot_at`` is the record of every slot taken, so the
+database can always count a window exactly. With Redis configured, a sorted
+set per account answers first (one atomic Lua call, no database lock); the
+database count takes over whenever Redis is absent or unreachable. A Redis
+window that is missing (after a restart or expiry) or that missed slots
+taken during an outage is rebuilt from the database before it is trusted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from publishing.models import Publication
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlotDecision:
+    granted: bool
+    free_at: dt.datetime | None = None  # when a slot frees, if not granted
+
+
+# Reserve ``member`` in the window of KEYS[1]. ARGV: now_ms, window_ms, limit,
+# member, seed_flag, then score/member pairs to seed a missing window with.
+# Returns {1, 0} when granted, {0, free_at_ms} when full, {-1, 0} when the
+# window is missing and no seed was given (the caller then seeds it).
+RESERVE_SCRIPT = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local member = ARGV[4]
+if redis.call('EXISTS', key) == 0 then
+  if ARGV[5] == '0' then return {-1, 0} end
+  for i = 6, #ARGV, 2 do redis.call('ZADD', key, ARGV[i], ARGV[i + 1]) end
+end
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local holds = redis.call('ZSCORE', key, member)
+local count = redis.call('ZCARD', key)
+if holds or count < limit then
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, window)
+  return {1, 0}
+end
+local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+return {0, tonumber(oldest[2]) + window}
+"""
+
+
+class RedisWindows:
+    """The Redis side, with what it needs to recover from an outage."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._script = None
+        self._stale_keys: set[str] = set()  # windows that missed slots while Redis was down
+        self.degraded = False
+
+    def client(self):
+        from django_redis import get_redis_connection
+
+        return get_redis_connection("default")
+
+    def reserve(
+        self, key: str, limit: int, window: dt.timedelta, member: str, seed
+    ) -> SlotDecision:
+        """Raises ``redis.RedisError`` when Redis cannot answer."""
+        client = self.client()
+        with self._lock:
+            stale = list(self._stale_keys)
+        if stale:
+            client.delete(*stale)
+            with self._lock:
+                self._stale_keys.difference_update(stale)
+        if self._script is None:
+            self._script = client.register_script(RESERVE_SCRIPT)
+        now_ms = int(timezone.now().timestamp() * 1000)
+        window_ms = int(window.total_seconds() * 1000)
+        args = [now_ms, window_ms, limit, member, 0]
+        status, free_at_ms = self._script(keys=[key], args=args, client=client)
+        if status == -1:
+            args[4] = 1
+            for slot_at, pk in seed():
+                args += [int(slot_at.timestamp() * 1000), str(pk)]
+            status, free_at_ms = self._script(keys=[key], args=args, client=client)
+        if self.degraded:
+            self.degraded = False
+            logger.warning("Redis answers again: rate limits are back on Redis.")
+        if status == 1:
+            return SlotDecision(True)
+        return SlotDecision(False, dt.datetime.fromtimestamp(int(free_at_ms) / 1000, tz=dt.UTC))
+
+    def mark_stale(self, key: str) -> None:
+        with self._lock:
+            self._stale_keys.add(key)
+
+
+redis_windows = RedisWindows()
+
+
+def limit_for(platform: str) -> tuple[int, dt.timedelta]:
+    count, seconds = settings.PLATFORM_RATE_LIMITS[platform]
+    return count, dt.timedelta(seconds=seconds)
+
+
+def window_key(platform: str, account_key: str) -> str:
+    return f"herald:rate:{platform}:{account_key}"
+
+
+def reserve_slot(publication: Publication, now: dt.datetime | None = None) -> SlotDecision:
+    """Take one slot of the account's window for ``publication``, or say when one frees.
+
+    Must run inside the transaction that records ``rate_slot_at`` for the
+    publication, so the database count and the slot are committed together.
+    """
+    now = now or timezone.now()
+    limit, window = limit_for(publication.platform)
+    key = window_key(publication.platform, publication.account_key)
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            return redis_windows.reserve(
+                key,
+                limit,
+                window,
+                str(publication.pk),
+                seed=lambda: slots_in_window(publication, now - window),
+            )
+        except redis.RedisError as error:
+            if not redis_windows.degraded:
+                logger.warning(
+                    "Redis is unreachable (%s): rate limits fall back to the database.",
+                    type(error).__name__,
+                )
+            redis_windows.degraded = True
+            redis_windows.mark_stale(key)
+    return reserve_in_database(publication, limit, window, now)
+
+
+def slots_in_window(publication: Publication, since: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """(rate_slot_at, id) of every other publication holding a slot of this account since ``since``."""
+    return list(
+        Publication.objects.filter(
+            platform=publication.platform,
+            account_key=publication.account_key,
+            rate_slot_at__gt=since,
+        )
+        .exclude(pk=publication.pk)
+        .order_by("rate_slot_at")
+        .values_list("rate_slot_at", "pk")
+    )
+
+
+def reserve_in_database(
+    publication: Publication, limit: int, window: dt.timedelta, now: dt.datetime
+) -> SlotDecision:
+    """Exact count of the window under an account-wide lock."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_in_database must run inside the claiming transaction.")
+    lock_account(window_key(publication.platform, publication.account_key))
+    slots = slots_in_window(publication, now - window)
+    if len(slots) < limit:
+        return SlotDecision(True)
+    free_at = slots[len(slots) - limit][0] + window
+    return SlotDecision(False, free_at)
+
+
+def lock_account(key: str) -> None:
+    """Serialize reservations of one account until the transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: the settings open
+    every transaction IMMEDIATE, so writers are serialized already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])

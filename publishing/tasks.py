@@ -1,0 +1,16 @@
+"""django-q2 task entry points. Each takes ids and calls the engine."""
+
+from publishing import engine
+
+
+def tick() -> str:
+    """Run by the "publishing tick" Schedule every minute."""
+    report = engine.tick()
+    return (
+        f"passes={report.passes} dispatched={report.dispatched} "
+        f"recovered={report.recovered} held={report.held}"
+    )
+
+
+def publish_one(publication_id: int) -> str:
+    return engine.publish_one(publication_id)

@@ -1,0 +1,58 @@
+"""A platform module for engine tests: records every call, answers from a script.
+
+Set ``FAKE.script`` to a list of outcomes consumed per publish call: a
+``Published``, an exception instance to raise, or None for a default success.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from publishing.platforms.base import UNKNOWN, Published
+
+
+class FakePlatform:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.calls: list[str] = []  # idempotency keys, one per publish call
+        self.per_key: Counter = Counter()
+        self.script: list = []
+        self.reconcile_answer = None
+        self.reconcile_calls: list[str] = []
+        self.crash_after_send = False
+
+
+FAKE = FakePlatform()
+
+
+def validate(post):
+    return []
+
+
+def publish(post, credentials):
+    with FAKE.lock:
+        FAKE.calls.append(post.idempotency_key)
+        FAKE.per_key[post.idempotency_key] += 1
+        outcome = FAKE.script.pop(0) if FAKE.script else None
+    if FAKE.crash_after_send:
+        raise SystemExit("worker killed after the request went out")
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome or Published(
+        external_id=f"ext-{post.publication_id}",
+        permalink=f"https://fake.example/{post.publication_id}",
+    )
+
+
+def reconcile(post, credentials):
+    FAKE.reconcile_calls.append(post.idempotency_key)
+    answer = FAKE.reconcile_answer
+    return UNKNOWN if answer == "unknown" else answer
+
+
+def refresh(credentials):
+    return credentials

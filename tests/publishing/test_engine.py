@@ -1,0 +1,392 @@
+"""The engine end to end against the fake platform: states, audit rows, calls sent."""
+
+import datetime as dt
+import logging
+
+import pytest
+from django.utils import timezone
+from waffle.models import Switch
+
+from content.choices import Status
+from content.models import Content
+from integrations.models import Integration
+from publishing import engine
+from publishing.models import Publication, PublicationEvent
+from publishing.platforms.base import (
+    AuthError,
+    PermanentError,
+    Published,
+    RateLimited,
+    TransientError,
+)
+from publishing.services import Target, schedule_content
+from tests.factories import IntegrationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def drain(django_capture_on_commit_callbacks):
+    """Run ticks and the workers they feed until nothing is left to do."""
+
+    def run(rounds: int = 10) -> list[str]:
+        outcomes = []
+        for _ in range(rounds):
+            handed: list[int] = []
+            with django_capture_on_commit_callbacks(execute=True):
+                engine.tick(budget_seconds=0, enqueue=handed.append)
+            if not handed:
+                break
+            outcomes += [engine.publish_one(pk) for pk in handed]
+        return outcomes
+
+    return run
+
+
+def schedule(owner=None, *, platforms=("twitter",), when=None, integration=True, body="Hello"):
+    owner = owner or UserFactory()
+    targets = []
+    for platform in platforms:
+        account = IntegrationFactory(user=owner, provider=platform) if integration else None
+        targets.append(Target(platform=platform, integration=account))
+    return schedule_content(
+        owner=owner,
+        body=body,
+        targets=targets,
+        scheduled_for=when or timezone.now() - dt.timedelta(seconds=1),
+    )
+
+
+def history(publication):
+    return list(
+        PublicationEvent.objects.filter(publication=publication)
+        .order_by("id")
+        .values_list("from_status", "to_status")
+    )
+
+
+def make_due_now(**filters):
+    Publication.objects.filter(**filters).update(next_attempt_at=timezone.now())
+
+
+def test_normal_path_goes_scheduled_queued_publishing_published(drain, fake_platform):
+    content = schedule(body="Launch day")
+    assert drain() == ["published"]
+    publication = content.publications.get()
+    assert publication.status == Status.PUBLISHED
+    assert publication.external_id == f"ext-{publication.pk}"
+    assert publication.permalink == f"https://fake.example/{publication.pk}"
+    assert publication.request_sent_at is not None and publication.published_at is not None
+    assert history(publication) == [
+        ("", Status.SCHEDULED),
+        (Status.SCHEDULED, Status.QUEUED),
+        (Status.QUEUED, Status.PUBLISHING),
+        (Status.PUBLISHING, Status.PUBLISHED),
+    ]
+    assert Content.objects.get(pk=content.pk).status == Status.PUBLISHED
+    assert fake_platform.calls == [publication.idempotency_key]
+
+
+def test_future_posts_are_not_touched(drain, fake_platform):
+    content = schedule(when=timezone.now() + dt.timedelta(minutes=5))
+    assert drain() == []
+    assert content.publications.get().status == Status.SCHEDULED
+    assert fake_platform.calls == []
+
+
+def test_rate_limit_queues_the_excess_until_the_window_frees(drain, fake_platform, settings):
+    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "twitter": (2, 3600)}
+    owner = UserFactory()
+    account = IntegrationFactory(user=owner, provider="twitter")
+    for n in range(5):
+        schedule_content(
+            owner=owner,
+            body=f"post {n}",
+            targets=[Target("twitter", account)],
+            scheduled_for=timezone.now() - dt.timedelta(seconds=10 - n),
+        )
+    outcomes = drain()
+    assert sorted(outcomes) == ["published"] * 2 + ["rate_limited"] * 3
+    published = Publication.objects.filter(status=Status.PUBLISHED).order_by("rate_slot_at")
+    queued = Publication.objects.filter(status=Status.QUEUED)
+    assert published.count() == 2 and queued.count() == 3
+    first_slot = published.first().rate_slot_at
+    for row in queued:
+        assert row.next_attempt_at == first_slot + dt.timedelta(hours=1)
+        assert row.hold_reason == "rate limit: the twitter window is full"
+        assert row.retry_count == 0
+    assert len(fake_platform.calls) == 2
+
+
+def test_two_transient_failures_then_success(drain, fake_platform):
+    fake_platform.script = [TransientError("503 from X"), TransientError("timeout"), None]
+    content = schedule()
+    assert drain() == ["retrying"]
+    publication = content.publications.get()
+    assert publication.status == Status.RETRYING
+    assert publication.next_attempt_at > timezone.now() + dt.timedelta(seconds=290)
+    assert Content.objects.get(pk=content.pk).status == Status.RETRYING
+    for expected in ("retrying", "published"):
+        make_due_now(pk=publication.pk)
+        assert drain() == [expected]
+    publication.refresh_from_db()
+    content.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.retry_count == 2 and content.retry_count == 2
+    assert content.last_retry_at is not None
+    assert len(fake_platform.calls) == 3
+
+
+def test_four_transient_failures_end_failed(drain, fake_platform):
+    fake_platform.script = [TransientError("503") for _ in range(4)]
+    content = schedule()
+    publication = content.publications.get()
+    outcomes = drain()
+    for _ in range(3):
+        make_due_now(pk=publication.pk)
+        outcomes += drain()
+    assert outcomes == ["retrying", "retrying", "retrying", "failed"]
+    publication.refresh_from_db()
+    assert publication.status == Status.FAILED
+    assert publication.retry_count == 3
+    assert publication.last_error == "gave up after 3 retries: 503"
+    assert Content.objects.get(pk=content.pk).status == Status.FAILED
+    assert len(fake_platform.calls) == 4
+
+
+def test_publishing_the_same_content_twice_calls_the_platform_once(
+    fake_platform, django_capture_on_commit_callbacks
+):
+    content = schedule()
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    (pk,) = handed
+    assert engine.publish_one(pk) == "published"
+    assert engine.publish_one(pk) == "skipped"
+    assert fake_platform.calls == [content.publications.get().idempotency_key]
+
+
+def test_second_run_is_logged(fake_platform, drain, caplog):
+    content = schedule()
+    drain()
+    with caplog.at_level(logging.INFO, logger="publishing.engine"):
+        assert engine.publish_one(content.publications.get().pk) == "skipped"
+    assert "skipped, the publication is PUBLISHED" in caplog.text
+
+
+def test_switch_off_holds_then_on_publishes_by_itself(drain, fake_platform):
+    Switch.objects.filter(name="automation_enabled").update(active=False)
+    content = schedule()
+    assert drain() == []
+    publication = content.publications.get()
+    assert publication.status == Status.QUEUED
+    assert publication.hold_reason == "switch automation_enabled is off"
+    assert Content.objects.get(pk=content.pk).status == Status.QUEUED
+    assert fake_platform.calls == []
+    Switch.objects.filter(name="automation_enabled").update(active=True)
+    assert drain() == ["published"]
+    assert Publication.objects.get(pk=publication.pk).status == Status.PUBLISHED
+
+
+def test_platform_switch_holds_only_its_platform(drain, fake_platform):
+    Switch.objects.filter(name="publishing_discord").update(active=False)
+    content = schedule(platforms=("twitter", "discord"))
+    assert drain() == ["published"]
+    states = dict(content.publications.values_list("platform", "status"))
+    assert states == {"twitter": Status.PUBLISHED, "discord": Status.QUEUED}
+    Switch.objects.filter(name="publishing_discord").update(active=True)
+    assert drain() == ["published"]
+    assert Content.objects.get(pk=content.pk).status == Status.PUBLISHED
+
+
+def test_switch_flipped_after_dispatch_is_checked_again_before_the_call(
+    fake_platform, django_capture_on_commit_callbacks
+):
+    content = schedule()
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    Switch.objects.filter(name="publishing_twitter").update(active=False)
+    assert engine.publish_one(handed[0]) == "held"
+    assert content.publications.get().hold_reason == "switch publishing_twitter is off"
+    assert fake_platform.calls == []
+
+
+def test_paused_integration_holds(drain, fake_platform):
+    content = schedule()
+    Integration.objects.update(status=Integration.Status.PAUSED)
+    assert drain() == ["held"]
+    publication = content.publications.get()
+    assert publication.status == Status.QUEUED
+    assert publication.hold_reason == "the account is paused"
+    assert fake_platform.calls == []
+
+
+def test_permanent_error_fails_at_once_with_the_platform_reason(drain, fake_platform):
+    fake_platform.script = [PermanentError("Duplicate content", code="duplicate_content")]
+    content = schedule()
+    assert drain() == ["failed"]
+    publication = content.publications.get()
+    assert publication.status == Status.FAILED
+    assert (publication.last_error_code, publication.last_error) == (
+        "duplicate_content",
+        "Duplicate content",
+    )
+    assert publication.retry_count == 0
+
+
+def test_auth_error_fails_and_marks_the_integration(drain, fake_platform):
+    fake_platform.script = [AuthError("token revoked")]
+    content = schedule()
+    assert drain() == ["failed"]
+    integration = Integration.objects.get()
+    assert integration.status == Integration.Status.NEEDS_REAUTH
+    assert integration.last_error == "token revoked"
+    assert content.publications.get().last_error_code == "auth"
+
+
+def test_platform_rate_limit_requeues_without_burning_a_retry(drain, fake_platform):
+    until = timezone.now() + dt.timedelta(minutes=15)
+    fake_platform.script = [RateLimited("429", until=until)]
+    content = schedule()
+    assert drain() == ["rate_limited"]
+    publication = content.publications.get()
+    assert publication.status == Status.QUEUED
+    assert publication.next_attempt_at == until
+    assert publication.retry_count == 0
+    assert Integration.objects.get().rate_limited_until == until
+
+
+def test_no_account_fails_with_a_clear_reason(drain, fake_platform):
+    content = schedule(integration=False)
+    assert drain() == ["failed"]
+    publication = content.publications.get()
+    assert publication.last_error_code == "not_connected"
+    assert "No twitter account is connected" in publication.last_error
+    assert fake_platform.calls == []
+
+
+def test_legacy_user_token_is_the_fallback(drain, fake_platform):
+    owner = UserFactory(twitter_access_token="legacy-token-value-1234567890")
+    schedule(owner, integration=False)
+    assert drain() == ["published"]
+
+
+def crash_mid_publish(fake_platform, django_capture_on_commit_callbacks):
+    """Publish until the worker dies right after the request went out."""
+    content = schedule()
+    fake_platform.crash_after_send = True
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    with pytest.raises(SystemExit):
+        engine.publish_one(handed[0])
+    fake_platform.crash_after_send = False
+    publication = content.publications.get()
+    assert publication.status == Status.PUBLISHING
+    assert publication.request_sent_at is not None
+    Publication.objects.filter(pk=publication.pk).update(
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    return publication
+
+
+def test_crash_after_the_request_reconciles_instead_of_resending(
+    drain, fake_platform, django_capture_on_commit_callbacks
+):
+    publication = crash_mid_publish(fake_platform, django_capture_on_commit_callbacks)
+    fake_platform.reconcile_answer = Published("found-1", "https://fake.example/found-1")
+    assert drain() == ["published"]
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.external_id == "found-1"
+    assert len(fake_platform.calls) == 1
+    assert fake_platform.reconcile_calls == [publication.idempotency_key]
+
+
+def test_crash_that_reconcile_cannot_settle_is_failed_in_doubt(
+    drain, fake_platform, django_capture_on_commit_callbacks
+):
+    publication = crash_mid_publish(fake_platform, django_capture_on_commit_callbacks)
+    fake_platform.reconcile_answer = "unknown"
+    assert drain() == ["failed"]
+    publication.refresh_from_db()
+    assert publication.status == Status.FAILED
+    assert publication.last_error_code == "in_doubt"
+    assert len(fake_platform.calls) == 1
+
+
+def test_crash_that_reconcile_finds_absent_is_sent_again_once(
+    drain, fake_platform, django_capture_on_commit_callbacks
+):
+    publication = crash_mid_publish(fake_platform, django_capture_on_commit_callbacks)
+    fake_platform.reconcile_answer = None
+    assert drain() == ["published"]
+    assert len(fake_platform.calls) == 2
+    assert Publication.objects.get(pk=publication.pk).status == Status.PUBLISHED
+
+
+def test_lease_expired_before_sending_returns_to_the_due_set(
+    drain, fake_platform, django_capture_on_commit_callbacks
+):
+    content = schedule()
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    engine.claim_publication(handed[0])  # the worker dies right after claiming
+    Publication.objects.update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert drain() == ["published"]
+    assert fake_platform.reconcile_calls == []
+    assert len(fake_platform.calls) == 1
+    assert content.publications.get().status == Status.PUBLISHED
+
+
+def test_lost_task_is_dispatched_again_after_its_grace(
+    drain, fake_platform, django_capture_on_commit_callbacks
+):
+    content = schedule()
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=lambda pk: None)  # the broker loses it
+    assert drain() == []  # still within its grace period
+    make_due_now(pk=content.publications.get().pk)
+    assert drain() == ["published"]
+
+
+def test_edit_after_claim_is_sent_as_edited(
+    fake_platform, django_capture_on_commit_callbacks, drain
+):
+    content = schedule(body="old text")
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    claim = engine.claim_publication(handed[0])
+    Content.objects.filter(pk=content.pk).update(body="new text", version=2)
+    assert engine.mark_request_sent(claim.publication, claim.content) is False
+    assert engine.release_after_edit(claim.publication) == "released"
+    assert fake_platform.calls == []
+    assert drain() == ["published"]
+
+
+def test_publish_one_query_count_is_pinned(
+    django_assert_max_num_queries, fake_platform, django_capture_on_commit_callbacks
+):
+    content = schedule()
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    with django_assert_max_num_queries(24):
+        assert engine.publish_one(handed[0]) == "published"
+    assert content.publications.get().status == Status.PUBLISHED
+
+
+@pytest.mark.parametrize("batch", [5, 50])
+def test_dispatch_query_count_does_not_grow_with_batch_size(
+    batch, settings, django_assert_max_num_queries
+):
+    settings.PUBLISH_BATCH_SIZE = batch
+    owner = UserFactory()
+    for _ in range(batch):
+        schedule(owner)
+    with django_assert_max_num_queries(12):
+        assert engine.dispatch_due_batch(timezone.now(), enqueue=lambda pk: None) == batch
