@@ -30,9 +30,17 @@ class SlotDecision:
     free_at: dt.datetime | None = None  # when a slot frees, if not granted
 
 
-# Reserve ``member`` in the window of KEYS[1]. ARGV: now_ms, window_ms, limit,
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def to_microseconds(value: dt.datetime | dt.timedelta) -> int:
+    delta = value - EPOCH if isinstance(value, dt.datetime) else value
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# Reserve ``member`` in the window of KEYS[1]. ARGV: now_us, window_us, limit,
 # member, seed_flag, then score/member pairs to seed a missing window with.
-# Returns {1, 0} when granted, {0, free_at_ms} when full, {-1, 0} when the
+# Returns {1, 0} when granted, {0, free_at_us} when full, {-1, 0} when the
 # window is missing and no seed was given (the caller then seeds it).
 RESERVE_SCRIPT = """
 local key = KEYS[1]
@@ -49,7 +57,7 @@ local holds = redis.call('ZSCORE', key, member)
 local count = redis.call('ZCARD', key)
 if holds or count < limit then
   redis.call('ZADD', key, now, member)
-  redis.call('PEXPIRE', key, window)
+  redis.call('PEXPIRE', key, math.ceil(window / 1000))
   return {1, 0}
 end
 local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
@@ -72,7 +80,7 @@ class RedisWindows:
         return get_redis_connection("default")
 
     def reserve(
-        self, key: str, limit: int, window: dt.timedelta, member: str, seed
+        self, key: str, limit: int, window: dt.timedelta, member: str, seed, now: dt.datetime
     ) -> SlotDecision:
         """Raises ``redis.RedisError`` when Redis cannot answer."""
         client = self.client()
@@ -84,21 +92,24 @@ class RedisWindows:
                 self._stale_keys.difference_update(stale)
         if self._script is None:
             self._script = client.register_script(RESERVE_SCRIPT)
-        now_ms = int(timezone.now().timestamp() * 1000)
-        window_ms = int(window.total_seconds() * 1000)
-        args = [now_ms, window_ms, limit, member, 0]
-        status, free_at_ms = self._script(keys=[key], args=args, client=client)
+        # Scores are epoch microseconds: exact in a double, and equal to the
+        # database's rate_slot_at, so both limiters name the same free moment.
+        now_us = to_microseconds(now)
+        window_us = to_microseconds(window)
+        args = [now_us, window_us, limit, member, 0]
+        status, free_at_us = self._script(keys=[key], args=args, client=client)
         if status == -1:
             args[4] = 1
             for slot_at, pk in seed():
-                args += [int(slot_at.timestamp() * 1000), str(pk)]
-            status, free_at_ms = self._script(keys=[key], args=args, client=client)
+                args += [to_microseconds(slot_at), str(pk)]
+            status, free_at_us = self._script(keys=[key], args=args, client=client)
         if self.degraded:
             self.degraded = False
             logger.warning("Redis answers again: rate limits are back on Redis.")
         if status == 1:
             return SlotDecision(True)
-        return SlotDecision(False, dt.datetime.fromtimestamp(int(free_at_ms) / 1000, tz=dt.UTC))
+        free_at = EPOCH + dt.timedelta(microseconds=int(free_at_us))
+        return SlotDecision(False, free_at)
 
     def mark_stale(self, key: str) -> None:
         with self._lock:
@@ -136,6 +147,7 @@ def reserve_slot(publication: Publication, now: dt.datetime | None = None) -> Sl
                 window,
                 str(publication.pk),
                 seed=lambda: slots_in_window(publication, now - window),
+                now=now,
             )
         except redis.RedisError as error:
             if not redis_windows.degraded:

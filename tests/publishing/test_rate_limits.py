@@ -1,0 +1,93 @@
+"""Rate limits hold on Redis, on the database, and when Redis is unreachable."""
+
+import datetime as dt
+import logging
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from publishing import rate_limits
+from publishing.models import Publication
+from publishing.rate_limits import reserve_slot, window_key
+from tests.factories import PublicationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def take(publication, now):
+    """Reserve as publish_one does: the slot and rate_slot_at in one transaction."""
+    with transaction.atomic():
+        decision = reserve_slot(publication, now)
+        if decision.granted:
+            Publication.objects.filter(pk=publication.pk).update(rate_slot_at=now)
+    return decision
+
+
+@pytest.fixture
+def five_posts(settings):
+    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "discord": (3, 600)}
+    owner = UserFactory()
+    return [
+        PublicationFactory(content__owner=owner, platform="discord", account_key=f"user:{owner.pk}")
+        for _ in range(5)
+    ]
+
+
+def assert_window_holds(posts):
+    start = timezone.now()
+    decisions = [take(p, start + dt.timedelta(seconds=i)) for i, p in enumerate(posts)]
+    assert [d.granted for d in decisions] == [True, True, True, False, False]
+    assert decisions[3].free_at == start + dt.timedelta(seconds=600)
+    # Once the first slot leaves the window, exactly one more fits.
+    later = start + dt.timedelta(seconds=600, milliseconds=500)
+    assert take(posts[3], later).granted
+    assert not take(posts[4], later).granted
+
+
+def test_database_window_is_exact(five_posts, settings):
+    settings.REDIS_URL = ""
+    assert_window_holds(five_posts)
+
+
+def test_redis_down_falls_back_to_the_database_and_says_so(five_posts, settings, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    rate_limits.redis_windows.degraded = False
+    with caplog.at_level(logging.WARNING, logger="publishing.rate_limits"):
+        assert_window_holds(five_posts)
+    assert "rate limits fall back to the database" in caplog.text
+    assert caplog.text.count("fall back") == 1  # said once, not per call
+    rate_limits.redis_windows.degraded = False
+
+
+@pytest.mark.redis
+def test_redis_window_holds_and_is_rebuilt_from_the_database_after_a_restart(five_posts):
+    from django_redis import get_redis_connection
+
+    client = get_redis_connection("default")
+    key = window_key("discord", five_posts[0].account_key)
+    client.delete(key)
+    start = timezone.now()
+    for i, post in enumerate(five_posts[:3]):
+        assert take(post, start + dt.timedelta(seconds=i)).granted
+    assert client.zcard(key) == 3
+    client.delete(key)  # Redis restarted and lost everything
+    decision = take(five_posts[3], start + dt.timedelta(seconds=3))
+    assert not decision.granted
+    assert client.zcard(key) == 3  # rebuilt from rate_slot_at
+    client.delete(key)
+
+
+@pytest.mark.redis
+def test_redis_window_is_exact(five_posts):
+    from django_redis import get_redis_connection
+
+    get_redis_connection("default").delete(window_key("discord", five_posts[0].account_key))
+    assert_window_holds(five_posts)
