@@ -159,7 +159,8 @@ else:
 # task the broker loses is found again by the next tick (its lease expires).
 Q_CLUSTER = {
     "name": "herald",
-    "workers": env_int("Q_WORKERS", 5, minimum=1),
+    # Six workers: five publish at once, as in the original, and one runs the tick's polling loop.
+    "workers": env_int("Q_WORKERS", 6, minimum=2),
     "recycle": 500,
     "timeout": env_int("Q_TIMEOUT", 300, minimum=10),
     "retry": env_int("Q_RETRY", 360, minimum=11),
@@ -186,8 +187,19 @@ PUBLISH_MAX_RETRIES = env_int("PUBLISH_MAX_RETRIES", 3, minimum=0)
 PUBLISH_RETRY_DELAY = env_int("PUBLISH_RETRY_DELAY", 300, minimum=1)
 PUBLISH_RETRY_BACKOFF = env_bool("PUBLISH_RETRY_BACKOFF", False)
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600, minimum=30)
-TICK_BUDGET_SECONDS = env_int("TICK_BUDGET_SECONDS", 55, minimum=1)
+TICK_BUDGET_SECONDS = env_int("TICK_BUDGET_SECONDS", 75, minimum=0)
 TICK_POLL_SECONDS = env_int("TICK_POLL_SECONDS", 1, minimum=1)
+# A lease must outlive the task timeout: django-q2 kills a task at its timeout,
+# so a lease that expired earlier would let a second worker in while the first
+# still runs. The tick must end before its own timeout.
+if PUBLISH_LEASE_SECONDS <= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured(
+        f"PUBLISH_LEASE_SECONDS ({PUBLISH_LEASE_SECONDS}) must exceed Q_TIMEOUT ({Q_CLUSTER['timeout']})."
+    )
+if TICK_BUDGET_SECONDS >= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured(
+        f"TICK_BUDGET_SECONDS ({TICK_BUDGET_SECONDS}) must be below Q_TIMEOUT ({Q_CLUSTER['timeout']})."
+    )
 # Per platform and per account: (posts, window in seconds). Override any entry
 # with PLATFORM_RATE_LIMITS="twitter=300/10800,discord=50/3600".
 PLATFORM_RATE_LIMITS = {

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import random
-import socket
 import time
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from content.choices import Status
@@ -78,61 +75,45 @@ class TickReport:
     held: int = 0
     dispatched: int = 0
     passes: int = 0
-    polling: bool = False
 
 
 def tick(*, budget_seconds: float | None = None, enqueue=None) -> TickReport:
     """One scheduler run: recover, hold, dispatch; poll again until the budget is spent.
 
-    Only one tick at a time keeps polling (a lease on the heartbeat row);
-    any other makes a single pass, which is harmless thanks to SKIP LOCKED
-    and compare-and-set claims.
+    The Schedule fires about once a minute (give or take the scheduler's own
+    15-second check), and the default budget of 75 s outlasts that interval:
+    consecutive ticks overlap briefly, so some tick is always polling and a due
+    row waits at most ``TICK_POLL_SECONDS`` plus one pass. Overlapping ticks
+    are harmless: claims use SKIP LOCKED and compare-and-set.
     """
     started = time.monotonic()
     budget = settings.TICK_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     report = TickReport()
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    report.polling = budget > 0 and take_polling_loop(owner, budget)
-    try:
-        while True:
+    while True:
+        now = timezone.now()
+        report.recovered += recover_expired_leases(now)
+        states = switch_states()
+        held = held_platforms(states)
+        report.held += hold_switched_off(now, held, states)
+        while dispatched := dispatch_due_batch(now, exclude_platforms=held, enqueue=enqueue):
+            report.dispatched += dispatched
             now = timezone.now()
-            report.recovered += recover_expired_leases(now)
-            states = switch_states()
-            held = held_platforms(states)
-            report.held += hold_switched_off(now, held, states)
-            while dispatched := dispatch_due_batch(now, exclude_platforms=held, enqueue=enqueue):
-                report.dispatched += dispatched
-                now = timezone.now()
-            report.passes += 1
-            record_heartbeat(started, report)
-            remaining = budget - (time.monotonic() - started)
-            if not report.polling or remaining < settings.TICK_POLL_SECONDS:
-                break
-            time.sleep(settings.TICK_POLL_SECONDS)
-    finally:
-        if report.polling:
-            EngineHeartbeat.objects.filter(name=TICK, loop_owner=owner).update(
-                loop_owner="", loop_expires_at=None
-            )
+        report.passes += 1
+        record_heartbeat(started, report)
+        if budget - (time.monotonic() - started) < settings.TICK_POLL_SECONDS:
+            break
+        time.sleep(settings.TICK_POLL_SECONDS)
     return report
 
 
-def take_polling_loop(owner: str, budget: float) -> bool:
-    now = timezone.now()
-    EngineHeartbeat.objects.get_or_create(name=TICK)
-    taken = (
-        EngineHeartbeat.objects.filter(name=TICK)
-        .filter(Q(loop_expires_at__isnull=True) | Q(loop_expires_at__lt=now))
-        .update(loop_owner=owner, loop_expires_at=now + dt.timedelta(seconds=budget + 10))
-    )
-    return taken == 1
-
-
 def record_heartbeat(started: float, report: TickReport) -> None:
-    EngineHeartbeat.objects.filter(name=TICK).update(
-        last_tick_at=timezone.now(),
-        last_tick_seconds=time.monotonic() - started,
-        last_dispatched=report.dispatched,
+    EngineHeartbeat.objects.update_or_create(
+        name=TICK,
+        defaults={
+            "last_tick_at": timezone.now(),
+            "last_tick_seconds": time.monotonic() - started,
+            "last_dispatched": report.dispatched,
+        },
     )
 
 

@@ -98,14 +98,12 @@ class PublicationEvent(models.Model):
 
 
 class EngineHeartbeat(models.Model):
-    """The tick's pulse: when it last ran, and which tick holds the polling loop."""
+    """The tick's pulse: when it last ran, how long it took, what it dispatched."""
 
     name = models.CharField(max_length=32, primary_key=True)
     last_tick_at = models.DateTimeField(null=True, blank=True)
     last_tick_seconds = models.FloatField(default=0)
     last_dispatched = models.PositiveIntegerField(default=0)
-    loop_owner = models.CharField(max_length=64, blank=True)
-    loop_expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name}: last tick {self.last_tick_at}"
