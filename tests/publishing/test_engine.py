@@ -390,3 +390,43 @@ def test_dispatch_query_count_does_not_grow_with_batch_size(
         schedule(owner)
     with django_assert_max_num_queries(12):
         assert engine.dispatch_due_batch(timezone.now(), enqueue=lambda pk: None) == batch
+
+
+def test_one_failure_never_stops_the_others(drain, fake_platform):
+    fake_platform.script = [ValueError("a bug in the platform module"), None, None]
+    owner = UserFactory()
+    contents = [schedule(owner, body=f"post {n}") for n in range(3)]
+    assert sorted(drain()) == ["published", "published", "retrying"]
+    statuses = sorted(c.publications.get().status for c in contents)
+    assert statuses == [Status.PUBLISHED, Status.PUBLISHED, Status.RETRYING]
+    failed = Publication.objects.get(status=Status.RETRYING)
+    assert failed.last_error == "Unexpected error: ValueError"
+    # The request may have gone out: the next attempt reconciles first.
+    assert failed.request_sent_at is not None
+
+
+def test_canceled_content_is_never_sent(drain, fake_platform, django_capture_on_commit_callbacks):
+    from publishing.services import cancel_content
+    from publishing.states import Actor
+
+    content = schedule()
+    owner = content.owner
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    assert cancel_content(content, actor=Actor.for_user(owner)) == handed
+    assert engine.publish_one(handed[0]) == "skipped"
+    assert fake_platform.calls == []
+    assert Content.objects.get(pk=content.pk).status == Status.CANCELED
+    event = PublicationEvent.objects.filter(to_status=Status.CANCELED).get()
+    assert (event.actor, event.actor_user_id) == (owner.username, owner.pk)
+
+
+def test_exponential_backoff_stays_between_the_base_delay_and_its_ceiling(settings):
+    settings.PUBLISH_RETRY_BACKOFF = True
+    settings.PUBLISH_RETRY_DELAY = 60
+    for retry_number, ceiling in ((1, 60), (2, 120), (3, 240)):
+        delays = {engine.retry_delay(retry_number).total_seconds() for _ in range(50)}
+        assert all(60 <= d <= ceiling for d in delays)
+    settings.PUBLISH_RETRY_BACKOFF = False
+    assert engine.retry_delay(3) == dt.timedelta(seconds=60)
