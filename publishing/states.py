@@ -96,28 +96,35 @@ def transition(
     from_status = publication.status
     check_transition(from_status, to_status)
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint: the move is one unit with the caller's transaction. A
+    # stale row is reported after the block, which then has written nothing.
+    with transaction.atomic(savepoint=False):
         updated = Publication.objects.filter(pk=publication.pk, status=from_status).update(
             status=to_status, updated_at=now, **fields
         )
-        if updated != 1:
-            raise StaleTransition(
-                f"Publication {publication.pk} is no longer {from_status}; nothing was changed."
-            )
-        PublicationEvent.objects.create(
-            publication_id=publication.pk,
-            from_status=from_status,
-            to_status=to_status,
-            reason=reason,
-            error_code=error_code,
-            actor=actor.name,
-            actor_user_id=actor.user_id,
+        if updated == 1:
+            record_move(publication, from_status, to_status, reason, error_code, actor)
+    if updated != 1:
+        raise StaleTransition(
+            f"Publication {publication.pk} is no longer {from_status}; nothing was changed."
         )
-        refresh_content_status([publication.content_id])
     publication.status = to_status
     for name, value in fields.items():
         setattr(publication, name, value)
     return publication
+
+
+def record_move(publication, from_status, to_status, reason, error_code, actor) -> None:
+    PublicationEvent.objects.create(
+        publication_id=publication.pk,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        error_code=error_code,
+        actor=actor.name,
+        actor_user_id=actor.user_id,
+    )
+    refresh_content_status([publication.content_id])
 
 
 def transition_many(
@@ -141,7 +148,7 @@ def transition_many(
     if not ids:
         return []
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows = list(
             Publication.objects.select_for_update()
             .filter(pk__in=ids, status__in=from_statuses)
