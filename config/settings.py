@@ -161,7 +161,9 @@ Q_CLUSTER = {
     "name": "herald",
     # Six workers: five publish at once, as in the original, and one runs the tick's polling loop.
     "workers": env_int("Q_WORKERS", 6, minimum=2),
-    "recycle": 500,
+    # Recycle workers now and then (memory), but not so often that a burst
+    # restarts all of them at once.
+    "recycle": 5000,
     "timeout": env_int("Q_TIMEOUT", 300, minimum=10),
     "retry": env_int("Q_RETRY", 360, minimum=11),
     "max_attempts": 2,

@@ -213,6 +213,9 @@ def enqueue_publication(publication_id: int) -> None:
         publication_id,
         task_name=f"publish-{publication_id}",
         group="publish",
+        # The audit log records every outcome; a task row per post would only
+        # add writes (and pruning) to the hot path.
+        save=False,
     )
 
 
