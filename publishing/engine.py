@@ -44,14 +44,13 @@ from publishing.platforms import platform_module
 from publishing.platforms.base import (
     UNKNOWN,
     AuthError,
-    MediaFile,
     PermanentError,
     PlatformError,
-    Post,
     Published,
     RateLimited,
     TransientError,
 )
+from publishing.posts import build_post
 from publishing.rate_limits import reserve_slot
 from publishing.states import StaleTransition, transition, transition_many
 
@@ -235,7 +234,7 @@ def publish_one(publication_id: int) -> str:
         return claim
     publication, content = claim.publication, claim.content
     module = platform_module(publication.platform)
-    post = build_post(publication, content)
+    post = build_post(content, publication.platform, publication=publication)
     try:
         credentials = fresh_credentials(publication, content, module)
         if publication.request_sent_at is not None:
@@ -353,37 +352,6 @@ def fresh_credentials(publication: Publication, content: Content, module) -> Cre
         credentials = module.refresh(credentials)
         save_refreshed_tokens(credentials)
     return credentials
-
-
-def build_post(publication: Publication, content: Content) -> Post:
-    public_base = settings.PUBLIC_MEDIA_BASE_URL
-
-    def checkpoint(state: dict) -> None:
-        publication.platform_state = {**publication.platform_state, **state}
-        Publication.objects.filter(pk=publication.pk).update(
-            platform_state=publication.platform_state
-        )
-
-    return Post(
-        publication_id=publication.pk,
-        idempotency_key=publication.idempotency_key,
-        body=content.body,
-        title=content.title,
-        options=(content.options or {}).get(publication.platform, {}),
-        media=[
-            MediaFile(
-                kind=item.kind,
-                path=item.file.path,
-                mime_type=item.mime_type,
-                size_bytes=item.size_bytes,
-                public_url=f"{public_base}/{item.file.name}" if public_base else "",
-                alt_text=item.alt_text,
-            )
-            for item in content.media.all()
-        ],
-        platform_state=dict(publication.platform_state),
-        checkpoint=checkpoint,
-    )
 
 
 def mark_request_sent(publication: Publication, content: Content) -> bool:

@@ -13,14 +13,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from content.choices import Platform, Status
-from content.models import Content
+from content.models import Content, ContentMedia
 from integrations.models import Integration
 from publishing.models import Publication
+from publishing.posts import validation_problems
 from publishing.states import Actor, record_creation, transition_many
 
 
 class SchedulingError(Exception):
-    """Input the scheduler refuses, with a message a person can act on."""
+    """Input the scheduler refuses, with a message a person can act on.
+
+    ``problems`` maps a platform to the rules the content breaks there.
+    """
+
+    def __init__(self, message: str, *, problems: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.problems = problems or {}
 
 
 @dataclass(frozen=True)
@@ -76,9 +84,14 @@ def schedule_content(
     scheduled_for: dt.datetime,
     title: str = "",
     options: dict | None = None,
+    media: list[ContentMedia] | None = None,
     actor: Actor | None = None,
 ) -> Content:
-    """Create a Content and one SCHEDULED Publication per target."""
+    """Create a Content (with unsaved ``media`` rows) and one SCHEDULED Publication per target.
+
+    Raises ``SchedulingError``, having written nothing, when a platform would
+    refuse the content.
+    """
     if timezone.is_naive(scheduled_for):
         raise SchedulingError("scheduled_for needs a time zone offset.")
     if not targets:
@@ -87,6 +100,15 @@ def schedule_content(
     content = Content.objects.create(
         owner=owner, title=title, body=body, options=options or {}, scheduled_for=scheduled_for
     )
+    for item in media or ():
+        item.content = content
+    ContentMedia.objects.bulk_create(media or ())
+    # A post a platform would refuse is refused now, not at publish time.
+    problems = validation_problems(content, sorted({t.platform for t in targets}))
+    if problems:
+        raise SchedulingError(
+            " ".join(p for found in problems.values() for p in found), problems=problems
+        )
     publications = Publication.objects.bulk_create(
         Publication(
             content=content,

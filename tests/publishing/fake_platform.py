@@ -24,13 +24,14 @@ class FakePlatform:
         self.reconcile_answer = None
         self.reconcile_calls: list[str] = []
         self.crash_after_send = False
+        self.problems: list[str] = []
 
 
 FAKE = FakePlatform()
 
 
 def validate(post):
-    return []
+    return list(FAKE.problems)
 
 
 def publish(post, credentials):

@@ -1,0 +1,74 @@
+"""Scheduling: publications, audit rows, keys, and refusal of what a platform would refuse."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from content.choices import Status
+from content.models import Content
+from publishing.models import Publication, PublicationEvent
+from publishing.services import SchedulingError, Target, resolve_target, schedule_content
+from tests.factories import IntegrationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+WHEN = dt.datetime(2030, 5, 1, 9, 30, tzinfo=dt.UTC)
+
+
+def test_scheduling_creates_one_publication_per_target_with_its_key():
+    owner = UserFactory()
+    account = IntegrationFactory(user=owner, provider="discord")
+    content = schedule_content(
+        owner=owner,
+        body="Hi",
+        targets=[Target("twitter"), Target("discord", account)],
+        scheduled_for=WHEN,
+    )
+    rows = {p.platform: p for p in content.publications.all()}
+    epoch = int(WHEN.timestamp())
+    assert rows["twitter"].idempotency_key == f"{content.pk}-twitter-{epoch}"
+    assert rows["discord"].idempotency_key == f"{content.pk}-discord-{epoch}-i{account.pk}"
+    assert rows["twitter"].account_key == f"user:{owner.pk}"
+    assert rows["discord"].account_key == f"integration:{account.pk}"
+    assert {p.status for p in rows.values()} == {Status.SCHEDULED}
+    assert {p.next_attempt_at for p in rows.values()} == {WHEN}
+    events = PublicationEvent.objects.filter(publication__content=content)
+    assert {(e.from_status, e.to_status, e.actor) for e in events} == {
+        ("", Status.SCHEDULED, owner.username)
+    }
+
+
+def test_content_a_platform_refuses_is_not_scheduled(fake_platform):
+    fake_platform.problems = ["X: the text is 291 weighted characters; the limit is 280."]
+    with pytest.raises(SchedulingError) as refused:
+        schedule_content(
+            owner=UserFactory(), body="x" * 291, targets=[Target("twitter")], scheduled_for=WHEN
+        )
+    assert refused.value.problems == {
+        "twitter": ["X: the text is 291 weighted characters; the limit is 280."]
+    }
+    assert "limit is 280" in str(refused.value)
+    assert not Content.objects.exists() and not Publication.objects.exists()
+
+
+def test_naive_time_and_no_target_are_refused_in_words():
+    with pytest.raises(SchedulingError, match="needs a time zone offset"):
+        schedule_content(
+            owner=UserFactory(),
+            body="x",
+            targets=[Target("twitter")],
+            scheduled_for=dt.datetime(2030, 1, 1),
+        )
+    with pytest.raises(SchedulingError, match="at least one platform"):
+        schedule_content(owner=UserFactory(), body="x", targets=[], scheduled_for=timezone.now())
+
+
+def test_resolve_target_names_unknown_platforms_and_ambiguous_accounts():
+    owner = UserFactory()
+    with pytest.raises(SchedulingError, match="Unknown platform 'myspace'"):
+        resolve_target(owner, "myspace")
+    assert resolve_target(owner, "twitter") == Target("twitter", None)
+    IntegrationFactory(user=owner, provider="twitter")
+    IntegrationFactory(user=owner, provider="twitter")
+    with pytest.raises(SchedulingError, match="several X \\(Twitter\\) accounts"):
+        resolve_target(owner, "twitter")
