@@ -1,21 +1,41 @@
-"""Create the demo operator and a little demo content, once.
+"""Create the demo operator, sandbox accounts and a little demo content, once.
 
-Run by ``make run``. Safe to run again: it resets the operator's password
-and adds content only when the operator has none.
+Run by ``make run``. Safe to run again: it resets the operator's password and
+adds content only when the operator has none. The accounts use sandbox
+tokens, so with the sandbox on (the embedded default) the demo posts go out
+to ``/sandbox/`` and nowhere else.
 """
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from content.choices import Platform
+from integrations.models import Integration
 from publishing.services import Target, schedule_content
 
 DEMO_USERNAME = "operator"
+# A published demo login, for a local install only.
 DEMO_PASSWORD = "herald-demo"
+
+SANDBOX_ACCOUNTS = {
+    Platform.TWITTER: {
+        "external_account_id": "herald_demo",
+        "display_name": "@herald_demo",
+        "access_token": "sandbox-x-herald_demo",
+        "account_options": {"username": "herald_demo"},
+    },
+    Platform.DISCORD: {
+        "external_account_id": "demo-channel",
+        "display_name": "#announcements",
+        "access_token": "sandbox-discord-herald",
+        "account_options": {"channel_id": "1100000000000000001"},
+    },
+}
 
 DEMO_POSTS = [
     (1, "Hello from Herald! Our first scheduled post.", [Platform.TWITTER, Platform.DISCORD]),
@@ -25,7 +45,7 @@ DEMO_POSTS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo operator (and demo content, the first time)."
+    help = "Create the demo operator, sandbox accounts and demo content (the first time)."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -42,6 +62,17 @@ class Command(BaseCommand):
                 + (" (created)" if created else "")
             )
         )
+        if not settings.SANDBOX_ENABLED:
+            self.stdout.write("The sandbox is off: no demo accounts or content added.")
+            return
+        accounts = {}
+        for platform, fields in SANDBOX_ACCOUNTS.items():
+            accounts[platform], _ = Integration.objects.get_or_create(
+                user=user,
+                provider=platform,
+                external_account_id=fields["external_account_id"],
+                defaults=fields,
+            )
         if user.contents.exists():
             self.stdout.write("Demo content already present; nothing added.")
             return
@@ -50,7 +81,10 @@ class Command(BaseCommand):
             schedule_content(
                 owner=user,
                 body=body,
-                targets=[Target(platform=p) for p in platforms],
+                targets=[Target(platform=p, integration=accounts[p]) for p in platforms],
                 scheduled_for=now + dt.timedelta(minutes=minutes),
             )
-        self.stdout.write(f"Scheduled {len(DEMO_POSTS)} demo posts.")
+        self.stdout.write(
+            f"Scheduled {len(DEMO_POSTS)} demo posts to the sandbox accounts; the first goes out "
+            "in about a minute. Watch Publishing > Publications, and the posts at /sandbox/."
+        )
