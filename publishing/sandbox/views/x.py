@@ -6,13 +6,13 @@ import base64
 import binascii
 import functools
 import re
-import unicodedata
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from content.choices import Platform
+from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from publishing.sandbox.limits import RateState, take_rate_slot, untouched_rate_state
 from publishing.sandbox.models import SandboxPost, SandboxUpload
 from publishing.sandbox.views.shared import (
@@ -29,18 +29,12 @@ from publishing.sandbox.views.shared import (
 )
 
 RATE_LIMIT = "twitter"
-MAX_WEIGHTED_LENGTH = 280
 MAX_MEDIA = 4
-URL_WEIGHT = 23
 MEDIA_EXPIRES_AFTER_SECS = 86400
 ACCESS_TOKEN_LIFETIME = 7200
 TOKEN_SCOPE = "tweet.read tweet.write users.read offline.access media.write"
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
 INVALID_REQUEST_TYPE = "https://api.twitter.com/2/problems/invalid-request"
-
-# Code point ranges X counts as one character; every other code point counts two.
-_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 # --- Answers ------------------------------------------------------------------------
@@ -115,23 +109,6 @@ def user_id_for(account: str) -> str:
 def username_for(account: str) -> str:
     """A valid X handle for an account: letters, digits and underscores, 15 at most."""
     return re.sub(r"[^A-Za-z0-9_]", "_", account)[:15]
-
-
-def weighted_length(text: str) -> int:
-    """The length X counts: NFC, URLs 23 each, wide characters (CJK, emoji) 2."""
-    text = unicodedata.normalize("NFC", text)
-
-    def weigh(part: str) -> int:
-        return sum(
-            1 if any(low <= ord(char) <= high for low, high in _LIGHT_RANGES) else 2
-            for char in part
-        )
-
-    total, position = 0, 0
-    for match in _URL.finditer(text):
-        total += weigh(text[position : match.start()]) + URL_WEIGHT
-        position = match.end()
-    return total + weigh(text[position:])
 
 
 # --- Posts --------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""The one HTTP client of the platform modules, and the errors every platform shares.
+
+One ``requests.Session`` (connection reuse) with Herald's User-Agent and the
+connect/read timeouts from settings. Network failures become the engine's own
+errors, with messages that never carry a token or a query string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from publishing.platforms.base import TransientError
+
+_local = threading.local()
+
+
+def session() -> requests.Session:
+    """A session per thread: requests sessions are not documented as thread-safe."""
+    if getattr(_local, "session", None) is None:
+        _local.session = requests.Session()
+        _local.session.headers["User-Agent"] = settings.PLATFORM_USER_AGENT
+    return _local.session
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its query string (which may hold an access token) or user info."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
+
+
+def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
+    """Send one request; network trouble and 5xx answers raise ``TransientError``.
+
+    ``maybe_sent`` says whether the platform may have acted: a refused
+    connection or a connect timeout never reached it; a read timeout or a
+    dropped connection may have.
+    """
+    kwargs.setdefault("timeout", settings.PLATFORM_HTTP_TIMEOUT)
+    where = f"{method} {safe_url(url)}"
+    try:
+        response = session().request(method, url, **kwargs)
+    except requests.ConnectTimeout:
+        raise TransientError(f"{label}: connection timed out ({where})", code="timeout") from None
+    except requests.ReadTimeout:
+        raise TransientError(
+            f"{label}: no answer in time ({where})", code="timeout", maybe_sent=True
+        ) from None
+    except requests.ConnectionError as error:
+        never_connected = "NewConnectionError" in repr(error) or "NameResolution" in repr(error)
+        raise TransientError(
+            f"{label}: could not connect ({where})"
+            if never_connected
+            else f"{label}: the connection dropped ({where})",
+            code="network",
+            maybe_sent=not never_connected,
+        ) from None
+    if response.status_code >= 500:
+        raise TransientError(
+            f"{label} answered {response.status_code} ({where})",
+            code=f"http_{response.status_code}",
+            # A gateway timeout may hide a request the platform carried out.
+            maybe_sent=response.status_code in (502, 504),
+        )
+    return response
+
+
+def json_body(response: requests.Response) -> dict:
+    """The JSON object of an answer, or {} when it has none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {"data": body}
+
+
+def retry_after(response: requests.Response, default: dt.timedelta) -> dt.datetime:
+    """When to try again, from ``Retry-After`` (seconds or an HTTP date), else ``default``."""
+    now = timezone.now()
+    value = response.headers.get("Retry-After", "").strip()
+    if value:
+        try:
+            return now + dt.timedelta(seconds=float(value))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value)
+            if parsed is not None:
+                return parsed
+    return now + default
+
+
+def epoch_to_datetime(value: str | int | float | None, default: dt.datetime) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
+    except (TypeError, ValueError):
+        return default
