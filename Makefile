@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Start the web server and a django-q2 cluster together, with demo data. Ctrl-C stops both.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo

@@ -32,7 +32,10 @@ def session() -> requests.Session:
 def safe_url(url: str) -> str:
     """``url`` without its query string (which may hold an access token) or user info."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
