@@ -1,0 +1,190 @@
+import datetime as dt
+import json
+from urllib.parse import parse_qs
+
+import pytest
+from responses import matchers
+
+from publishing.platforms import twitter
+from publishing.platforms.base import (
+    AuthError,
+    PermanentError,
+    Published,
+    RateLimited,
+    TransientError,
+)
+from tests.publishing.platforms.conftest import credentials
+
+TWEETS = "https://api.x.test/2/tweets"
+UPLOAD = "https://api.x.test/2/media/upload"
+CREDS = credentials(account={"username": "herald"})
+
+
+def test_text_post_sends_one_request_with_bearer_token_and_nfc_text(api, make_post):
+    api.post(
+        TWEETS,
+        json={"data": {"id": "111", "text": "Café"}},
+        status=201,
+        match=[
+            matchers.json_params_matcher({"text": "Café"}),
+            matchers.header_matcher(
+                {"Authorization": "Bearer tok-123", "User-Agent": "Herald/test"}
+            ),
+        ],
+    )
+    post = make_post("Cafe\u0301")  # decomposed é, normalised to NFC
+    assert twitter.publish(post, CREDS) == Published("111", "https://x.com/herald/status/111")
+    assert post.checkpoint == [{"tweet_ids": ["111"]}]
+
+
+def test_thread_parts_are_posted_as_replies(api, make_post):
+    api.post(
+        TWEETS, json={"data": {"id": "1"}}, match=[matchers.json_params_matcher({"text": "one"})]
+    )
+    api.post(
+        TWEETS,
+        json={"data": {"id": "2"}},
+        match=[
+            matchers.json_params_matcher({"text": "two", "reply": {"in_reply_to_tweet_id": "1"}})
+        ],
+    )
+    result = twitter.publish(make_post("one", options={"thread": ["two"]}), CREDS)
+    assert result.external_id == "1"
+
+
+def test_image_goes_through_init_append_finalize_then_the_post(api, make_post, monkeypatch):
+    monkeypatch.setattr(twitter, "CHUNK_SIZE", 1000)
+    api.post(
+        UPLOAD,
+        json={"data": {"id": "m1"}},
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "command": "INIT",
+                    "total_bytes": "1500",
+                    "media_type": "image/png",
+                    "media_category": "tweet_image",
+                }
+            )
+        ],
+    )
+    api.post(UPLOAD, json={"data": {}})
+    api.post(UPLOAD, json={"data": {}})
+    api.post(UPLOAD, json={"data": {"id": "m1", "processing_info": {"state": "pending"}}})
+    api.get(
+        UPLOAD,
+        json={"data": {"id": "m1", "processing_info": {"state": "succeeded"}}},
+        match=[matchers.query_param_matcher({"command": "STATUS", "media_id": "m1"})],
+    )
+    api.post(
+        TWEETS,
+        json={"data": {"id": "5"}},
+        match=[matchers.json_params_matcher({"text": "pic", "media": {"media_ids": ["m1"]}})],
+    )
+    monkeypatch.setattr(twitter, "sleep", lambda seconds: None)
+    post = make_post("pic", media=[("image", "a.png", "image/png", 1500)])
+    assert twitter.publish(post, CREDS).external_id == "5"
+    appends = [
+        c.request
+        for c in api.calls
+        if isinstance(c.request.body, bytes) and b'name="command"\r\n\r\nAPPEND' in c.request.body
+    ]
+    assert len(appends) == 2
+    assert b'name="segment_index"\r\n\r\n0' in appends[0].body
+    assert b'name="segment_index"\r\n\r\n1' in appends[1].body
+    finalize = parse_qs(api.calls[3].request.body)
+    assert finalize == {"command": ["FINALIZE"], "media_id": ["m1"]}
+
+
+def test_429_becomes_rate_limited_until_the_reset_header(api, make_post):
+    api.post(
+        TWEETS,
+        status=429,
+        json={"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+        headers={
+            "x-rate-limit-limit": "300",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": "1900000000",
+        },
+    )
+    with pytest.raises(RateLimited) as error:
+        twitter.publish(make_post(), CREDS)
+    assert error.value.until == dt.datetime.fromtimestamp(1900000000, tz=dt.UTC)
+
+
+def test_duplicate_content_is_permanent_with_its_own_code(api, make_post):
+    api.post(
+        TWEETS,
+        status=403,
+        json={"detail": "You are not allowed to create a Tweet with duplicate content."},
+    )
+    with pytest.raises(PermanentError) as error:
+        twitter.publish(make_post(), CREDS)
+    assert error.value.code == "duplicate_content"
+
+
+def test_401_is_an_auth_error_and_5xx_is_transient(api, make_post):
+    api.post(TWEETS, status=401, json={"title": "Unauthorized", "detail": "Unauthorized"})
+    with pytest.raises(AuthError):
+        twitter.publish(make_post(), CREDS)
+    api.post(TWEETS, status=503, json={})
+    with pytest.raises(TransientError) as error:
+        twitter.publish(make_post(), CREDS)
+    assert "tok-123" not in str(error.value)
+
+
+def test_validation_counts_weighted_characters():
+    from publishing.platforms.base import Post
+
+    assert twitter.validate(Post(1, "k", "a" * 280)) == []
+    long = twitter.validate(Post(1, "k", "日" * 141))
+    assert long == ["X: the text is 282 weighted characters; the limit is 280."]
+    url_text = "see https://example.com/" + "x" * 200 + " " + "a" * 250
+    assert twitter.validate(Post(1, "k", url_text)) == []  # the URL counts 23
+
+
+def test_reconcile_finds_the_post_among_recent_ones(api, make_post):
+    api.get("https://api.x.test/2/users/me", json={"data": {"id": "42", "username": "herald"}})
+    api.get(
+        "https://api.x.test/2/users/42/tweets",
+        json={"data": [{"id": "9", "text": "other"}, {"id": "10", "text": "Hello"}]},
+        match=[matchers.query_param_matcher({"max_results": "20"})],
+    )
+    assert twitter.reconcile(make_post("Hello"), CREDS) == Published(
+        "10", "https://x.com/herald/status/10"
+    )
+
+
+def test_reconcile_not_found_means_safe_to_send(api, make_post):
+    api.get("https://api.x.test/2/users/me", json={"data": {"id": "42", "username": "herald"}})
+    api.get("https://api.x.test/2/users/42/tweets", json={"data": []})
+    assert twitter.reconcile(make_post("Hello"), CREDS) is None
+
+
+def test_refresh_rotates_tokens(api):
+    api.post(
+        "https://api.x.test/2/oauth2/token",
+        json={"access_token": "new-a", "refresh_token": "new-r", "expires_in": 7200},
+        match=[
+            matchers.urlencoded_params_matcher(
+                {"grant_type": "refresh_token", "refresh_token": "old-r", "client_id": "x-client"}
+            )
+        ],
+    )
+    fresh = twitter.refresh(credentials(refresh_token="old-r"))
+    assert (fresh.access_token, fresh.refresh_token, fresh.integration_id) == ("new-a", "new-r", 1)
+    assert fresh.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=119)
+
+
+def test_refused_refresh_needs_reauthorization(api):
+    api.post("https://api.x.test/2/oauth2/token", status=400, json={"error": "invalid_request"})
+    with pytest.raises(AuthError, match="connected again"):
+        twitter.refresh(credentials(refresh_token="old-r"))
+
+
+def test_json_body_is_sent_as_json(api, make_post):
+    api.post(TWEETS, json={"data": {"id": "1"}})
+    twitter.publish(make_post("x"), CREDS)
+    request = api.calls[0].request
+    assert request.headers["Content-Type"] == "application/json"
+    assert json.loads(request.body) == {"text": "x"}
