@@ -243,6 +243,12 @@ PLATFORM_BASE_URLS = {
     "google_oauth": env_str("GOOGLE_OAUTH_BASE_URL")
     or (f"{_sandbox_base}/google-oauth" if _sandbox_base else "https://oauth2.googleapis.com"),
 }
+# Where permalinks point: the platforms, or the sandbox's pages for its posts.
+PLATFORM_PERMALINK_BASES = {
+    "twitter": f"{_sandbox_base}/x" if _sandbox_base else "https://x.com",
+    "discord": f"{_sandbox_base}/discord" if _sandbox_base else "https://discord.com",
+    "youtube": f"{_sandbox_base}/youtube" if _sandbox_base else "https://www.youtube.com",
+}
 # One module per platform, all with the interface of publishing/platforms/base.py.
 PLATFORM_MODULES = {
     "twitter": "publishing.platforms.twitter",

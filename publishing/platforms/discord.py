@@ -110,7 +110,7 @@ def permalink(credentials: Credentials, message: dict) -> str:
     guild_id = credentials.account.get("guild_id") or message.get("guild_id")
     if not guild_id:
         return ""
-    return f"https://discord.com/channels/{guild_id}/{message['channel_id']}/{message['id']}"
+    return f"{settings.PLATFORM_PERMALINK_BASES['discord']}/channels/{guild_id}/{message['channel_id']}/{message['id']}"
 
 
 def reconcile(post: Post, credentials: Credentials):

@@ -1,6 +1,6 @@
 """The one HTTP client of the platform modules, and the errors every platform shares.
 
-One ``requests.Session`` (connection reuse) with Herald's User-Agent and the
+One ``requests.Session`` per thread (connection reuse), Herald's User-Agent and the
 connect/read timeouts from settings. Network failures become the engine's own
 errors, with messages that never carry a token or a query string.
 """
@@ -25,7 +25,6 @@ def session() -> requests.Session:
     """A session per thread: requests sessions are not documented as thread-safe."""
     if getattr(_local, "session", None) is None:
         _local.session = requests.Session()
-        _local.session.headers["User-Agent"] = settings.PLATFORM_USER_AGENT
     return _local.session
 
 
@@ -46,6 +45,10 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
     dropped connection may have.
     """
     kwargs.setdefault("timeout", settings.PLATFORM_HTTP_TIMEOUT)
+    kwargs["headers"] = {
+        "User-Agent": settings.PLATFORM_USER_AGENT,
+        **(kwargs.get("headers") or {}),
+    }
     where = f"{method} {safe_url(url)}"
     try:
         response = session().request(method, url, **kwargs)

@@ -104,7 +104,11 @@ def publish(post: Post, credentials: Credentials) -> Published:
         posted.append(str(json_body(response)["data"]["id"]))
         post.checkpoint({"tweet_ids": posted})
     username = credentials.account.get("username") or current_user(headers)["username"]
-    return Published(posted[0], f"https://x.com/{username}/status/{posted[0]}")
+    return Published(posted[0], permalink(username, posted[0]))
+
+
+def permalink(username: str, post_id: str) -> str:
+    return f"{settings.PLATFORM_PERMALINK_BASES['twitter']}/{username}/status/{post_id}"
 
 
 def media_category(media: MediaFile) -> str:
@@ -178,7 +182,7 @@ def reconcile(post: Post, credentials: Credentials):
     posted = post.platform_state.get("tweet_ids", [])
     username = credentials.account.get("username")
     if posted and len(posted) == len(parts_of(post)) and username:
-        return Published(posted[0], f"https://x.com/{username}/status/{posted[0]}")
+        return Published(posted[0], permalink(username, posted[0]))
     if posted:
         return None  # the head is out; publish resumes the thread after the last part
     headers = auth_headers(credentials)
@@ -195,7 +199,7 @@ def reconcile(post: Post, credentials: Credentials):
     for tweet in json_body(response).get("data") or []:
         if unicodedata.normalize("NFC", tweet.get("text", "")) == head:
             tweet_id = str(tweet["id"])
-            return Published(tweet_id, f"https://x.com/{user['username']}/status/{tweet_id}")
+            return Published(tweet_id, permalink(user["username"], tweet_id))
     return None
 
 

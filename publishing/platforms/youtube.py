@@ -171,7 +171,9 @@ def upload_status(session_uri: str, total: int, headers: dict) -> tuple[int, Pub
 
 
 def published(video: dict) -> Published:
-    return Published(video["id"], f"https://www.youtube.com/watch?v={video['id']}")
+    return Published(
+        video["id"], f"{settings.PLATFORM_PERMALINK_BASES['youtube']}/watch?v={video['id']}"
+    )
 
 
 def reconcile(post: Post, credentials: Credentials):

@@ -14,6 +14,14 @@ SNOWFLAKE = r"\d+"
 urlpatterns = [
     path("", pages.post_list, name="post-list"),
     path("posts/<int:pk>/", pages.post_detail, name="post-detail"),
+    # Permalinks in the platforms' own shapes (PLATFORM_PERMALINK_BASES points here).
+    path("x/<str:username>/status/<str:external_id>", pages.x_permalink, name="x-permalink"),
+    path(
+        "discord/channels/<str:guild_id>/<str:channel_id>/<str:message_id>",
+        pages.discord_permalink,
+        name="discord-permalink",
+    ),
+    path("youtube/watch", pages.youtube_permalink, name="youtube-permalink"),
     # X
     path("x/2/tweets", x.create_tweet, name="x-tweets"),
     path("x/2/users/me", x.users_me, name="x-users-me"),

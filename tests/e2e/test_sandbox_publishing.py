@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import requests
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -27,6 +28,11 @@ def sandbox(live_server, settings, tmp_path):
         "instagram": f"{base}/instagram",
         "youtube": f"{base}/youtube",
         "google_oauth": f"{base}/google-oauth",
+    }
+    settings.PLATFORM_PERMALINK_BASES = {
+        "twitter": f"{base}/x",
+        "discord": f"{base}/discord",
+        "youtube": f"{base}/youtube",
     }
     settings.MEDIA_ROOT = tmp_path
     settings.PUBLIC_MEDIA_BASE_URL = f"{live_server.url}/media"
@@ -110,14 +116,17 @@ def test_engine_publishes_to_every_platform_of_the_sandbox_once(sandbox, monkeyp
     assert SandboxPost.objects.count() == 4 and set(posts) == set(rows)
     for platform, row in rows.items():
         assert row.external_id == posts[platform].external_id
-    assert rows["twitter"].permalink == f"https://x.com/e2e/status/{rows['twitter'].external_id}"
+    base = f"{sandbox.url}/sandbox"
+    assert rows["twitter"].permalink == f"{base}/x/e2e/status/{rows['twitter'].external_id}"
     assert rows["discord"].permalink == (
-        f"https://discord.com/channels/99/1100000000000000042/{rows['discord'].external_id}"
+        f"{base}/discord/channels/99/1100000000000000042/{rows['discord'].external_id}"
     )
-    assert rows["instagram"].permalink.startswith(sandbox.url)
-    assert rows["youtube"].permalink == (
-        f"https://www.youtube.com/watch?v={rows['youtube'].external_id}"
-    )
+    assert rows["youtube"].permalink == f"{base}/youtube/watch?v={rows['youtube'].external_id}"
+    # Every permalink opens the sandbox's page of that very post.
+    for platform, row in rows.items():
+        page = requests.get(row.permalink, timeout=10)
+        assert page.status_code == 200
+        assert page.url == f"{base}/posts/{posts[platform].pk}/"
     assert posts["twitter"].text == "Hello X and Discord from the e2e test"
     # 600 KiB in 256 KiB chunks: three PUTs, every byte received once.
     assert (posts["youtube"].media[0]["size"], posts["youtube"].media[0]["chunks"]) == (

@@ -6,7 +6,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from content.choices import Platform
@@ -44,3 +44,24 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "raw_request": json.dumps(post.raw_request, indent=2, ensure_ascii=False),
         },
     )
+
+
+@require_GET
+def permalink(request: HttpRequest, platform: str, external_id: str) -> HttpResponse:
+    """Where a platform-shaped permalink (x.com/u/status/id, ...) lands in the sandbox."""
+    post = get_object_or_404(SandboxPost, platform=platform, external_id=external_id)
+    return redirect("sandbox:post-detail", pk=post.pk)
+
+
+def x_permalink(request: HttpRequest, username: str, external_id: str) -> HttpResponse:
+    return permalink(request, Platform.TWITTER, external_id)
+
+
+def discord_permalink(
+    request: HttpRequest, guild_id: str, channel_id: str, message_id: str
+) -> HttpResponse:
+    return permalink(request, Platform.DISCORD, message_id)
+
+
+def youtube_permalink(request: HttpRequest) -> HttpResponse:
+    return permalink(request, Platform.YOUTUBE, request.GET.get("v", ""))

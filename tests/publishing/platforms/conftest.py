@@ -15,6 +15,11 @@ BASES = {
 @pytest.fixture(autouse=True)
 def platform_settings(settings):
     settings.PLATFORM_BASE_URLS = BASES
+    settings.PLATFORM_PERMALINK_BASES = {
+        "twitter": "https://x.com",
+        "discord": "https://discord.com",
+        "youtube": "https://www.youtube.com",
+    }
     settings.PLATFORM_USER_AGENT = "Herald/test"
     settings.PUBLIC_MEDIA_BASE_URL = "https://media.herald.test"
     settings.X_CLIENT_ID = "x-client"
