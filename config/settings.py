@@ -16,6 +16,7 @@ from config.environment import (
     check_token_key_strength,
     database_from_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -264,7 +265,7 @@ GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
 GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")
 # The sandbox's simulated latency and random transient failure rate.
 SANDBOX_LATENCY_MS = env_int("SANDBOX_LATENCY_MS", 0, minimum=0)
-SANDBOX_FAILURE_RATE = float(env_str("SANDBOX_FAILURE_RATE", "0") or 0)
+SANDBOX_FAILURE_RATE = env_float("SANDBOX_FAILURE_RATE", 0.0, minimum=0.0, maximum=1.0)
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

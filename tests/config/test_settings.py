@@ -65,6 +65,12 @@ def test_production_settings_pass_check_deploy():
         ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL 'http' is malformed"),
         ({"REDIS_URL": "redis://:6379/x"}, "REDIS_URL names no host"),
         ({**PRODUCTION_ENV, "TOKEN_ENCRYPTION_KEY": "short"}, "TOKEN_ENCRYPTION_KEY is too weak"),
+        ({"SANDBOX_FAILURE_RATE": "lots"}, "SANDBOX_FAILURE_RATE='lots' is not a number"),
+        (
+            {"PLATFORM_RATE_LIMITS": "twitter=300"},
+            "PLATFORM_RATE_LIMITS entry 'twitter=300' is malformed",
+        ),
+        ({"Q_TIMEOUT": "400"}, "Q_TIMEOUT (400) must be below Q_RETRY (360)"),
     ],
 )
 def test_bad_environment_fails_at_start_with_one_line(env, message):
