@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from publishing.models import Publication, PublicationEvent
+from publishing.models import EngineHeartbeat, Publication, PublicationEvent
 
 
 class ReadOnlyAdminMixin:
@@ -51,3 +51,8 @@ class PublicationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("reason", "actor", "publication__idempotency_key")
     list_select_related = ("publication",)
     date_hierarchy = "created_at"
+
+
+@admin.register(EngineHeartbeat)
+class EngineHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "last_tick_at", "last_tick_seconds", "last_dispatched")

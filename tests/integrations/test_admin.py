@@ -78,3 +78,25 @@ def test_user_change_page_masks_legacy_tokens(staff_client):
     html = staff_client.get(f"/admin/accounts/user/{owner.pk}/change/").content.decode()
     assert "legacy-twitter-token" not in html
     assert "••••beef" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/content/content/",
+        "/admin/content/contentmedia/",
+        "/admin/publishing/publication/",
+        "/admin/publishing/publicationevent/",
+        "/admin/publishing/engineheartbeat/",
+        "/admin/integrations/integration/",
+        "/admin/accounts/user/",
+        "/admin/django_q/schedule/",
+        "/admin/waffle/switch/",
+    ],
+)
+def test_every_admin_list_opens(staff_client, url):
+    assert staff_client.get(url).status_code == 200
+
+
+def test_tick_schedule_is_visible_in_the_admin(staff_client):
+    assert "publishing tick" in staff_client.get("/admin/django_q/schedule/").content.decode()

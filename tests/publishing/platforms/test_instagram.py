@@ -182,3 +182,27 @@ def test_refresh_extends_the_long_lived_token(api):
         ],
     )
     assert instagram.refresh(CREDS).access_token == "new"
+
+
+def test_reel_is_a_video_container(api, make_post, monkeypatch):
+    monkeypatch.setattr(instagram, "sleep", lambda seconds: None)
+    quota(api)
+    api.post(
+        f"{GRAPH}/1784/media",
+        json={"id": "r1"},
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "caption": "Reel",
+                    "media_type": "REELS",
+                    "video_url": "https://media.herald.test/r.mp4",
+                    "access_token": "tok-123",
+                }
+            )
+        ],
+    )
+    api.get(f"{GRAPH}/r1", json={"status_code": "FINISHED"})
+    api.post(f"{GRAPH}/1784/media_publish", json={"id": "m3"})
+    api.get(f"{GRAPH}/m3", json={"permalink": "https://www.instagram.com/reel/r/"})
+    post = make_post("Reel", media=[("video", "r.mp4", "video/mp4", 100)])
+    assert instagram.publish(post, CREDS) == Published("m3", "https://www.instagram.com/reel/r/")
