@@ -128,26 +128,23 @@ def recover_expired_leases(now: dt.datetime) -> int:
             "pk", "request_sent_at"
         )
     )
-    unsent = [pk for pk, sent_at in expired if sent_at is None]
-    sent = [pk for pk, sent_at in expired if sent_at is not None]
-    moved = transition_many(
-        unsent,
-        [Status.PUBLISHING],
-        Status.QUEUED,
-        reason="the worker's lease expired before the request was sent",
-        next_attempt_at=now,
-        lease_expires_at=None,
-        hold_reason="",
-    )
-    moved += transition_many(
-        sent,
-        [Status.PUBLISHING],
-        Status.QUEUED,
-        reason="the worker's lease expired after the request was sent: reconcile before any resend",
-        next_attempt_at=now,
-        lease_expires_at=None,
-        hold_reason="",
-    )
+    moved = []
+    for was_sent, why in (
+        (False, "the worker's lease expired before the request was sent"),
+        (
+            True,
+            "the worker's lease expired after the request was sent: reconcile before any resend",
+        ),
+    ):
+        moved += transition_many(
+            [pk for pk, sent_at in expired if (sent_at is not None) == was_sent],
+            [Status.PUBLISHING],
+            Status.QUEUED,
+            reason=why,
+            next_attempt_at=now,
+            lease_expires_at=None,
+            hold_reason="",
+        )
     if moved:
         logger.warning("Recovered %d publications with expired leases.", len(moved))
     return len(moved)

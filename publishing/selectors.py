@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from content.choices import Status
 from publishing.models import DUE_STATUSES, Publication
 
 
@@ -20,10 +19,4 @@ def due_publications(now: dt.datetime, statuses=DUE_STATUSES) -> QuerySet[Public
     """
     return Publication.objects.filter(status__in=statuses, next_attempt_at__lte=now).order_by(
         "next_attempt_at", "pk"
-    )
-
-
-def overdue_count(now: dt.datetime, older_than: dt.timedelta) -> int:
-    return (
-        due_publications(now - older_than).exclude(status=Status.QUEUED, hold_reason__gt="").count()
     )

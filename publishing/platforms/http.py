@@ -16,7 +16,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from publishing.platforms.base import TransientError
+from publishing.platforms.base import Credentials, TransientError
 
 _local = threading.local()
 
@@ -105,3 +105,18 @@ def epoch_to_datetime(value: str | int | float | None, default: dt.datetime) -> 
         return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
     except (TypeError, ValueError):
         return default
+
+
+def renewed(credentials: Credentials, token_answer: dict, default_lifetime: int) -> Credentials:
+    """The credentials after an OAuth token answer (``access_token``, ``expires_in``, ...).
+
+    A provider that sends no new refresh token keeps the old one valid.
+    """
+    lifetime = int(token_answer.get("expires_in") or default_lifetime)
+    return Credentials(
+        access_token=token_answer["access_token"],
+        refresh_token=token_answer.get("refresh_token") or credentials.refresh_token,
+        expires_at=timezone.now() + dt.timedelta(seconds=lifetime),
+        account=credentials.account,
+        integration_id=credentials.integration_id,
+    )

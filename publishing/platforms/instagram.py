@@ -24,7 +24,7 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
-from publishing.platforms.http import json_body, send
+from publishing.platforms.http import json_body, renewed, send
 
 LABEL = "Instagram"
 GRAPH_VERSION = "v23.0"
@@ -200,11 +200,4 @@ def refresh(credentials: Credentials) -> Credentials:
         params={"grant_type": "ig_refresh_token", "access_token": credentials.access_token},
     )
     raise_for_error(response)
-    body = json_body(response)
-    return Credentials(
-        access_token=body["access_token"],
-        refresh_token=credentials.refresh_token,
-        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=int(body.get("expires_in", 0))),
-        account=credentials.account,
-        integration_id=credentials.integration_id,
-    )
+    return renewed(credentials, json_body(response), default_lifetime=5184000)

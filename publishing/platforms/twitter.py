@@ -17,7 +17,7 @@ from publishing.platforms.base import (
     Published,
     RateLimited,
 )
-from publishing.platforms.http import epoch_to_datetime, json_body, send
+from publishing.platforms.http import epoch_to_datetime, json_body, renewed, send
 from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 
 LABEL = "X"
@@ -222,12 +222,4 @@ def refresh(credentials: Credentials) -> Credentials:
     if response.status_code in (400, 401):
         raise AuthError("X refused the refresh token: the account must be connected again.")
     raise_for_error(response)
-    body = json_body(response)
-    return Credentials(
-        access_token=body["access_token"],
-        refresh_token=body.get("refresh_token", credentials.refresh_token),
-        expires_at=dt.datetime.now(dt.UTC)
-        + dt.timedelta(seconds=int(body.get("expires_in", 7200))),
-        account=credentials.account,
-        integration_id=credentials.integration_id,
-    )
+    return renewed(credentials, json_body(response), default_lifetime=7200)

@@ -22,7 +22,7 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
-from publishing.platforms.http import json_body, send
+from publishing.platforms.http import json_body, renewed, send
 
 LABEL = "YouTube"
 CHUNK_SIZE = 8 * 256 * 1024
@@ -207,13 +207,4 @@ def refresh(credentials: Credentials) -> Credentials:
     if response.status_code in (400, 401) and json_body(response).get("error") == "invalid_grant":
         raise AuthError("Google refused the refresh token: the account must be connected again.")
     raise_for_error(response)
-    body = json_body(response)
-    return Credentials(
-        access_token=body["access_token"],
-        # Google keeps the refresh token unless it sends a new one.
-        refresh_token=body.get("refresh_token", credentials.refresh_token),
-        expires_at=dt.datetime.now(dt.UTC)
-        + dt.timedelta(seconds=int(body.get("expires_in", 3600))),
-        account=credentials.account,
-        integration_id=credentials.integration_id,
-    )
+    return renewed(credentials, json_body(response), default_lifetime=3600)
