@@ -24,10 +24,7 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@echo "Herald: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops the web server and the cluster)"
-	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
-	$(MANAGE) qcluster & \
-	$(MANAGE) runserver --noreload $(HOST):$(PORT) & \
-	wait -n
+	$(MANAGE) serve $(HOST):$(PORT)
 
 ## Run the whole test suite (PYTEST_ARGS passes extra arguments to pytest).
 test: install
