@@ -232,9 +232,12 @@ def publish_one(publication_id: int) -> str:
     publication, content = claim.publication, claim.content
     module = platform_module(publication.platform)
     post = build_post(content, publication.platform, publication=publication)
+    # Set when an earlier attempt's request went out with no recorded outcome:
+    # until reconcile settles it, no error may clear that mark.
+    in_doubt = publication.request_sent_at is not None
     try:
         credentials = fresh_credentials(publication, content, module)
-        if publication.request_sent_at is not None:
+        if in_doubt:
             found = module.reconcile(post, credentials)
             if isinstance(found, Published):
                 return record_published(
@@ -248,11 +251,12 @@ def publish_one(publication_id: int) -> str:
                     "cannot tell whether the post exists. An operator must decide.",
                 )
             logger.info("Publication %s: reconcile found nothing; safe to send.", publication.pk)
+            in_doubt = False
         if not mark_request_sent(publication, content):
             return release_after_edit(publication)
         result = module.publish(post, credentials)
     except PlatformError as error:
-        return record_platform_error(publication, content, error)
+        return record_platform_error(publication, content, error, in_doubt=in_doubt)
     except (NotConnected, IntegrationUnavailable) as error:
         return record_failed(publication, code="not_connected", message=str(error))
     except Exception as error:
@@ -260,7 +264,7 @@ def publish_one(publication_id: int) -> str:
         # treat it as in doubt, so the next attempt reconciles first.
         logger.exception("Publication %s: unexpected error while publishing.", publication.pk)
         wrapped = TransientError(f"Unexpected error: {type(error).__name__}", maybe_sent=True)
-        return record_platform_error(publication, content, wrapped)
+        return record_platform_error(publication, content, wrapped, in_doubt=in_doubt)
     return record_published(publication, result, reason="published")
 
 
@@ -420,8 +424,15 @@ def retry_delay(retry_number: int) -> dt.timedelta:
     return dt.timedelta(seconds=random.uniform(base, ceiling))  # noqa: S311 - not security
 
 
-def record_platform_error(publication: Publication, content: Content, error: PlatformError) -> str:
+def record_platform_error(
+    publication: Publication, content: Content, error: PlatformError, *, in_doubt: bool = False
+) -> str:
+    """Record a failed attempt. ``in_doubt``: an earlier request is still unaccounted for."""
     now = timezone.now()
+    # Keep the sent mark if the platform may have acted now or before: the next
+    # attempt then reconciles before it could send again.
+    keep_sent_mark = in_doubt or getattr(error, "maybe_sent", False)
+    sent_mark = publication.request_sent_at if keep_sent_mark else None
     if isinstance(error, RateLimited):
         with transaction.atomic():
             mark_rate_limited(publication.integration_id, error.until)
@@ -433,7 +444,7 @@ def record_platform_error(publication: Publication, content: Content, error: Pla
                 hold_reason="the platform asked us to wait",
                 next_attempt_at=error.until,
                 lease_expires_at=None,
-                request_sent_at=None,
+                request_sent_at=sent_mark,
             )
         return "rate_limited"
     if isinstance(error, AuthError):
@@ -458,9 +469,7 @@ def record_platform_error(publication: Publication, content: Content, error: Pla
                 last_error_code=error.code,
                 last_error=error.message,
                 lease_expires_at=None,
-                # Keep the mark only if the platform may have acted: then the
-                # next attempt reconciles before sending.
-                request_sent_at=publication.request_sent_at if error.maybe_sent else None,
+                request_sent_at=sent_mark,
             )
             Content.objects.filter(pk=content.pk).update(
                 retry_count=F("retry_count") + 1, last_retry_at=now

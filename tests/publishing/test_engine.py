@@ -430,3 +430,31 @@ def test_exponential_backoff_stays_between_the_base_delay_and_its_ceiling(settin
         assert all(60 <= d <= ceiling for d in delays)
     settings.PUBLISH_RETRY_BACKOFF = False
     assert engine.retry_delay(3) == dt.timedelta(seconds=60)
+
+
+class FlakyReconcile:
+    def __init__(self, fake):
+        self.fake = fake
+
+    def __call__(self, post, credentials):
+        self.fake.reconcile_calls.append(post.idempotency_key)
+        raise TransientError("reconcile timed out")
+
+
+def test_a_failing_reconcile_keeps_the_row_in_doubt(
+    drain, fake_platform, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tests.publishing import fake_platform as fake_module
+
+    publication = crash_mid_publish(fake_platform, django_capture_on_commit_callbacks)
+    monkeypatch.setattr(fake_module, "reconcile", FlakyReconcile(fake_platform))
+    assert drain() == ["retrying"]
+    publication.refresh_from_db()
+    assert publication.status == Status.RETRYING
+    assert publication.request_sent_at is not None  # still in doubt
+    monkeypatch.undo()
+    fake_platform.reconcile_answer = Published("found-2", "")
+    make_due_now(pk=publication.pk)
+    assert drain() == ["published"]
+    assert len(fake_platform.calls) == 1  # never sent a second time
+    assert len(fake_platform.reconcile_calls) == 2
