@@ -25,6 +25,7 @@ LABEL = "Discord"
 API = "/api/v10"
 MAX_CONTENT = 2000
 MAX_FILES = 10
+RECENT_MESSAGES = 50
 # Unknown Channel / Unknown Webhook: the target is gone, the token is fine.
 GONE_CODES = {10003, 10015}
 
@@ -114,14 +115,30 @@ def permalink(credentials: Credentials, message: dict) -> str:
 
 
 def reconcile(post: Post, credentials: Credentials):
-    """Bot messages carry a nonce that Discord enforces: sending again cannot duplicate."""
-    if credentials.access_token and credentials.account.get("channel_id"):
-        return None
+    """Find the message: by its saved id, or among the channel's recent bot messages.
+
+    A bot resend within a few minutes would be deduplicated by the enforced
+    nonce, but a recovered lease can come later than Discord remembers nonces.
+    """
     message_id = post.platform_state.get("message_id")
+    if credentials.access_token and credentials.account.get("channel_id"):
+        channel_url = f"{base_url()}{API}/channels/{credentials.account['channel_id']}/messages"
+        headers = {"Authorization": f"Bot {credentials.access_token}"}
+        if message_id:
+            response = send(LABEL, "GET", f"{channel_url}/{message_id}", headers=headers)
+            raise_for_error(response)
+            return Published(str(message_id), permalink(credentials, json_body(response)))
+        response = send(
+            LABEL, "GET", channel_url, headers=headers, params={"limit": RECENT_MESSAGES}
+        )
+        raise_for_error(response)
+        for message in json_body(response).get("data") or []:
+            if message.get("content") == post.body and (message.get("author") or {}).get("bot"):
+                return Published(str(message["id"]), permalink(credentials, message))
+        return None
     if not message_id:
         return UNKNOWN  # a webhook has no nonce, and its answer was lost
-    url = f"{webhook_url(credentials)}/messages/{message_id}"
-    response = send(LABEL, "GET", url)
+    response = send(LABEL, "GET", f"{webhook_url(credentials)}/messages/{message_id}")
     if response.status_code == 404:
         return None
     raise_for_error(response)

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from content.choices import Status
 from content.models import ContentMedia
+from integrations.credentials import credentials_from_integration
 from publishing import engine
 from publishing.models import Publication
-from publishing.platforms import youtube
+from publishing.platforms import discord, youtube
+from publishing.platforms.base import Post
 from publishing.sandbox.models import SandboxPost
 from publishing.services import Target, schedule_content
 from tests.factories import IntegrationFactory, UserFactory
@@ -151,3 +153,9 @@ def test_running_the_engine_again_sends_nothing_more(sandbox):
     assert engine.publish_one(row.pk) == "skipped"
     drain()
     assert SandboxPost.objects.count() == 1
+    # Reconcile, as after a lost answer, finds that very message in the channel.
+    found = discord.reconcile(
+        Post(publication_id=row.pk, idempotency_key=row.idempotency_key, body="Only once"),
+        credentials_from_integration(linked["discord"]),
+    )
+    assert found.external_id == row.external_id

@@ -92,8 +92,28 @@ def test_validate_limits_content_to_2000_characters(make_post):
     ]
 
 
-def test_reconcile(api, make_post):
-    assert discord.reconcile(make_post(), BOT) is None  # the nonce makes a resend safe
+def test_reconcile_bot_looks_among_recent_bot_messages(api, make_post):
+    api.get(
+        MESSAGES,
+        json=[
+            {"id": "1", "channel_id": "555", "content": "Ship it", "author": {"bot": False}},
+            {"id": "2", "channel_id": "555", "content": "Ship it", "author": {"bot": True}},
+        ],
+        match=[
+            matchers.query_param_matcher({"limit": "50"}),
+            matchers.header_matcher({"Authorization": "Bot bot-tok"}),
+        ],
+    )
+    found = discord.reconcile(make_post("Ship it"), BOT)
+    assert found == Published("2", "https://discord.com/channels/777/555/2")
+    api.get(MESSAGES, json=[])
+    assert discord.reconcile(make_post("Ship it"), BOT) is None
+    api.get(f"{MESSAGES}/900", json={"id": "900", "channel_id": "555"})
+    saved = discord.reconcile(make_post(state={"message_id": "900"}), BOT)
+    assert saved == Published("900", "https://discord.com/channels/777/555/900")
+
+
+def test_reconcile_webhook(api, make_post):
     assert discord.reconcile(make_post(), WEBHOOK) is UNKNOWN
     api.get(
         "https://discord.test/api/webhooks/12/secret-token/messages/901",
