@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from config.admin_secrets import SecretFieldsAdminMixin
-from integrations.models import Integration
+from integrations.models import Integration, LegacyTokenUse
 
 
 @admin.register(Integration)
@@ -40,3 +40,19 @@ class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     @admin.display(description="Access token")
     def access_token_masked(self, obj: Integration) -> str:
         return obj.masked_secret("access_token")
+
+
+@admin.register(LegacyTokenUse)
+class LegacyTokenUseAdmin(admin.ModelAdmin):
+    """Users the engine still publishes for with legacy columns: run migrate_user_tokens."""
+
+    list_display = ("user", "provider", "uses", "last_used_at")
+    list_filter = ("provider",)
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

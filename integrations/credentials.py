@@ -12,13 +12,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.db.models import F, Sum
+from django.utils import timezone
 
-from integrations.models import Integration
+from integrations.models import Integration, LegacyTokenUse
 
 logger = logging.getLogger(__name__)
-
-LEGACY_FALLBACK_COUNTER = "herald:legacy-token-fallbacks"
 
 # The legacy User columns for each platform: (access token, refresh token, webhook url).
 LEGACY_COLUMNS = {
@@ -96,7 +95,7 @@ def resolve_credentials(*, owner, platform: str, integration: Integration | None
         account={"legacy_user_id": owner.pk},
     )
     if legacy.access_token or legacy.webhook_url:
-        count_legacy_fallback()
+        count_legacy_fallback(owner, platform)
         logger.warning(
             "Using the deprecated User token columns for %s (user %s); run migrate_user_tokens.",
             platform,
@@ -106,15 +105,17 @@ def resolve_credentials(*, owner, platform: str, integration: Integration | None
     raise NotConnected(f"No {platform} account is connected for user {owner.get_username()!r}.")
 
 
-def count_legacy_fallback() -> None:
-    if cache.add(LEGACY_FALLBACK_COUNTER, 1, timeout=None):
-        return
-    try:
-        cache.incr(LEGACY_FALLBACK_COUNTER)
-    except ValueError:
-        # The key expired between add and incr (e.g. a cache restart): start again.
-        cache.set(LEGACY_FALLBACK_COUNTER, 1, timeout=None)
+def count_legacy_fallback(owner, platform: str) -> None:
+    """Count a fallback where operators can see it (admin: Legacy token uses)."""
+    now = timezone.now()
+    _, created = LegacyTokenUse.objects.get_or_create(
+        user=owner, provider=platform, defaults={"uses": 1, "last_used_at": now}
+    )
+    if not created:
+        LegacyTokenUse.objects.filter(user=owner, provider=platform).update(
+            uses=F("uses") + 1, last_used_at=now
+        )
 
 
 def legacy_fallback_count() -> int:
-    return int(cache.get(LEGACY_FALLBACK_COUNTER) or 0)
+    return LegacyTokenUse.objects.aggregate(total=Sum("uses"))["total"] or 0

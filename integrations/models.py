@@ -71,3 +71,25 @@ def mask_secret(value: str | None) -> str:
     # eight-character token would be half of it.
     tail = value[-4:] if len(value) >= 16 else ""
     return f"••••{tail}"
+
+
+class LegacyTokenUse(models.Model):
+    """How often the engine fell back to a user's legacy plaintext columns, per platform.
+
+    Operators read it in the admin: each row is a user still to migrate.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="legacy_token_uses"
+    )
+    provider = models.CharField(max_length=16, choices=Platform.choices)
+    uses = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="legacy_use_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.provider}: {self.uses}"

@@ -89,6 +89,7 @@ def test_user_change_page_masks_legacy_tokens(staff_client):
         "/admin/publishing/publicationevent/",
         "/admin/publishing/engineheartbeat/",
         "/admin/integrations/integration/",
+        "/admin/integrations/legacytokenuse/",
         "/admin/accounts/user/",
         "/admin/django_q/schedule/",
         "/admin/waffle/switch/",

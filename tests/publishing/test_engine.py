@@ -458,3 +458,16 @@ def test_a_failing_reconcile_keeps_the_row_in_doubt(
     assert drain() == ["published"]
     assert len(fake_platform.calls) == 1  # never sent a second time
     assert len(fake_platform.reconcile_calls) == 2
+
+
+def test_legacy_fallback_is_counted_where_operators_see_it(drain, fake_platform):
+    from integrations.credentials import legacy_fallback_count
+    from integrations.models import LegacyTokenUse
+
+    owner = UserFactory(twitter_access_token="legacy-token-value-1234567890")
+    schedule(owner, integration=False, body="one")
+    schedule(owner, integration=False, body="two")
+    assert drain() == ["published", "published"]
+    use = LegacyTokenUse.objects.get(user=owner, provider="twitter")
+    assert use.uses == 2
+    assert legacy_fallback_count() == 2
