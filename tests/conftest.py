@@ -19,6 +19,25 @@ def publishing_switches(request):
         Switch.objects.get_or_create(name=name, defaults={"active": True})
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_windows(settings):
+    """Each test starts with no Redis rate windows.
+
+    The database is the record of every slot; a Redis window left by another
+    test (or an earlier run on a recreated database) would count slots the
+    database no longer has. Deleting windows is always safe: they are rebuilt
+    from the database.
+    """
+    if not settings.REDIS_URL:
+        return
+    from django_redis import get_redis_connection
+
+    client = get_redis_connection("default")
+    keys = list(client.scan_iter(match="herald:rate:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()
