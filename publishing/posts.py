@@ -22,7 +22,7 @@ def build_post(content: Content, platform: str, *, publication: Publication | No
             public_url=f"{public_base}/{item.file.name}" if public_base else "",
             alt_text=item.alt_text,
         )
-        for item in content.media.all()
+        for item in (content.media.all() if content.pk else ())
     ]
     post = Post(
         publication_id=publication.pk if publication else 0,

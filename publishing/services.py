@@ -125,6 +125,61 @@ def schedule_content(
     return content
 
 
+EDITABLE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
+
+
+@transaction.atomic
+def edit_content(
+    content: Content,
+    *,
+    body: str | None = None,
+    title: str | None = None,
+    options: dict | None = None,
+    scheduled_for: dt.datetime | None = None,
+) -> Content:
+    """Change a Content nothing has been sent for; its version grows.
+
+    A worker that claimed a target before the edit sees the new version just
+    before sending and releases the row, so old text never goes out. Moving
+    the time is allowed only while every target is still SCHEDULED.
+    """
+    publications = list(Publication.objects.select_for_update().filter(content=content))
+    started = [p for p in publications if p.status not in EDITABLE_STATUSES or p.request_sent_at]
+    if started:
+        names = ", ".join(f"{p.get_platform_display()}: {p.status}" for p in started)
+        raise SchedulingError(
+            f"This content can no longer be edited ({names}); cancel it and schedule a new post."
+        )
+    moving = scheduled_for is not None and scheduled_for != content.scheduled_for
+    if moving:
+        if timezone.is_naive(scheduled_for):
+            raise SchedulingError("scheduled_for needs a time zone offset.")
+        if any(p.status != Status.SCHEDULED for p in publications):
+            raise SchedulingError(
+                "Only content whose targets are all still scheduled can be moved."
+            )
+        content.scheduled_for = scheduled_for
+    for name, value in (("body", body), ("title", title), ("options", options)):
+        if value is not None:
+            setattr(content, name, value)
+    content.version += 1
+    content.save(
+        update_fields=["body", "title", "options", "scheduled_for", "version", "updated_at"]
+    )
+    problems = validation_problems(content, sorted({p.platform for p in publications}))
+    if problems:
+        raise SchedulingError(
+            " ".join(p for found in problems.values() for p in found), problems=problems
+        )
+    if moving:
+        for publication in publications:
+            target = Target(publication.platform, publication.integration)
+            publication.idempotency_key = idempotency_key(content, target)
+            publication.next_attempt_at = content.scheduled_for
+        Publication.objects.bulk_update(publications, ["idempotency_key", "next_attempt_at"])
+    return content
+
+
 def cancel_content(content: Content, *, actor: Actor) -> list[int]:
     """Cancel every target that has not started; returns the ids canceled."""
     return transition_many(

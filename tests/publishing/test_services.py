@@ -72,3 +72,53 @@ def test_resolve_target_names_unknown_platforms_and_ambiguous_accounts():
     IntegrationFactory(user=owner, provider="twitter")
     with pytest.raises(SchedulingError, match="several X \\(Twitter\\) accounts"):
         resolve_target(owner, "twitter")
+
+
+def test_edit_bumps_the_version_and_moving_the_time_moves_every_target():
+    from publishing.services import edit_content
+
+    owner = UserFactory()
+    content = schedule_content(
+        owner=owner, body="v1", targets=[Target("twitter"), Target("discord")], scheduled_for=WHEN
+    )
+    later = WHEN + dt.timedelta(hours=2)
+    edit_content(content, body="v2", scheduled_for=later)
+    content.refresh_from_db()
+    assert (content.body, content.version, content.scheduled_for) == ("v2", 2, later)
+    rows = list(content.publications.all())
+    assert {r.next_attempt_at for r in rows} == {later}
+    assert {r.idempotency_key for r in rows} == {
+        f"{content.pk}-twitter-{int(later.timestamp())}",
+        f"{content.pk}-discord-{int(later.timestamp())}",
+    }
+
+
+def test_edit_is_refused_once_anything_was_sent(fake_platform):
+    from publishing.services import edit_content
+    from publishing.states import transition
+
+    content = schedule_content(
+        owner=UserFactory(), body="v1", targets=[Target("twitter")], scheduled_for=WHEN
+    )
+    row = content.publications.get()
+    transition(row, Status.QUEUED, reason="due")
+    transition(row, Status.PUBLISHING, reason="claimed")
+    with pytest.raises(
+        SchedulingError, match=r"can no longer be edited \(X \(Twitter\): PUBLISHING\)"
+    ):
+        edit_content(content, body="v2")
+    content.refresh_from_db()
+    assert (content.body, content.version) == ("v1", 1)
+
+
+def test_an_edit_a_platform_refuses_changes_nothing(fake_platform):
+    from publishing.services import edit_content
+
+    content = schedule_content(
+        owner=UserFactory(), body="ok", targets=[Target("twitter")], scheduled_for=WHEN
+    )
+    fake_platform.problems = ["X: too long."]
+    with pytest.raises(SchedulingError, match=r"X: too long\."):
+        edit_content(content, body="x" * 400)
+    content.refresh_from_db()
+    assert (content.body, content.version) == ("ok", 1)
