@@ -4,7 +4,6 @@ import pytest
 from cryptography.fernet import InvalidToken
 from django.db import connection
 
-from integrations.encryption import reload_encryption_keys
 from integrations.models import Integration
 from tests.factories import IntegrationFactory
 
@@ -13,16 +12,6 @@ pytestmark = pytest.mark.django_db
 TOKEN = "plain-access-token-1234567890-ABCDEF"
 KEY_A = "key-a-" + "a" * 40
 KEY_B = "key-b-" + "b" * 40
-
-
-@pytest.fixture
-def use_keys(settings):
-    def apply(*keys):
-        settings.FERNET_KEYS = list(keys)
-        reload_encryption_keys()
-
-    yield apply
-    reload_encryption_keys()
 
 
 def raw_access_token(pk: int) -> bytes:

@@ -6,7 +6,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from integrations.encryption import reload_encryption_keys
 from integrations.models import Integration
 from tests.factories import IntegrationFactory
 
@@ -14,16 +13,6 @@ pytestmark = pytest.mark.django_db
 
 KEY_A = "rotation-key-a-" + "a" * 32
 KEY_B = "rotation-key-b-" + "b" * 32
-
-
-@pytest.fixture
-def use_keys(settings):
-    def apply(*keys):
-        settings.FERNET_KEYS = list(keys)
-        reload_encryption_keys()
-
-    yield apply
-    reload_encryption_keys()
 
 
 def raw_tokens():
