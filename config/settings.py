@@ -258,11 +258,58 @@ PLATFORM_MODULES = {
     "youtube": "publishing.platforms.youtube",
 }
 PLATFORM_USER_AGENT = "Herald/0.1"
-# OAuth client credentials, from the environment; empty means "not configured".
-X_CLIENT_ID = env_str("X_CLIENT_ID")
+
+
+# OAuth client credentials, from the environment; empty means "not configured". With the
+# sandbox on, an unset client falls back to a sandbox client, so every connect flow runs
+# offline against the sandbox's consent pages.
+def _oauth_client(name: str) -> str:
+    return env_str(name) or (f"sandbox-{name.lower().replace('_', '-')}" if SANDBOX_ENABLED else "")
+
+
+X_CLIENT_ID = _oauth_client("X_CLIENT_ID")
 X_CLIENT_SECRET = env_str("X_CLIENT_SECRET")
-GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
-GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")
+GOOGLE_CLIENT_ID = _oauth_client("GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = _oauth_client("GOOGLE_CLIENT_SECRET")
+INSTAGRAM_CLIENT_ID = _oauth_client("INSTAGRAM_CLIENT_ID")
+INSTAGRAM_CLIENT_SECRET = _oauth_client("INSTAGRAM_CLIENT_SECRET")
+DISCORD_CLIENT_ID = _oauth_client("DISCORD_CLIENT_ID")
+DISCORD_CLIENT_SECRET = _oauth_client("DISCORD_CLIENT_SECRET")
+# Where a user's browser is sent to grant access (the consent pages).
+OAUTH_AUTHORIZE_URLS = {
+    "twitter": env_str("X_AUTHORIZE_URL")
+    or (
+        f"{_sandbox_base}/x/i/oauth2/authorize"
+        if _sandbox_base
+        else "https://x.com/i/oauth2/authorize"
+    ),
+    "youtube": env_str("GOOGLE_AUTHORIZE_URL")
+    or (
+        f"{_sandbox_base}/google-accounts/o/oauth2/v2/auth"
+        if _sandbox_base
+        else "https://accounts.google.com/o/oauth2/v2/auth"
+    ),
+    "instagram": env_str("INSTAGRAM_AUTHORIZE_URL")
+    or (
+        f"{_sandbox_base}/instagram-login/oauth/authorize"
+        if _sandbox_base
+        else "https://www.instagram.com/oauth/authorize"
+    ),
+    "discord": env_str("DISCORD_AUTHORIZE_URL")
+    or (
+        f"{_sandbox_base}/discord/oauth2/authorize"
+        if _sandbox_base
+        else "https://discord.com/oauth2/authorize"
+    ),
+}
+# Instagram Login exchanges its authorization code on a host of its own.
+INSTAGRAM_OAUTH_BASE_URL = env_str("INSTAGRAM_OAUTH_BASE_URL") or (
+    f"{_sandbox_base}/instagram-login" if _sandbox_base else "https://api.instagram.com"
+)
+# How long a started connect flow may take before its state is refused.
+OAUTH_STATE_MAX_AGE = env_int("OAUTH_STATE_MAX_AGE", 900, minimum=60)
+# The daily integration check flags tokens that expire within this many days.
+INTEGRATION_EXPIRY_WARNING_DAYS = env_int("INTEGRATION_EXPIRY_WARNING_DAYS", 7, minimum=1)
 # The sandbox's simulated latency and random transient failure rate.
 SANDBOX_LATENCY_MS = env_int("SANDBOX_LATENCY_MS", 0, minimum=0)
 SANDBOX_FAILURE_RATE = env_float("SANDBOX_FAILURE_RATE", 0.0, minimum=0.0, maximum=1.0)

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("integrations/", include("integrations.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

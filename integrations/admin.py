@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from config.admin_secrets import SecretFieldsAdminMixin
 from integrations.models import Integration, LegacyTokenUse
+from integrations.services import (
+    IntegrationError,
+    pause_integration,
+    resume_integration,
+    revoke_integration,
+)
 
 
 @admin.register(Integration)
@@ -21,7 +27,9 @@ class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     search_fields = ("display_name", "external_account_id", "user__username", "user__email")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at", "last_error", "last_error_at")
+    # Status changes go through the actions (services), which also release held posts.
+    readonly_fields = ("status", "created_at", "updated_at", "last_error", "last_error_at")
+    actions = ("pause_accounts", "resume_accounts", "revoke_accounts")
 
     def get_fieldsets(self, request, obj=None):
         secrets = ["stored_secrets"]
@@ -36,6 +44,35 @@ class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
             ("Account", {"fields": ("account_options", "rate_limited_until")}),
             ("Health", {"fields": ("last_error", "last_error_at", "created_at", "updated_at")}),
         )
+
+    def run_lifecycle(self, request, queryset, service, done: str) -> None:
+        """Apply ``service`` to each account; say what was done and what was skipped, and why."""
+        succeeded, skipped = 0, []
+        for integration in queryset:
+            try:
+                result = service(integration)
+            except IntegrationError as error:
+                skipped.append(str(error))
+                continue
+            succeeded += 1
+            if platform_message := getattr(result, "platform_message", ""):
+                self.message_user(request, f"{integration}: {platform_message}")
+        if succeeded:
+            self.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+        for reason in skipped:
+            self.message_user(request, f"Skipped: {reason}", messages.WARNING)
+
+    @admin.action(description="Pause the selected accounts")
+    def pause_accounts(self, request, queryset):
+        self.run_lifecycle(request, queryset, pause_integration, "paused")
+
+    @admin.action(description="Resume the selected accounts")
+    def resume_accounts(self, request, queryset):
+        self.run_lifecycle(request, queryset, resume_integration, "resumed")
+
+    @admin.action(description="Revoke the selected accounts (also at the platform)")
+    def revoke_accounts(self, request, queryset):
+        self.run_lifecycle(request, queryset, revoke_integration, "revoked")
 
     @admin.display(description="Access token")
     def access_token_masked(self, obj: Integration) -> str:

@@ -93,3 +93,30 @@ class LegacyTokenUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.provider}: {self.uses}"
+
+
+class OAuthState(models.Model):
+    """A connect flow in progress: the ``state`` sent to the provider, bound to one user.
+
+    The callback accepts a state only once, only before it expires, and only
+    for the provider that issued it; the PKCE verifier never leaves the server.
+    """
+
+    state = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_states"
+    )
+    provider = models.CharField(max_length=16, choices=Platform.choices)
+    code_verifier = EncryptedTextField(blank=True)
+    redirect_uri = models.CharField(max_length=500)
+    return_to = models.CharField(
+        max_length=500, blank=True, help_text="A path in Herald to show when the flow ends."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "OAuth state"
+
+    def __str__(self) -> str:
+        return f"{self.provider} connect for {self.user} at {self.created_at:%Y-%m-%d %H:%M}"

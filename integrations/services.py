@@ -1,14 +1,32 @@
-"""Writes to integrations that the engine and operators need."""
+"""Writes to integrations: connecting, the lifecycle, and what the engine records.
+
+Views, admin actions, the API and commands call these; none of them set
+``Integration.status`` or tokens themselves.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from integrations.credentials import Credentials
 from integrations.models import Integration
+from integrations.oauth import provider_module
+from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant
+from integrations.signals import integration_released
+
+logger = logging.getLogger(__name__)
+Status = Integration.Status
+
+
+class IntegrationError(Exception):
+    """A lifecycle step that is not possible now; the message says why."""
 
 
 def mark_rate_limited(integration_id: int | None, until: dt.datetime) -> None:
@@ -38,3 +56,173 @@ def save_refreshed_tokens(credentials: Credentials) -> None:
     integration.save(
         update_fields=["access_token", "refresh_token", "token_expires_at", "updated_at"]
     )
+
+
+# --- Connecting -----------------------------------------------------------------------
+
+
+def save_connection(
+    *, user, provider: str, grant: TokenGrant, account: ConnectedAccount
+) -> tuple[Integration, bool]:
+    """Create the Integration, or update the same one on a reconnect.
+
+    The account is identified by ``(user, provider, external_account_id)``, so
+    connecting it again never makes a duplicate. A grant without a refresh
+    token keeps the stored one. A paused account stays paused.
+    """
+    identity = {
+        "user": user,
+        "provider": provider,
+        "external_account_id": account.external_account_id,
+    }
+    try:
+        with transaction.atomic():
+            integration, created = Integration.objects.get_or_create(**identity)
+    except IntegrityError:  # a concurrent callback created it first: update that row
+        integration, created = Integration.objects.get(**identity), False
+    integration.display_name = account.display_name
+    integration.account_options = {**integration.account_options, **account.account_options}
+    integration.access_token = grant.access_token or integration.access_token
+    integration.refresh_token = grant.refresh_token or integration.refresh_token
+    integration.webhook_url = grant.webhook_url or integration.webhook_url
+    integration.token_expires_at = grant.expires_at
+    integration.scopes = grant.scopes
+    if integration.status != Status.PAUSED:
+        integration.status = Status.ACTIVE
+    integration.last_error = ""
+    integration.last_error_at = None
+    integration.rate_limited_until = None
+    integration.save()
+    logger.info(
+        "%s %s integration %s for user %s.",
+        "Connected" if created else "Reconnected",
+        provider,
+        integration.pk,
+        user.pk,
+    )
+    return integration, created
+
+
+def connect_with_tokens(
+    *,
+    user,
+    provider: str,
+    access_token: str = "",
+    refresh_token: str = "",
+    webhook_url: str = "",
+    channel_id: str = "",
+    expires_at: dt.datetime | None = None,
+) -> tuple[Integration, bool]:
+    """Connect an account from tokens entered by hand, after the platform confirms them.
+
+    Discord takes a webhook URL, or a bot token and a channel id. Raises
+    ``OAuthError`` with the platform's answer when the tokens do not work.
+    """
+    module = provider_module(provider)
+    grant = TokenGrant(
+        access_token=access_token,
+        refresh_token=refresh_token,
+        webhook_url=webhook_url,
+        expires_at=expires_at,
+    )
+    if provider == "discord" and not webhook_url:
+        if not (access_token and channel_id):
+            raise OAuthError("Discord needs a webhook URL, or a bot token and a channel id.")
+        account = module.fetch_bot_channel(access_token, channel_id)
+    else:
+        if provider == "discord":
+            check_webhook_url(webhook_url)
+        elif not access_token:
+            raise OAuthError(f"{module.NAME} needs an access token.")
+        account = module.fetch_account(grant)
+    return save_connection(user=user, provider=provider, grant=grant, account=account)
+
+
+def check_webhook_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or "/api/webhooks/" not in parts.path:
+        raise OAuthError(
+            "That is not a Discord webhook URL (it looks like "
+            "https://discord.com/api/webhooks/<id>/<token>)."
+        )
+
+
+# --- Lifecycle ------------------------------------------------------------------------
+
+
+def pause_integration(integration: Integration) -> Integration:
+    """Stop publishing through an active account; due posts wait until it is resumed."""
+    changed = Integration.objects.filter(pk=integration.pk, status=Status.ACTIVE).update(
+        status=Status.PAUSED, updated_at=timezone.now()
+    )
+    integration.refresh_from_db()
+    if not changed:
+        raise IntegrationError(
+            f"Only an active account can be paused; {integration} is "
+            f"{integration.get_status_display().lower()}."
+        )
+    return integration
+
+
+def resume_integration(integration: Integration) -> Integration:
+    """Publish through a paused account again; the posts it held are due at once."""
+    changed = Integration.objects.filter(pk=integration.pk, status=Status.PAUSED).update(
+        status=Status.ACTIVE, updated_at=timezone.now()
+    )
+    integration.refresh_from_db()
+    if not changed:
+        raise IntegrationError(
+            f"Only a paused account can be resumed; {integration} is "
+            f"{integration.get_status_display().lower()}."
+        )
+    integration_released.send(sender=Integration, integration=integration)
+    return integration
+
+
+@dataclass(frozen=True)
+class Revoked:
+    integration: Integration
+    platform_message: str  # what happened at the platform, in words
+
+
+def revoke_integration(integration: Integration) -> Revoked:
+    """Revoke at the platform where it has an endpoint, then forget the tokens.
+
+    The account is revoked in Herald even when the platform's call fails: the
+    failure is recorded as the last error, so the operator knows to remove
+    Herald in the platform's own settings.
+    """
+    if integration.status == Status.REVOKED:
+        raise IntegrationError(f"{integration} is already revoked.")
+    module = provider_module(integration.provider)
+    grant = TokenGrant(
+        access_token=integration.access_token or "",
+        refresh_token=integration.refresh_token or "",
+        webhook_url=integration.webhook_url or "",
+    )
+    error = ""
+    if module.revoke is None:
+        platform_message = (
+            f"{module.NAME} has no revocation endpoint: remove Herald in the account's "
+            "settings too."
+        )
+    elif not (grant.access_token or grant.refresh_token or grant.webhook_url):
+        platform_message = "No token was stored, so there was nothing to revoke at the platform."
+    else:
+        try:
+            module.revoke(grant)
+            platform_message = f"{module.NAME} revoked the access."
+        except OAuthError as failure:
+            error = f"Revoked in Herald, but {failure} Remove Herald in the account's settings."
+            platform_message = error
+    now = timezone.now()
+    integration.status = Status.REVOKED
+    integration.access_token = None
+    integration.refresh_token = None
+    integration.webhook_url = None
+    integration.token_expires_at = None
+    if error:
+        integration.last_error, integration.last_error_at = error, now
+    integration.save()
+    integration_released.send(sender=Integration, integration=integration)
+    return Revoked(integration=integration, platform_message=platform_message)

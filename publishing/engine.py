@@ -58,8 +58,9 @@ logger = logging.getLogger(__name__)
 
 # A dispatched row waits this long for its worker before it is due again.
 DISPATCH_GRACE = dt.timedelta(seconds=90)
-# A row held by a paused account is looked at again after this long.
-PAUSED_RECHECK = dt.timedelta(seconds=60)
+# A row held by a paused account waits without a due time: resuming (or revoking) the
+# account releases it (publishing/receivers.py), so a long pause writes no audit rows.
+PAUSED_HOLD = "the account is paused"
 # Refresh an access token that expires within this margin.
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
 TICK = "tick"
@@ -295,7 +296,7 @@ def claim_publication(publication_id: int) -> Claim | str:
             return "held"
         integration = publication.integration
         if integration is not None and integration.status == Integration.Status.PAUSED:
-            hold(publication, reason="the account is paused", until=now + PAUSED_RECHECK)
+            hold(publication, reason=PAUSED_HOLD, until=None)
             return "held"
         if (
             integration is not None
@@ -329,7 +330,7 @@ def claim_publication(publication_id: int) -> Claim | str:
     return Claim(publication, content)
 
 
-def hold(publication: Publication, *, reason: str, until: dt.datetime) -> None:
+def hold(publication: Publication, *, reason: str, until: dt.datetime | None) -> None:
     transition(
         publication,
         Status.QUEUED,

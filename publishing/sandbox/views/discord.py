@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -35,6 +36,9 @@ MAX_NONCE = 25
 # Discord checks an enforced nonce for uniqueness "in the past few minutes".
 NONCE_WINDOW = dt.timedelta(minutes=5)
 WEBHOOK_ACCOUNT_PREFIX = "webhook:"
+# The name given to a webhook the sandbox's OAuth flow created (by webhook id).
+WEBHOOK_NAME_CACHE = "sandbox:discord-webhook-name:{}"
+DELETED_WEBHOOK_CACHE = "sandbox:discord-webhook-deleted:{}"
 # Every channel of the sandbox belongs to one guild, so permalinks are stable.
 GUILD_ID = stable_snowflake("discord-guild:sandbox")
 
@@ -247,6 +251,16 @@ def _channel_message_list(request: HttpRequest, channel_id: str) -> JsonResponse
 # --- Bot endpoints ------------------------------------------------------------------
 
 
+@emulated_endpoint(["GET"], _transient)
+def channel(request: HttpRequest, channel_id: str) -> HttpResponse:
+    """GET /api/v10/channels/{id}: a text channel of the sandbox guild, for any bot token."""
+    if account_for_token(authorization_token(request, scheme="Bot")) is None:
+        return _unauthorized()
+    return JsonResponse(
+        {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": f"channel-{channel_id[-4:]}"}
+    )
+
+
 @emulated_endpoint(["GET", "POST"], _transient)
 def channel_messages(request: HttpRequest, channel_id: str) -> HttpResponse:
     """POST /api/v10/channels/{id}/messages creates; GET lists the newest messages."""
@@ -290,11 +304,35 @@ def webhook_channel_id(webhook_id: str) -> str:
     return stable_snowflake(f"discord-webhook-channel:{webhook_id}")
 
 
-@emulated_endpoint(["POST"], _transient)
+def webhook_object(request: HttpRequest, webhook_id: str, webhook_token: str) -> dict[str, Any]:
+    """GET /api/webhooks/{id}/{token}: the webhook, as Discord answers it (no user)."""
+    return {
+        "id": webhook_id,
+        "type": 1,
+        "name": cache.get(WEBHOOK_NAME_CACHE.format(webhook_id)) or "Herald",
+        "avatar": None,
+        "channel_id": webhook_channel_id(webhook_id),
+        "guild_id": GUILD_ID,
+        "application_id": None,
+        "token": webhook_token,
+    }
+
+
+@emulated_endpoint(["GET", "POST", "DELETE"], _transient)
 def execute_webhook(request: HttpRequest, webhook_id: str, webhook_token: str) -> HttpResponse:
-    """POST /api/webhooks/{id}/{token}: the message with ?wait=true, else 204."""
+    """POST /api/webhooks/{id}/{token}: the message with ?wait=true, else 204.
+
+    GET describes the webhook; DELETE deletes it, after which it answers 404.
+    """
     if account_for_token(webhook_token) is None:
         return _error(401, "Invalid Webhook Token", 50027)
+    if cache.get(DELETED_WEBHOOK_CACHE.format(webhook_id)):
+        return _error(404, "Unknown Webhook", 10015)
+    if request.method == "GET":
+        return JsonResponse(webhook_object(request, webhook_id, webhook_token))
+    if request.method == "DELETE":
+        cache.set(DELETED_WEBHOOK_CACHE.format(webhook_id), True, None)
+        return HttpResponse(status=204)
     account = f"{WEBHOOK_ACCOUNT_PREFIX}{webhook_id}"
     channel_id = webhook_channel_id(webhook_id)
     state = take_rate_slot(RATE_LIMIT, account)

@@ -15,6 +15,7 @@ from content.choices import Platform
 from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from publishing.sandbox.limits import RateState, take_rate_slot, untouched_rate_state
 from publishing.sandbox.models import SandboxPost, SandboxUpload
+from publishing.sandbox.views.oauth import x_authorization_code
 from publishing.sandbox.views.shared import (
     View,
     account_for_token,
@@ -368,8 +369,10 @@ def media_upload(request: HttpRequest, account: str) -> HttpResponse:
 
 @emulated_endpoint(["POST"], _transient)
 def oauth2_token(request: HttpRequest) -> HttpResponse:
-    """POST /2/oauth2/token: refresh_token grant; refresh tokens rotate."""
+    """POST /2/oauth2/token: the authorization_code grant (PKCE), or refresh_token (rotating)."""
     params = request_params(request)
+    if params.get("grant_type") == "authorization_code":
+        return _with_rate_headers(x_authorization_code(params), untouched_rate_state(RATE_LIMIT))
     if params.get("grant_type") != "refresh_token":
         response = JsonResponse(
             {"error": "unsupported_grant_type", "error_description": "Unsupported grant type."},

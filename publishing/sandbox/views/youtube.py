@@ -16,6 +16,7 @@ from django.utils import timezone
 from content.choices import Platform
 from publishing.sandbox.limits import rate_limit, take_rate_slot
 from publishing.sandbox.models import SandboxPost, SandboxUpload
+from publishing.sandbox.views.oauth import google_authorization_code
 from publishing.sandbox.views.shared import (
     View,
     account_for_token,
@@ -385,6 +386,20 @@ def list_videos(request: HttpRequest, account: str) -> HttpResponse:
     )
 
 
+@emulated_endpoint(["GET"], _transient)
+@_youtube_api
+def list_channels(request: HttpRequest, account: str) -> HttpResponse:
+    """GET /youtube/v3/channels?part=snippet&mine=true: the token's own channel."""
+    if request.GET.get("mine") != "true":
+        return google_error(400, "Only mine=true is emulated.", "invalidFilters")
+    channel = {
+        "kind": "youtube#channel",
+        "id": channel_id_for(account),
+        "snippet": {"title": f"{account} channel"},
+    }
+    return JsonResponse({"kind": "youtube#channelListResponse", "items": [channel]})
+
+
 # --- Google OAuth -------------------------------------------------------------------
 
 
@@ -394,9 +409,11 @@ def _oauth_transient(request: HttpRequest) -> HttpResponse:
 
 @emulated_endpoint(["POST"], _oauth_transient)
 def google_token(request: HttpRequest) -> HttpResponse:
-    """POST /token with grant_type=refresh_token: a new access token, or invalid_grant."""
+    """POST /token: the authorization_code grant, or refresh_token (a new access token)."""
     params = request_params(request)
     grant_type = params.get("grant_type", "")
+    if grant_type == "authorization_code":
+        return google_authorization_code(params)
     if grant_type != "refresh_token":
         return JsonResponse(
             {

@@ -1,0 +1,108 @@
+"""Discord: the ``webhook.incoming`` scope; the user picks the channel on Discord's page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, expires_at
+
+NAME = "Discord"
+USES_PKCE = False
+SCOPES = "webhook.incoming"
+API = "/api/v10"
+
+
+def is_configured() -> bool:
+    return bool(settings.DISCORD_CLIENT_ID and settings.DISCORD_CLIENT_SECRET)
+
+
+def api_url(path: str) -> str:
+    return f"{settings.PLATFORM_BASE_URLS['discord']}{path}"
+
+
+def client_auth() -> tuple[str, str]:
+    return (settings.DISCORD_CLIENT_ID, settings.DISCORD_CLIENT_SECRET)
+
+
+def authorization_url(*, state: str, redirect_uri: str, code_challenge: str) -> str:
+    query = {
+        "response_type": "code",
+        "client_id": settings.DISCORD_CLIENT_ID,
+        "redirect_uri": redirect_uri,
+        "scope": SCOPES,
+        "state": state,
+    }
+    return f"{settings.OAUTH_AUTHORIZE_URLS['discord']}?{urlencode(query)}"
+
+
+def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+    answer = call(
+        NAME,
+        "the authorization code",
+        "POST",
+        api_url(f"{API}/oauth2/token"),
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+        auth=client_auth(),
+    )
+    webhook = answer.get("webhook") or {}
+    if not webhook.get("url"):
+        raise OAuthError(f"{NAME} answered without a webhook; choose a channel and try again.")
+    return TokenGrant(
+        access_token=answer.get("access_token", ""),
+        refresh_token=answer.get("refresh_token", ""),
+        webhook_url=webhook["url"],
+        expires_at=expires_at(answer),
+        scopes=answer.get("scope", SCOPES),
+    )
+
+
+def fetch_account(grant: TokenGrant) -> ConnectedAccount:
+    """The webhook itself names its channel and guild (GET with its token needs no auth)."""
+    webhook = call(NAME, "the webhook lookup", "GET", grant.webhook_url)
+    if not webhook.get("id"):
+        raise OAuthError(f"{NAME} answered without the webhook's id; try connecting again.")
+    name = webhook.get("name") or "Discord webhook"
+    return ConnectedAccount(
+        external_account_id=str(webhook["id"]),
+        display_name=name,
+        account_options={
+            "guild_id": str(webhook.get("guild_id") or ""),
+            "webhook_channel_id": str(webhook.get("channel_id") or ""),
+        },
+    )
+
+
+def revoke(grant: TokenGrant) -> None:
+    """Delete the webhook (the token alone would leave it posting), then revoke the token."""
+    if grant.webhook_url:
+        call(NAME, "the webhook deletion", "DELETE", grant.webhook_url)
+    if grant.access_token:
+        call(
+            NAME,
+            "the revocation",
+            "POST",
+            api_url(f"{API}/oauth2/token/revoke"),
+            data={"token": grant.access_token, "token_type_hint": "access_token"},
+            auth=client_auth(),
+        )
+
+
+def fetch_bot_channel(bot_token: str, channel_id: str) -> ConnectedAccount:
+    """For a bot token entered by hand: the channel it will post to, checked with that token."""
+    if not channel_id.isdigit():
+        raise OAuthError("A Discord channel id is a number (Developer Mode → Copy Channel ID).")
+    channel = call(
+        NAME,
+        "the channel lookup",
+        "GET",
+        api_url(f"{API}/channels/{channel_id}"),
+        headers={"Authorization": f"Bot {bot_token}"},
+    )
+    name = channel.get("name") or channel_id
+    return ConnectedAccount(
+        external_account_id=f"channel-{channel_id}",
+        display_name=f"#{name}",
+        account_options={"channel_id": channel_id, "guild_id": str(channel.get("guild_id") or "")},
+    )
