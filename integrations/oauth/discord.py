@@ -6,7 +6,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
+from integrations.credentials import Credentials
 from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, expires_at
+from publishing.platforms.discord import webhook_url as rebased_webhook_url
 
 NAME = "Discord"
 USES_PKCE = False
@@ -58,14 +60,22 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
     )
 
 
+def webhook_endpoint(url: str) -> str:
+    """The stored webhook URL on the configured Discord host, as the publisher calls it."""
+    return rebased_webhook_url(Credentials(webhook_url=url))
+
+
 def fetch_account(grant: TokenGrant) -> ConnectedAccount:
     """The webhook itself names its channel and guild (GET with its token needs no auth)."""
-    webhook = call(NAME, "the webhook lookup", "GET", grant.webhook_url)
+    webhook = call(NAME, "the webhook lookup", "GET", webhook_endpoint(grant.webhook_url))
     if not webhook.get("id"):
         raise OAuthError(f"{NAME} answered without the webhook's id; try connecting again.")
     name = webhook.get("name") or "Discord webhook"
+    # Each authorization creates a new webhook; the channel is what stays the same, so a
+    # reconnect to the same channel updates the same Integration.
+    channel_id = str(webhook.get("channel_id") or webhook["id"])
     return ConnectedAccount(
-        external_account_id=str(webhook["id"]),
+        external_account_id=f"webhook-channel-{channel_id}",
         display_name=name,
         account_options={
             "guild_id": str(webhook.get("guild_id") or ""),
@@ -77,7 +87,7 @@ def fetch_account(grant: TokenGrant) -> ConnectedAccount:
 def revoke(grant: TokenGrant) -> None:
     """Delete the webhook (the token alone would leave it posting), then revoke the token."""
     if grant.webhook_url:
-        call(NAME, "the webhook deletion", "DELETE", grant.webhook_url)
+        call(NAME, "the webhook deletion", "DELETE", webhook_endpoint(grant.webhook_url))
     if grant.access_token:
         call(
             NAME,

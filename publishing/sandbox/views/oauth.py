@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -99,6 +100,7 @@ def consent(request: HttpRequest, provider: str) -> HttpResponse:
             "challenge": params.get("code_challenge", ""),
             "channel": request.POST.get("channel", DISCORD_CHANNELS[0]),
             "scope": params.get("scope", ""),
+            "nonce": secrets.token_urlsafe(8),  # two consents in one second differ
         },
         salt=CODE_SALT,
         compress=True,
@@ -306,7 +308,6 @@ def discord_token(request: HttpRequest) -> HttpResponse:
     webhook_token = issue_token(grant["account"])
     name = f"Herald #{grant['channel']}"
     cache.set(WEBHOOK_NAME_CACHE.format(webhook_id), name, None)
-    base = request.build_absolute_uri("/")[:-1] + request.path.split("/api/")[0]
     return JsonResponse(
         {
             "token_type": "Bearer",
@@ -317,7 +318,8 @@ def discord_token(request: HttpRequest) -> HttpResponse:
             "webhook": {
                 "application_id": grant["client_id"],
                 "name": name,
-                "url": f"{base}/api/webhooks/{webhook_id}/{webhook_token}",
+                # Shaped as Discord's: Herald re-points it at the configured Discord host.
+                "url": f"https://discord.com/api/webhooks/{webhook_id}/{webhook_token}",
                 "channel_id": webhook_channel_id(webhook_id),
                 "token": webhook_token,
                 "type": 1,

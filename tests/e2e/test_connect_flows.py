@@ -1,0 +1,151 @@
+"""Every connect flow end to end, offline: Herald -> sandbox consent page -> callback -> post."""
+
+import datetime as dt
+import re
+
+import pytest
+import requests
+from django.utils import timezone
+
+from content.choices import Status
+from integrations.models import Integration
+from integrations.oauth.flow import start_connect
+from integrations.services import revoke_integration
+from publishing import engine
+from publishing.models import Publication
+from publishing.sandbox.models import SandboxPost
+from publishing.services import Target, schedule_content
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SANDBOX_CLIENTS = {
+    "X_CLIENT_ID": "sandbox-x-client",
+    "GOOGLE_CLIENT_ID": "sandbox-google-client",
+    "GOOGLE_CLIENT_SECRET": "sandbox-google-secret",
+    "INSTAGRAM_CLIENT_ID": "sandbox-ig-client",
+    "INSTAGRAM_CLIENT_SECRET": "sandbox-ig-secret",
+    "DISCORD_CLIENT_ID": "sandbox-discord-client",
+    "DISCORD_CLIENT_SECRET": "sandbox-discord-secret",
+}
+
+
+@pytest.fixture
+def sandbox(live_server, settings):
+    base = f"{live_server.url}/sandbox"
+    settings.SITE_URL = live_server.url
+    settings.PLATFORM_BASE_URLS = {
+        "twitter": f"{base}/x",
+        "discord": f"{base}/discord",
+        "instagram": f"{base}/instagram",
+        "youtube": f"{base}/youtube",
+        "google_oauth": f"{base}/google-oauth",
+    }
+    settings.PLATFORM_PERMALINK_BASES = {
+        "twitter": f"{base}/x",
+        "discord": f"{base}/discord",
+        "youtube": f"{base}/youtube",
+    }
+    settings.OAUTH_AUTHORIZE_URLS = {
+        "twitter": f"{base}/x/i/oauth2/authorize",
+        "youtube": f"{base}/google-accounts/o/oauth2/v2/auth",
+        "instagram": f"{base}/instagram-login/oauth/authorize",
+        "discord": f"{base}/discord/oauth2/authorize",
+    }
+    settings.INSTAGRAM_OAUTH_BASE_URL = f"{base}/instagram-login"
+    settings.X_CLIENT_SECRET = ""
+    for name, value in SANDBOX_CLIENTS.items():
+        setattr(settings, name, value)
+    return live_server
+
+
+def consent(url: str, decision: str, **fields) -> requests.Response:
+    """Open the consent page, then press a button; returns the callback's answer."""
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200 and "Authorize app" in page.text
+    answer = requests.post(
+        url, data={"decision": decision, **fields}, allow_redirects=False, timeout=10
+    )
+    assert answer.status_code == 302
+    return requests.get(answer.headers["Location"], timeout=30)
+
+
+def drain():
+    for _ in range(10):
+        handed: list[int] = []
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+        if not handed:
+            return
+        for pk in handed:
+            engine.publish_one(pk)
+
+
+@pytest.mark.parametrize(
+    ("provider", "account", "display_name"),
+    [
+        ("twitter", "x-brand", "@x_brand"),
+        ("youtube", "yt-brand", "yt-brand channel"),
+        ("instagram", "ig-brand", "@ig-brand"),
+        ("discord", "discord-brand", "Herald #releases"),
+    ],
+)
+def test_connect_flow_runs_end_to_end_against_the_sandbox(sandbox, provider, account, display_name):
+    user = UserFactory()
+    url = start_connect(user=user, provider=provider)
+    result = consent(url, "allow", account=account, channel="releases")
+    assert result.status_code == 200, result.text
+    assert "Account connected" in result.text
+    integration = Integration.objects.get(user=user, provider=provider)
+    assert integration.display_name == display_name
+    assert integration.status == Integration.Status.ACTIVE
+    assert integration.access_token or integration.webhook_url
+    # Connecting the same account again updates it: still one row, new tokens.
+    first_token = integration.access_token
+    again = start_connect(user=user, provider=provider)
+    result = consent(again, "allow", account=account, channel="releases")
+    assert result.status_code == 200, result.text
+    assert Integration.objects.filter(user=user, provider=provider).count() == 1
+    integration.refresh_from_db()
+    assert integration.access_token != first_token
+    # Revoking reaches the sandbox's revoke endpoint where the platform has one.
+    revoked = revoke_integration(integration)
+    assert "failed" not in revoked.platform_message
+    assert Integration.objects.get(pk=integration.pk).status == Integration.Status.REVOKED
+
+
+@pytest.mark.parametrize(("provider", "account"), [("twitter", "x-live"), ("discord", "dc-live")])
+def test_a_connected_account_publishes_through_the_engine(sandbox, provider, account):
+    user = UserFactory()
+    consent(start_connect(user=user, provider=provider), "allow", account=account)
+    integration = Integration.objects.get(user=user)
+    schedule_content(
+        owner=user,
+        body=f"First post through the connected {provider} account",
+        targets=[Target(provider, integration)],
+        scheduled_for=timezone.now() - dt.timedelta(seconds=1),
+    )
+    drain()
+    publication = Publication.objects.get()
+    assert publication.status == Status.PUBLISHED, publication.last_error
+    post = SandboxPost.objects.get()
+    assert post.text == f"First post through the connected {provider} account"
+    assert publication.external_id == post.external_id
+
+
+def test_denying_access_on_the_consent_page_is_shown_in_words(sandbox):
+    user = UserFactory()
+    result = consent(start_connect(user=user, provider="twitter"), "deny")
+    assert result.status_code == 400
+    assert "Access was denied on X, so no account was connected." in result.text
+    assert Integration.objects.count() == 0
+
+
+def test_a_forged_state_is_refused_with_a_clear_page(sandbox):
+    user = UserFactory()
+    url = start_connect(user=user, provider="twitter")
+    answer = requests.post(url, data={"decision": "allow"}, allow_redirects=False, timeout=10)
+    forged = re.sub(r"state=[^&]+", "state=forged", answer.headers["Location"])
+    result = requests.get(forged, timeout=10)
+    assert result.status_code == 400
+    assert "could not be verified" in result.text
+    assert Integration.objects.count() == 0

@@ -1,0 +1,413 @@
+"""Connect flows against mocked providers: what is sent, what is stored, what the user reads."""
+
+import base64
+import datetime as dt
+import hashlib
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+from django.db import connection
+from django.utils import timezone
+from responses import matchers
+
+from integrations.models import Integration, OAuthState
+from integrations.oauth.base import OAuthError, ProviderNotConfigured
+from integrations.oauth.flow import complete_connect, start_connect
+from tests.factories import IntegrationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+X_API = "https://api.x.test"
+GOOGLE_OAUTH = "https://oauth2.google.test"
+YOUTUBE_API = "https://youtube.test"
+GRAPH = "https://graph.instagram.test"
+INSTAGRAM_LOGIN = "https://api.instagram.test"
+DISCORD = "https://discord.test"
+SITE = "https://herald.test"
+
+
+@pytest.fixture(autouse=True)
+def providers(settings):
+    settings.SITE_URL = SITE
+    settings.PLATFORM_BASE_URLS = {
+        "twitter": X_API,
+        "discord": DISCORD,
+        "instagram": GRAPH,
+        "youtube": YOUTUBE_API,
+        "google_oauth": GOOGLE_OAUTH,
+    }
+    settings.OAUTH_AUTHORIZE_URLS = {
+        "twitter": "https://x.test/i/oauth2/authorize",
+        "youtube": "https://accounts.google.test/o/oauth2/v2/auth",
+        "instagram": "https://www.instagram.test/oauth/authorize",
+        "discord": "https://discord.test/oauth2/authorize",
+    }
+    settings.INSTAGRAM_OAUTH_BASE_URL = INSTAGRAM_LOGIN
+    settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = "x-client", ""
+    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = "g-client", "g-secret"
+    settings.INSTAGRAM_CLIENT_ID, settings.INSTAGRAM_CLIENT_SECRET = "ig-client", "ig-secret"
+    settings.DISCORD_CLIENT_ID, settings.DISCORD_CLIENT_SECRET = "d-client", "d-secret"
+
+
+@pytest.fixture
+def api():
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def callback_url(provider: str) -> str:
+    return f"{SITE}/integrations/oauth/{provider}/callback/"
+
+
+def x_token_exchange(api, *, state: OAuthState, refresh_token="x-refresh-1"):
+    api.post(
+        f"{X_API}/2/oauth2/token",
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "grant_type": "authorization_code",
+                    "code": "the-code",
+                    "redirect_uri": callback_url("twitter"),
+                    "code_verifier": state.code_verifier,
+                    "client_id": "x-client",
+                }
+            )
+        ],
+        json={
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": "x-access-1",
+            "scope": "tweet.read tweet.write users.read media.write offline.access",
+            **({"refresh_token": refresh_token} if refresh_token else {}),
+        },
+    )
+    api.get(
+        f"{X_API}/2/users/me",
+        match=[matchers.header_matcher({"Authorization": "Bearer x-access-1"})],
+        json={"data": {"id": "2244994945", "name": "Herald", "username": "heraldhq"}},
+    )
+
+
+# --- X ----------------------------------------------------------------------------------
+
+
+def test_x_authorization_url_carries_pkce_offline_access_and_a_stored_state():
+    user = UserFactory()
+    url = start_connect(user=user, provider="twitter")
+    assert url.startswith("https://x.test/i/oauth2/authorize?")
+    query = query_of(url)
+    state = OAuthState.objects.get()
+    assert query["state"] == state.state and state.user == user
+    assert query["response_type"] == "code"
+    assert query["client_id"] == "x-client"
+    assert query["redirect_uri"] == callback_url("twitter")
+    assert "offline.access" in query["scope"].split()
+    assert query["code_challenge_method"] == "S256"
+    digest = hashlib.sha256(state.code_verifier.encode()).digest()
+    assert query["code_challenge"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert state.code_verifier not in url
+    # The verifier is a secret: stored encrypted.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT code_verifier FROM integrations_oauthstate")
+        (raw,) = cursor.fetchone()
+    raw = bytes(raw).decode()
+    assert raw.startswith("gAAAAA") and state.code_verifier not in raw
+
+
+def test_x_callback_exchanges_the_code_with_the_pkce_verifier_and_stores_the_account(api):
+    user = UserFactory()
+    start_connect(user=user, provider="twitter")
+    state = OAuthState.objects.get()
+    x_token_exchange(api, state=state)
+    connected = complete_connect(
+        provider="twitter", params={"state": state.state, "code": "the-code"}
+    )
+    integration = Integration.objects.get()
+    assert connected.integration == integration and connected.created
+    assert (integration.user, integration.provider) == (user, "twitter")
+    assert integration.external_account_id == "2244994945"
+    assert integration.display_name == "@heraldhq"
+    assert integration.account_options == {"username": "heraldhq"}
+    assert integration.access_token == "x-access-1"
+    assert integration.refresh_token == "x-refresh-1"
+    assert integration.status == Integration.Status.ACTIVE
+    assert integration.token_expires_at > timezone.now() + dt.timedelta(minutes=119)
+    assert OAuthState.objects.get().used_at is not None
+
+
+def test_confidential_x_client_authenticates_with_basic_auth(api, settings):
+    settings.X_CLIENT_SECRET = "x-secret"
+    start_connect(user=UserFactory(), provider="twitter")
+    state = OAuthState.objects.get()
+    x_token_exchange(api, state=state)
+    complete_connect(provider="twitter", params={"state": state.state, "code": "the-code"})
+    sent = api.calls[0].request.headers["Authorization"]
+    assert sent == "Basic " + base64.b64encode(b"x-client:x-secret").decode()
+
+
+def test_reconnecting_updates_the_same_integration_and_keeps_the_refresh_token(api):
+    user = UserFactory()
+    existing = IntegrationFactory(
+        user=user,
+        provider="twitter",
+        external_account_id="2244994945",
+        refresh_token="kept-refresh-token",
+        status=Integration.Status.NEEDS_REAUTH,
+        last_error="X refused the refresh token",
+    )
+    start_connect(user=user, provider="twitter")
+    state = OAuthState.objects.get()
+    x_token_exchange(api, state=state, refresh_token=None)
+    connected = complete_connect(
+        provider="twitter", params={"state": state.state, "code": "the-code"}
+    )
+    assert not connected.created
+    assert Integration.objects.count() == 1
+    existing.refresh_from_db()
+    assert existing.access_token == "x-access-1"
+    assert existing.refresh_token == "kept-refresh-token"
+    assert existing.status == Integration.Status.ACTIVE
+    assert existing.last_error == ""
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["unknown", "reused", "expired", "other provider", "other browser user", "missing"],
+)
+def test_a_state_that_does_not_match_is_refused_and_nothing_is_called(case, api, settings):
+    user = UserFactory()
+    start_connect(user=user, provider="twitter")
+    state = OAuthState.objects.get()
+    params = {"state": state.state, "code": "the-code"}
+    provider, browser_user = "twitter", None
+    if case == "unknown":
+        params["state"] = "forged-state"
+    elif case == "reused":
+        state.used_at = timezone.now()
+        state.save()
+    elif case == "expired":
+        OAuthState.objects.update(
+            created_at=timezone.now() - dt.timedelta(seconds=settings.OAUTH_STATE_MAX_AGE + 1)
+        )
+    elif case == "other provider":
+        provider = "youtube"
+    elif case == "other browser user":
+        browser_user = UserFactory()
+    else:
+        del params["state"]
+    with pytest.raises(OAuthError, match="could not be verified"):
+        complete_connect(provider=provider, params=params, browser_user=browser_user)
+    assert Integration.objects.count() == 0
+    assert len(api.calls) == 0
+
+
+def test_a_denied_consent_is_said_in_words():
+    start_connect(user=UserFactory(), provider="twitter")
+    state = OAuthState.objects.get()
+    with pytest.raises(OAuthError) as refused:
+        complete_connect(
+            provider="twitter", params={"state": state.state, "error": "access_denied"}
+        )
+    assert str(refused.value) == "Access was denied on X, so no account was connected."
+    assert Integration.objects.count() == 0
+
+
+def test_a_refused_code_exchange_shows_the_platform_words(api):
+    start_connect(user=UserFactory(), provider="twitter")
+    state = OAuthState.objects.get()
+    api.post(
+        f"{X_API}/2/oauth2/token",
+        status=400,
+        json={
+            "error": "invalid_request",
+            "error_description": "Value passed for the authorization code was invalid.",
+        },
+    )
+    with pytest.raises(OAuthError) as refused:
+        complete_connect(provider="twitter", params={"state": state.state, "code": "stale"})
+    assert str(refused.value) == (
+        "X refused the authorization code: Value passed for the authorization code was invalid."
+    )
+    assert Integration.objects.count() == 0
+
+
+def test_an_unconfigured_provider_is_refused_with_the_settings_to_set(settings):
+    settings.GOOGLE_CLIENT_SECRET = ""
+    with pytest.raises(ProviderNotConfigured) as refused:
+        start_connect(user=UserFactory(), provider="youtube")
+    assert str(refused.value) == (
+        "YouTube is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET in the "
+        "environment."
+    )
+    assert OAuthState.objects.count() == 0
+
+
+def test_an_unknown_provider_is_refused():
+    with pytest.raises(OAuthError, match="Unknown provider 'myspace'"):
+        start_connect(user=UserFactory(), provider="myspace")
+
+
+# --- YouTube ------------------------------------------------------------------------
+
+
+def test_youtube_asks_for_offline_access_and_stores_the_channel(api):
+    user = UserFactory()
+    url = start_connect(user=user, provider="youtube")
+    query = query_of(url)
+    assert query["access_type"] == "offline"
+    assert query["prompt"] == "consent"
+    assert "youtube.upload" in query["scope"]
+    state = OAuthState.objects.get()
+    api.post(
+        f"{GOOGLE_OAUTH}/token",
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "grant_type": "authorization_code",
+                    "code": "g-code",
+                    "redirect_uri": callback_url("youtube"),
+                    "code_verifier": state.code_verifier,
+                    "client_id": "g-client",
+                    "client_secret": "g-secret",
+                }
+            )
+        ],
+        json={
+            "access_token": "ya29.access",
+            "expires_in": 3599,
+            "refresh_token": "1//refresh",
+            "scope": "https://www.googleapis.com/auth/youtube.upload",
+            "token_type": "Bearer",
+        },
+    )
+    api.get(
+        f"{YOUTUBE_API}/youtube/v3/channels",
+        match=[
+            matchers.query_param_matcher({"part": "snippet", "mine": "true"}),
+            matchers.header_matcher({"Authorization": "Bearer ya29.access"}),
+        ],
+        json={"items": [{"id": "UCabc", "snippet": {"title": "Herald Channel"}}]},
+    )
+    complete_connect(provider="youtube", params={"state": state.state, "code": "g-code"})
+    integration = Integration.objects.get()
+    assert (integration.external_account_id, integration.display_name) == (
+        "UCabc",
+        "Herald Channel",
+    )
+    assert integration.refresh_token == "1//refresh"
+
+
+def test_a_google_account_without_a_channel_is_refused_in_words(api):
+    start_connect(user=UserFactory(), provider="youtube")
+    state = OAuthState.objects.get()
+    api.post(f"{GOOGLE_OAUTH}/token", json={"access_token": "ya29", "expires_in": 3599})
+    api.get(f"{YOUTUBE_API}/youtube/v3/channels", json={"items": []})
+    with pytest.raises(OAuthError, match="has no YouTube channel"):
+        complete_connect(provider="youtube", params={"state": state.state, "code": "c"})
+    assert Integration.objects.count() == 0
+
+
+# --- Instagram ----------------------------------------------------------------------
+
+
+def test_instagram_exchanges_the_short_lived_token_for_a_long_lived_one(api):
+    start_connect(user=UserFactory(), provider="instagram")
+    state = OAuthState.objects.get()
+    api.post(
+        f"{INSTAGRAM_LOGIN}/oauth/access_token",
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "client_id": "ig-client",
+                    "client_secret": "ig-secret",
+                    "grant_type": "authorization_code",
+                    "redirect_uri": callback_url("instagram"),
+                    "code": "ig-code",
+                }
+            )
+        ],
+        json={
+            "data": [
+                {
+                    "access_token": "short-lived",
+                    "user_id": "17841400000000009",
+                    "permissions": "instagram_business_basic,instagram_business_content_publish",
+                }
+            ]
+        },
+    )
+    api.get(
+        f"{GRAPH}/access_token",
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "grant_type": "ig_exchange_token",
+                    "client_secret": "ig-secret",
+                    "access_token": "short-lived",
+                }
+            )
+        ],
+        json={"access_token": "long-lived", "token_type": "bearer", "expires_in": 5183944},
+    )
+    api.get(
+        f"{GRAPH}/me",
+        match=[
+            matchers.query_param_matcher(
+                {"fields": "user_id,username", "access_token": "long-lived"}
+            )
+        ],
+        json={"user_id": "17841400000000009", "username": "herald.hq"},
+    )
+    complete_connect(provider="instagram", params={"state": state.state, "code": "ig-code"})
+    integration = Integration.objects.get()
+    assert integration.access_token == "long-lived"
+    assert integration.external_account_id == "17841400000000009"
+    assert integration.display_name == "@herald.hq"
+    assert integration.scopes == "instagram_business_basic,instagram_business_content_publish"
+    assert integration.token_expires_at > timezone.now() + dt.timedelta(days=59)
+
+
+# --- Discord ------------------------------------------------------------------------
+
+
+def test_discord_webhook_incoming_stores_the_webhook_url(api):
+    start_connect(user=UserFactory(), provider="discord")
+    state = OAuthState.objects.get()
+    webhook_url = f"{DISCORD}/api/webhooks/1200/webhook-token"
+    api.post(
+        f"{DISCORD}/api/v10/oauth2/token",
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "grant_type": "authorization_code",
+                    "code": "d-code",
+                    "redirect_uri": callback_url("discord"),
+                }
+            ),
+            matchers.header_matcher(
+                {"Authorization": "Basic " + base64.b64encode(b"d-client:d-secret").decode()}
+            ),
+        ],
+        json={
+            "access_token": "d-access",
+            "token_type": "Bearer",
+            "expires_in": 604800,
+            "refresh_token": "d-refresh",
+            "scope": "webhook.incoming",
+            "webhook": {"id": "1200", "token": "webhook-token", "url": webhook_url},
+        },
+    )
+    api.get(
+        webhook_url,
+        json={"id": "1200", "name": "Herald #news", "channel_id": "345", "guild_id": "678"},
+    )
+    complete_connect(provider="discord", params={"state": state.state, "code": "d-code"})
+    integration = Integration.objects.get()
+    assert integration.webhook_url == webhook_url
+    assert integration.display_name == "Herald #news"
+    assert integration.account_options == {"guild_id": "678", "webhook_channel_id": "345"}
