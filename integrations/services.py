@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.credentials import Credentials
+from integrations.credentials import Credentials, credentials_from_integration
 from integrations.models import Integration
 from integrations.oauth import provider_module
 from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant
@@ -46,16 +47,29 @@ def mark_integration_error(integration_id: int | None, message: str, *, status: 
     )
 
 
-def save_refreshed_tokens(credentials: Credentials) -> None:
-    """Store tokens a platform just refreshed. A missing new refresh token keeps the old one."""
-    integration = Integration.objects.get(pk=credentials.integration_id)
-    integration.access_token = credentials.access_token
-    if credentials.refresh_token:
-        integration.refresh_token = credentials.refresh_token
-    integration.token_expires_at = credentials.expires_at
-    integration.save(
-        update_fields=["access_token", "refresh_token", "token_expires_at", "updated_at"]
-    )
+def refresh_tokens(
+    integration_id: int, refresh: Callable[[Credentials], Credentials], *, renew_before: dt.datetime
+) -> Credentials:
+    """Refresh an integration's tokens with the platform module's ``refresh``, one caller at a time.
+
+    The row is locked for the call: X rotates refresh tokens, so two workers
+    refreshing at once would leave one of them holding a dead token. A caller
+    that waited finds the tokens already renewed and uses them as they are.
+    """
+    with transaction.atomic():
+        integration = Integration.objects.select_for_update().get(pk=integration_id)
+        current = credentials_from_integration(integration)
+        if current.expires_at and current.expires_at >= renew_before:
+            return current
+        renewed = refresh(current)
+        integration.access_token = renewed.access_token
+        if renewed.refresh_token:  # a provider that sends none keeps the old one valid
+            integration.refresh_token = renewed.refresh_token
+        integration.token_expires_at = renewed.expires_at
+        integration.save(
+            update_fields=["access_token", "refresh_token", "token_expires_at", "updated_at"]
+        )
+    return renewed
 
 
 # --- Connecting -----------------------------------------------------------------------

@@ -37,7 +37,7 @@ from integrations.credentials import (
     resolve_credentials,
 )
 from integrations.models import Integration
-from integrations.services import mark_integration_error, mark_rate_limited, save_refreshed_tokens
+from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
 from publishing import selectors
 from publishing.models import EngineHeartbeat, Publication
 from publishing.platforms import platform_module
@@ -351,8 +351,11 @@ def fresh_credentials(publication: Publication, content: Content, module) -> Cre
         and expires_at
         and expires_at < timezone.now() + TOKEN_REFRESH_MARGIN
     ):
-        credentials = module.refresh(credentials)
-        save_refreshed_tokens(credentials)
+        credentials = refresh_tokens(
+            credentials.integration_id,
+            module.refresh,
+            renew_before=timezone.now() + TOKEN_REFRESH_MARGIN,
+        )
     return credentials
 
 

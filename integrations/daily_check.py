@@ -1,0 +1,146 @@
+"""The daily integration check: find dead or expiring tokens before a scheduled post needs them.
+
+For every active account:
+- a token that expires within ``INTEGRATION_EXPIRY_WARNING_DAYS`` is refreshed
+  when the platform allows it (which also proves the refresh token still
+  works); otherwise it is flagged, or marked expired once past its date;
+- any other token is checked with one cheap identity call (who am I, which
+  channel); a token the platform refuses marks the account ``needs_reauth``.
+
+A platform that cannot be reached is recorded and tried again the next day:
+that says nothing about the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from integrations.models import Integration, OAuthState
+from integrations.oauth import provider_module
+from integrations.oauth.base import OAuthError, TokenGrant
+from integrations.services import mark_integration_error, refresh_tokens
+from publishing.platforms import platform_module
+from publishing.platforms.base import AuthError, PlatformError
+
+logger = logging.getLogger(__name__)
+Status = Integration.Status
+
+# Answers that mean "this token is no longer accepted", as opposed to an outage.
+REFUSED_STATUS_CODES = {400, 401, 403, 404}
+# How long finished or abandoned connect attempts are kept.
+OAUTH_STATE_RETENTION = dt.timedelta(days=1)
+
+
+@dataclass
+class CheckReport:
+    outcomes: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    states_deleted: int = 0
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items()))
+        return f"Checked integrations: {counts or 'none active'}."
+
+
+def can_refresh(integration: Integration, now: dt.datetime) -> bool:
+    if integration.provider == "instagram":
+        # Instagram refreshes a long-lived token with itself, while it is still valid.
+        return bool(integration.access_token) and integration.token_expires_at > now
+    return integration.provider in ("twitter", "youtube") and bool(integration.refresh_token)
+
+
+def verify_account(integration: Integration) -> None:
+    """One identity call with the stored token; ``OAuthError`` if the platform refuses it."""
+    module = provider_module(integration.provider)
+    channel_id = integration.account_options.get("channel_id", "")
+    if integration.provider == "discord" and channel_id and integration.access_token:
+        module.fetch_bot_channel(integration.access_token, channel_id)
+        return
+    module.fetch_account(
+        TokenGrant(
+            access_token=integration.access_token or "",
+            refresh_token=integration.refresh_token or "",
+            webhook_url=integration.webhook_url or "",
+        )
+    )
+
+
+def check_integration(integration: Integration, *, now: dt.datetime) -> str:
+    """Check one account; returns the outcome's name and records any problem on the row."""
+    expires_at = integration.token_expires_at
+    warn_from = now + dt.timedelta(days=settings.INTEGRATION_EXPIRY_WARNING_DAYS)
+    if expires_at and expires_at <= warn_from:
+        if can_refresh(integration, now):
+            module = platform_module(integration.provider)
+            try:
+                refresh_tokens(integration.pk, module.refresh, renew_before=warn_from)
+            except AuthError as error:
+                mark_integration_error(integration.pk, error.message, status=Status.NEEDS_REAUTH)
+                return "needs_reauth"
+            except PlatformError as error:
+                note(integration, f"The daily check could not refresh the token: {error.message}")
+                return "unreachable"
+            return "refreshed"
+        if expires_at <= now:
+            message = (
+                f"The token expired on {expires_at:%Y-%m-%d %H:%M} UTC; connect the account again."
+            )
+            mark_integration_error(integration.pk, message, status=Status.EXPIRED)
+            return "expired"
+        note(
+            integration,
+            f"The token expires on {expires_at:%Y-%m-%d %H:%M} UTC and cannot be refreshed; "
+            "connect the account again before then.",
+        )
+        return "expiring"
+    try:
+        verify_account(integration)
+    except OAuthError as error:
+        if error.transient or error.status_code not in REFUSED_STATUS_CODES:
+            note(integration, f"The daily check could not reach the platform: {error}")
+            return "unreachable"
+        mark_integration_error(
+            integration.pk,
+            f"{error} Connect the account again.",
+            status=Status.NEEDS_REAUTH,
+        )
+        return "needs_reauth"
+    return "ok"
+
+
+def note(integration: Integration, message: str) -> None:
+    """Record a problem that does not (yet) stop the account from publishing."""
+    Integration.objects.filter(pk=integration.pk).update(
+        last_error=message, last_error_at=timezone.now()
+    )
+
+
+def check_integrations(*, progress: Callable[[int, int], None] | None = None) -> CheckReport:
+    """Check every active account, then forget connect attempts older than a day."""
+    now = timezone.now()
+    report = CheckReport()
+    integrations = list(
+        Integration.objects.filter(status=Status.ACTIVE).select_related("user").order_by("pk")
+    )
+    for done, integration in enumerate(integrations, start=1):
+        outcome = check_integration(integration, now=now)
+        report.outcomes[outcome] += 1
+        if outcome not in ("ok", "refreshed"):
+            integration.refresh_from_db(fields=["last_error"])
+            report.problems.append(f"{integration} ({integration.user}): {integration.last_error}")
+        if progress:
+            progress(done, len(integrations))
+    report.states_deleted, _ = OAuthState.objects.filter(
+        created_at__lt=now - OAUTH_STATE_RETENTION
+    ).delete()
+    logger.info(report.summary())
+    for problem in report.problems:
+        logger.warning("Integration check: %s", problem)
+    return report
