@@ -51,10 +51,18 @@ class NotConnected(Exception):
 class IntegrationUnavailable(Exception):
     """The chosen integration exists but may not publish now (paused, revoked, ...)."""
 
+    REASONS = {
+        Integration.Status.EXPIRED: "its token expired; connect it again",
+        Integration.Status.NEEDS_REAUTH: "the platform refused its token; connect it again",
+        Integration.Status.REVOKED: "it was revoked",
+        Integration.Status.PAUSED: "it is paused",
+    }
+
     def __init__(self, integration: Integration):
+        name = integration.display_name or integration.external_account_id
+        reason = self.REASONS.get(integration.status, f"it is {integration.status}")
         super().__init__(
-            f"The {integration.get_provider_display()} account {integration.display_name or integration.external_account_id!r} "
-            f"is {integration.get_status_display().lower()}."
+            f"The {integration.get_provider_display()} account {name!r} cannot publish: {reason}."
         )
         self.integration = integration
 
