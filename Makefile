@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-migrate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ format: install
 
 bench: install
 	$(BIN)/python bench/engine.py $(BENCH_ARGS)
+
+## migrate_user_tokens on 10,000 users, batched vs per user (SQLite; DATABASE_URL for PostgreSQL).
+bench-migrate: install
+	$(BIN)/python bench/migrate_tokens.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media test-artifacts *.egg-info

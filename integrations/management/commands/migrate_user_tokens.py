@@ -1,18 +1,43 @@
 """Move the legacy plaintext User token columns into encrypted Integration rows.
 
-Idempotent (a user already migrated is skipped), one transaction per user,
-``--dry-run`` writes nothing, ``--clear-legacy`` blanks the User columns only
-after reading the Integration back and finding the same values. Exits
-non-zero if any user failed; the others are migrated all the same.
+Idempotent (an account already migrated is skipped), ``--dry-run`` writes
+nothing, ``--clear-legacy`` blanks the User columns only after reading the
+Integration back and finding the same values. Exits non-zero if any user
+failed; the others are migrated all the same.
+
+Users are read in batches of ``--batch-size`` (by primary key). Per batch:
+
+1. One SELECT of the users and one SELECT of their existing legacy
+   Integrations; each user's values are checked in Python. A user whose
+   values are unusable is reported failed and takes no further part.
+2. One transaction holding one bulk INSERT of the new Integrations of every
+   planned user of the batch (the backend may split a very large insert into
+   a few statements, e.g. SQLite's 999-parameter limit; never one per row).
+   If that transaction fails with a database error (say a concurrent run
+   created one of the rows), it is rolled back entirely and the batch is
+   retried with one transaction per user: the good users migrate, the
+   failing one is reported with the database's reason. Either way a user's
+   new Integrations are created all together or not at all, and one user's
+   failure neither stops nor undoes another's.
+3. With ``--clear-legacy``, a second transaction: one SELECT locking the
+   batch's users (``FOR UPDATE`` on PostgreSQL; SQLite takes its write lock
+   at BEGIN) re-reads their columns, one SELECT reads back their legacy
+   Integrations, Python compares the decrypted values with the columns as
+   they are now, and one UPDATE per distinct set of columns to blank clears
+   the users that matched. The rows stay locked from the re-read to the
+   UPDATE, so a column is only blanked while it holds the verified value.
+   A user whose Integration reads back differently is reported failed and
+   keeps all its columns; its Integrations stay (they may hold a refreshed
+   token by then), and the engine uses them before the columns.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from accounts.models import User
@@ -20,6 +45,7 @@ from integrations.credentials import LEGACY_COLUMNS
 from integrations.models import Integration
 
 LEGACY_ACCOUNT_ID = "legacy"
+DISPLAY_NAME = "Migrated from legacy tokens"
 
 
 class UserNotMigrated(Exception):
@@ -50,6 +76,19 @@ def columns_of(provider: str) -> list[str]:
     return [column for column in LEGACY_COLUMNS[provider] if column]
 
 
+def new_integrations(user: User, plan: dict[str, dict[str, str]]) -> list[Integration]:
+    return [
+        Integration(
+            user=user,
+            provider=provider,
+            external_account_id=LEGACY_ACCOUNT_ID,
+            display_name=DISPLAY_NAME,
+            **values,
+        )
+        for provider, values in plan.items()
+    ]
+
+
 class Command(BaseCommand):
     help = "Migrate legacy User token columns into encrypted Integration rows."
 
@@ -63,13 +102,18 @@ class Command(BaseCommand):
             help="Blank the User columns once the Integration reads back the same values.",
         )
 
-    def handle(self, *args, dry_run, user, batch_size, clear_legacy, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+    @staticmethod
+    def legacy_users():
+        """The users with at least one legacy column set, by primary key."""
         has_legacy = Q()
         for name in User.LEGACY_TOKEN_FIELDS:
             has_legacy |= ~Q(**{name: ""})
-        users = User.objects.filter(has_legacy).order_by("pk")
+        return User.objects.filter(has_legacy).order_by("pk")
+
+    def handle(self, *args, dry_run, user, batch_size, clear_legacy, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        users = self.legacy_users()
         if user:
             users = users.filter(username=user)
             if not users.exists():
@@ -80,18 +124,7 @@ class Command(BaseCommand):
         self.failures: list[tuple[str, str]] = []
         done, last_pk = 0, 0
         while batch := list(users.filter(pk__gt=last_pk)[:batch_size]):
-            # One read for the whole batch: which accounts already exist.
-            existing = {
-                (i.user_id, i.provider): i
-                for i in Integration.objects.filter(
-                    user__in=batch, external_account_id=LEGACY_ACCOUNT_ID
-                )
-            }
-            for account in batch:
-                try:
-                    self.migrate_user(account, existing, dry_run=dry_run, clear_legacy=clear_legacy)
-                except UserNotMigrated as error:
-                    self.failures.append((account.get_username(), str(error)))
+            self.migrate_batch(batch, dry_run=dry_run, clear_legacy=clear_legacy)
             done += len(batch)
             last_pk = batch[-1].pk
             self.progress(done, total)
@@ -99,7 +132,28 @@ class Command(BaseCommand):
         if self.failures:
             raise CommandError(f"{len(self.failures)} users could not be migrated (listed above).")
 
-    def migrate_user(self, user: User, existing: dict, *, dry_run: bool, clear_legacy: bool):
+    def migrate_batch(self, batch: list[User], *, dry_run: bool, clear_legacy: bool) -> None:
+        # One read for the whole batch: which accounts already exist.
+        existing = set(
+            Integration.objects.filter(
+                user__in=batch, external_account_id=LEGACY_ACCOUNT_ID
+            ).values_list("user_id", "provider")
+        )
+        plans: dict[User, dict[str, dict[str, str]]] = {}
+        for account in batch:
+            try:
+                plans[account] = self.plan_user(account, existing)
+            except UserNotMigrated as error:
+                self.fail(account, str(error))
+        if dry_run:
+            self.summary["would migrate"] += sum(len(plan) for plan in plans.values())
+            return
+        migrated = self.insert_batch(plans)
+        if clear_legacy and migrated:
+            self.clear_checked(migrated)
+
+    def plan_user(self, user: User, existing: set) -> dict[str, dict[str, str]]:
+        """The Integrations to create for ``user``, by provider; raises if a value is unusable."""
         plan = {}
         for provider in LEGACY_COLUMNS:
             values = legacy_values(user, provider)
@@ -110,45 +164,85 @@ class Command(BaseCommand):
                 self.skipped["already migrated"] += 1
             else:
                 plan[provider] = values
-        if dry_run:
-            self.summary["would migrate"] += len(plan)
-            return
-        with transaction.atomic():
-            created = Integration.objects.bulk_create(
-                Integration(
-                    user=user,
-                    provider=provider,
-                    external_account_id=LEGACY_ACCOUNT_ID,
-                    display_name="Migrated from legacy tokens",
-                    **values,
-                )
-                for provider, values in plan.items()
-            )
-            self.summary["migrated"] += len(created)
-            if clear_legacy:
-                self.clear_checked(user, existing)
+        return plan
 
-    def clear_checked(self, user: User, existing: dict) -> None:
-        """Blank the columns whose Integration decrypts to exactly the same values."""
-        stored = {
-            i.provider: i
-            for i in Integration.objects.filter(user=user, external_account_id=LEGACY_ACCOUNT_ID)
-        }
-        cleared = {}
+    def insert_batch(self, plans: dict[User, dict]) -> list[User]:
+        """Create every planned Integration; returns the users whose rows all exist now."""
+        rows = [row for user, plan in plans.items() for row in new_integrations(user, plan)]
+        if not rows:
+            return list(plans)
+        try:
+            with transaction.atomic():
+                Integration.objects.bulk_create(rows)
+        except DatabaseError:
+            # Rolled back whole: find the culprit, one transaction per user.
+            return self.insert_each(plans)
+        self.summary["migrated"] += len(rows)
+        return list(plans)
+
+    def insert_each(self, plans: dict[User, dict]) -> list[User]:
+        migrated = []
+        for user, plan in plans.items():
+            try:
+                with transaction.atomic():
+                    created = Integration.objects.bulk_create(new_integrations(user, plan))
+            except DatabaseError as error:
+                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+                self.fail(user, f"the database refused the new Integrations ({reason})")
+                continue
+            self.summary["migrated"] += len(created)
+            migrated.append(user)
+        return migrated
+
+    def clear_checked(self, users: list[User]) -> None:
+        """Blank the columns of the users whose Integrations decrypt to exactly the same values."""
+        pks = [user.pk for user in users]
+        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        with transaction.atomic():
+            # Locked until the UPDATEs below: the values compared are the values blanked.
+            current = list(
+                User.objects.select_for_update()
+                .filter(pk__in=pks)
+                .only("pk", "username", *User.LEGACY_TOKEN_FIELDS)
+                .order_by("pk")
+            )
+            stored = {
+                (i.user_id, i.provider): i
+                for i in Integration.objects.filter(
+                    user_id__in=pks, external_account_id=LEGACY_ACCOUNT_ID
+                )
+            }
+            for user in current:
+                try:
+                    columns = self.verified_columns(user, stored)
+                except UserNotMigrated as error:
+                    self.fail(user, str(error))
+                    continue
+                if columns:
+                    groups[columns].append(user.pk)
+            for columns, group in groups.items():
+                User.objects.filter(pk__in=group).update(**dict.fromkeys(columns, ""))
+                self.summary["legacy columns cleared"] += len(columns) * len(group)
+
+    def verified_columns(self, user: User, stored: dict) -> tuple[str, ...]:
+        """The columns to blank for ``user``; raises if any Integration reads back differently."""
+        columns: list[str] = []
         for provider in LEGACY_COLUMNS:
             values = legacy_values(user, provider)
             if not values:
                 continue
-            integration = stored.get(provider)
+            integration = stored.get((user.pk, provider))
             if integration is None or any(
                 getattr(integration, name) != value for name, value in values.items()
             ):
                 raise UserNotMigrated(
                     f"{provider}: the Integration does not read back the legacy value; kept"
                 )
-            cleared.update(dict.fromkeys(columns_of(provider), ""))
-        User.objects.filter(pk=user.pk).update(**cleared)
-        self.summary["legacy columns cleared"] += len(cleared)
+            columns.extend(columns_of(provider))
+        return tuple(columns)
+
+    def fail(self, user: User, reason: str) -> None:
+        self.failures.append((user.get_username(), reason))
 
     def progress(self, done: int, total: int) -> None:
         width = 30
