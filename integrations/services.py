@@ -166,30 +166,28 @@ def check_webhook_url(url: str) -> None:
 
 def pause_integration(integration: Integration) -> Integration:
     """Stop publishing through an active account; due posts wait until it is resumed."""
-    changed = Integration.objects.filter(pk=integration.pk, status=Status.ACTIVE).update(
-        status=Status.PAUSED, updated_at=timezone.now()
+    return move_status(
+        integration, Status.ACTIVE, Status.PAUSED, "Only an active account can be paused"
     )
-    integration.refresh_from_db()
-    if not changed:
-        raise IntegrationError(
-            f"Only an active account can be paused; {integration} is "
-            f"{integration.get_status_display().lower()}."
-        )
-    return integration
 
 
 def resume_integration(integration: Integration) -> Integration:
     """Publish through a paused account again; the posts it held are due at once."""
-    changed = Integration.objects.filter(pk=integration.pk, status=Status.PAUSED).update(
-        status=Status.ACTIVE, updated_at=timezone.now()
+    move_status(integration, Status.PAUSED, Status.ACTIVE, "Only a paused account can be resumed")
+    integration_released.send(sender=Integration, integration=integration)
+    return integration
+
+
+def move_status(integration: Integration, current: str, new: str, refusal: str) -> Integration:
+    """Compare-and-set ``current`` -> ``new``; ``IntegrationError`` naming the real status."""
+    changed = Integration.objects.filter(pk=integration.pk, status=current).update(
+        status=new, updated_at=timezone.now()
     )
     integration.refresh_from_db()
     if not changed:
         raise IntegrationError(
-            f"Only a paused account can be resumed; {integration} is "
-            f"{integration.get_status_display().lower()}."
+            f"{refusal}; {integration} is {integration.get_status_display().lower()}."
         )
-    integration_released.send(sender=Integration, integration=integration)
     return integration
 
 

@@ -73,6 +73,17 @@ def expires_at(token_answer: dict) -> dt.datetime | None:
         return None
 
 
+def grant_from(token_answer: dict, **extra) -> TokenGrant:
+    """The grant of a standard OAuth token answer (``access_token``, ``expires_in``, ...)."""
+    return TokenGrant(
+        access_token=token_answer.get("access_token", ""),
+        refresh_token=token_answer.get("refresh_token", ""),
+        expires_at=expires_at(token_answer),
+        scopes=token_answer.get("scope", ""),
+        **extra,
+    )
+
+
 def call(provider_name: str, what: str, method: str, url: str, **kwargs) -> dict:
     """One request to a provider's OAuth or account endpoint; its JSON answer, or ``OAuthError``.
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from integrations.credentials import Credentials
-from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, expires_at
+from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, grant_from
 from publishing.platforms.discord import webhook_url as rebased_webhook_url
 
 NAME = "Discord"
@@ -51,13 +51,7 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
     webhook = answer.get("webhook") or {}
     if not webhook.get("url"):
         raise OAuthError(f"{NAME} answered without a webhook; choose a channel and try again.")
-    return TokenGrant(
-        access_token=answer.get("access_token", ""),
-        refresh_token=answer.get("refresh_token", ""),
-        webhook_url=webhook["url"],
-        expires_at=expires_at(answer),
-        scopes=answer.get("scope", SCOPES),
-    )
+    return grant_from(answer, webhook_url=webhook["url"])
 
 
 def webhook_endpoint(url: str) -> str:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, expires_at
+from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, grant_from
 
 NAME = "YouTube"
 USES_PKCE = True
@@ -56,12 +56,7 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
             "client_secret": settings.GOOGLE_CLIENT_SECRET,
         },
     )
-    return TokenGrant(
-        access_token=answer.get("access_token", ""),
-        refresh_token=answer.get("refresh_token", ""),
-        expires_at=expires_at(answer),
-        scopes=answer.get("scope", ""),
-    )
+    return grant_from(answer)
 
 
 def fetch_account(grant: TokenGrant) -> ConnectedAccount:

@@ -11,52 +11,13 @@ from content.choices import Status
 from integrations.models import Integration
 from integrations.oauth.flow import start_connect
 from integrations.services import revoke_integration
-from publishing import engine
 from publishing.models import Publication
 from publishing.sandbox.models import SandboxPost
 from publishing.services import Target, schedule_content
+from tests.engine_run import drain
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SANDBOX_CLIENTS = {
-    "X_CLIENT_ID": "sandbox-x-client",
-    "GOOGLE_CLIENT_ID": "sandbox-google-client",
-    "GOOGLE_CLIENT_SECRET": "sandbox-google-secret",
-    "INSTAGRAM_CLIENT_ID": "sandbox-ig-client",
-    "INSTAGRAM_CLIENT_SECRET": "sandbox-ig-secret",
-    "DISCORD_CLIENT_ID": "sandbox-discord-client",
-    "DISCORD_CLIENT_SECRET": "sandbox-discord-secret",
-}
-
-
-@pytest.fixture
-def sandbox(live_server, settings):
-    base = f"{live_server.url}/sandbox"
-    settings.SITE_URL = live_server.url
-    settings.PLATFORM_BASE_URLS = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "instagram": f"{base}/instagram",
-        "youtube": f"{base}/youtube",
-        "google_oauth": f"{base}/google-oauth",
-    }
-    settings.PLATFORM_PERMALINK_BASES = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "youtube": f"{base}/youtube",
-    }
-    settings.OAUTH_AUTHORIZE_URLS = {
-        "twitter": f"{base}/x/i/oauth2/authorize",
-        "youtube": f"{base}/google-accounts/o/oauth2/v2/auth",
-        "instagram": f"{base}/instagram-login/oauth/authorize",
-        "discord": f"{base}/discord/oauth2/authorize",
-    }
-    settings.INSTAGRAM_OAUTH_BASE_URL = f"{base}/instagram-login"
-    settings.X_CLIENT_SECRET = ""
-    for name, value in SANDBOX_CLIENTS.items():
-        setattr(settings, name, value)
-    return live_server
 
 
 def consent(url: str, decision: str, **fields) -> requests.Response:
@@ -68,16 +29,6 @@ def consent(url: str, decision: str, **fields) -> requests.Response:
     )
     assert answer.status_code == 302
     return requests.get(answer.headers["Location"], timeout=30)
-
-
-def drain():
-    for _ in range(10):
-        handed: list[int] = []
-        engine.tick(budget_seconds=0, enqueue=handed.append)
-        if not handed:
-            return
-        for pk in handed:
-            engine.publish_one(pk)
 
 
 @pytest.mark.parametrize(

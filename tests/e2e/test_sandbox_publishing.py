@@ -16,29 +16,10 @@ from publishing.platforms import discord, youtube
 from publishing.platforms.base import Post
 from publishing.sandbox.models import SandboxPost
 from publishing.services import Target, schedule_content
+from tests.engine_run import drain
 from tests.factories import IntegrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sandbox(live_server, settings, tmp_path):
-    base = f"{live_server.url}/sandbox"
-    settings.PLATFORM_BASE_URLS = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "instagram": f"{base}/instagram",
-        "youtube": f"{base}/youtube",
-        "google_oauth": f"{base}/google-oauth",
-    }
-    settings.PLATFORM_PERMALINK_BASES = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "youtube": f"{base}/youtube",
-    }
-    settings.MEDIA_ROOT = tmp_path
-    settings.PUBLIC_MEDIA_BASE_URL = f"{live_server.url}/media"
-    return live_server
 
 
 def accounts(owner):
@@ -71,16 +52,6 @@ def media(kind, name, mime, size):
     item = ContentMedia(kind=kind, mime_type=mime, size_bytes=size)
     item.file.save(name, ContentFile(b"\x89" * size), save=False)
     return item
-
-
-def drain():
-    for _ in range(10):
-        handed: list[int] = []
-        engine.tick(budget_seconds=0, enqueue=handed.append)
-        if not handed:
-            return
-        for pk in handed:
-            engine.publish_one(pk)
 
 
 def test_engine_publishes_to_every_platform_of_the_sandbox_once(sandbox, monkeypatch):

@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 import requests
-import responses
 from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
@@ -15,32 +14,9 @@ from integrations.daily_check import check_integrations
 from integrations.models import Integration, OAuthState
 from integrations.services import refresh_tokens
 from tests.factories import IntegrationFactory, UserFactory
+from tests.integrations.hosts import DISCORD, GRAPH, X_API, YOUTUBE_API
 
-pytestmark = pytest.mark.django_db
-
-X_API = "https://api.x.test"
-GRAPH = "https://graph.instagram.test"
-DISCORD = "https://discord.test"
-YOUTUBE = "https://youtube.test"
-
-
-@pytest.fixture(autouse=True)
-def providers(settings):
-    settings.PLATFORM_BASE_URLS = {
-        "twitter": X_API,
-        "discord": DISCORD,
-        "instagram": GRAPH,
-        "youtube": YOUTUBE,
-        "google_oauth": "https://oauth2.google.test",
-    }
-    settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = "x-client", ""
-    settings.INTEGRATION_EXPIRY_WARNING_DAYS = 7
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers")]
 
 
 def in_(**delta):
@@ -128,7 +104,7 @@ def test_a_valid_long_lived_token_is_checked_with_one_identity_call(api):
         provider="youtube", access_token="yt-access-token-0123", token_expires_at=in_(days=30)
     )
     api.get(
-        f"{YOUTUBE}/youtube/v3/channels",
+        f"{YOUTUBE_API}/youtube/v3/channels",
         match=[matchers.header_matcher({"Authorization": "Bearer yt-access-token-0123"})],
         json={"items": [{"id": "UC1", "snippet": {"title": "Channel"}}]},
     )

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-import responses
 from django.utils import timezone
 from responses import matchers
 
@@ -19,30 +18,9 @@ from integrations.services import (
 )
 from publishing.engine import PAUSED_HOLD
 from tests.factories import ContentFactory, IntegrationFactory, PublicationFactory, UserFactory
+from tests.integrations.hosts import DISCORD, GOOGLE_OAUTH, X_API
 
-pytestmark = pytest.mark.django_db
-
-X_API = "https://api.x.test"
-GOOGLE_OAUTH = "https://oauth2.google.test"
-DISCORD = "https://discord.test"
-
-
-@pytest.fixture(autouse=True)
-def providers(settings):
-    settings.PLATFORM_BASE_URLS = {
-        **settings.PLATFORM_BASE_URLS,
-        "twitter": X_API,
-        "discord": DISCORD,
-        "google_oauth": GOOGLE_OAUTH,
-    }
-    settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = "x-client", ""
-    settings.DISCORD_CLIENT_ID, settings.DISCORD_CLIENT_SECRET = "d-client", "d-secret"
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers")]
 
 
 def held_publication(integration):

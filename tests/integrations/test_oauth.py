@@ -6,7 +6,6 @@ import hashlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 from django.db import connection
 from django.utils import timezone
 from responses import matchers
@@ -15,45 +14,17 @@ from integrations.models import Integration, OAuthState
 from integrations.oauth.base import OAuthError, ProviderNotConfigured
 from integrations.oauth.flow import complete_connect, start_connect
 from tests.factories import IntegrationFactory, UserFactory
+from tests.integrations.hosts import (
+    DISCORD,
+    GOOGLE_OAUTH,
+    GRAPH,
+    INSTAGRAM_LOGIN,
+    SITE,
+    X_API,
+    YOUTUBE_API,
+)
 
-pytestmark = pytest.mark.django_db
-
-X_API = "https://api.x.test"
-GOOGLE_OAUTH = "https://oauth2.google.test"
-YOUTUBE_API = "https://youtube.test"
-GRAPH = "https://graph.instagram.test"
-INSTAGRAM_LOGIN = "https://api.instagram.test"
-DISCORD = "https://discord.test"
-SITE = "https://herald.test"
-
-
-@pytest.fixture(autouse=True)
-def providers(settings):
-    settings.SITE_URL = SITE
-    settings.PLATFORM_BASE_URLS = {
-        "twitter": X_API,
-        "discord": DISCORD,
-        "instagram": GRAPH,
-        "youtube": YOUTUBE_API,
-        "google_oauth": GOOGLE_OAUTH,
-    }
-    settings.OAUTH_AUTHORIZE_URLS = {
-        "twitter": "https://x.test/i/oauth2/authorize",
-        "youtube": "https://accounts.google.test/o/oauth2/v2/auth",
-        "instagram": "https://www.instagram.test/oauth/authorize",
-        "discord": "https://discord.test/oauth2/authorize",
-    }
-    settings.INSTAGRAM_OAUTH_BASE_URL = INSTAGRAM_LOGIN
-    settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = "x-client", ""
-    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = "g-client", "g-secret"
-    settings.INSTAGRAM_CLIENT_ID, settings.INSTAGRAM_CLIENT_SECRET = "ig-client", "ig-secret"
-    settings.DISCORD_CLIENT_ID, settings.DISCORD_CLIENT_SECRET = "d-client", "d-secret"
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers")]
 
 
 def query_of(url: str) -> dict[str, str]:
