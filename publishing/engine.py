@@ -62,7 +62,7 @@ DISPATCH_GRACE = dt.timedelta(seconds=90)
 PAUSED_RECHECK = dt.timedelta(seconds=60)
 # Refresh an access token that expires within this margin.
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
-TICK = "tick"
+TICK = EngineHeartbeat.TICK
 
 
 # --- tick ------------------------------------------------------------------------
