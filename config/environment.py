@@ -89,6 +89,9 @@ def database_from_url(url: str) -> dict:
     except ValueError:
         raise ImproperlyConfigured("DATABASE_URL has a port that is not a number.") from None
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    # libpq waits forever for an unanswering server by default; a web request,
+    # a worker or /health/ should give up and say so. ?connect_timeout= overrides.
+    options.setdefault("connect_timeout", "5")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -203,6 +203,11 @@ if TICK_BUDGET_SECONDS >= Q_CLUSTER["timeout"]:
     raise ImproperlyConfigured(
         f"TICK_BUDGET_SECONDS ({TICK_BUDGET_SECONDS}) must be below Q_TIMEOUT ({Q_CLUSTER['timeout']})."
     )
+# /health/ fails when the tick's heartbeat is older than this, or a due
+# publication has waited longer than this (seconds). Below a minute they would
+# flap: the tick is scheduled once a minute.
+HEALTH_MAX_TICK_AGE = env_int("HEALTH_MAX_TICK_AGE", 180, minimum=60)
+HEALTH_MAX_OVERDUE = env_int("HEALTH_MAX_OVERDUE", 300, minimum=60)
 # Per platform and per account: (posts, window in seconds). Override any entry
 # with PLATFORM_RATE_LIMITS="twitter=300/10800,discord=50/3600".
 PLATFORM_RATE_LIMITS = {
@@ -351,6 +356,8 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, m
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe over plain HTTP; a redirect would count as healthy.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.views import health
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),
+    path("health/", health, name="health"),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -63,7 +63,7 @@ DISPATCH_GRACE = dt.timedelta(seconds=90)
 PAUSED_HOLD = "the account is paused"
 # Refresh an access token that expires within this margin.
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
-TICK = "tick"
+TICK = EngineHeartbeat.TICK
 
 
 # --- tick ------------------------------------------------------------------------

@@ -100,6 +100,9 @@ class PublicationEvent(models.Model):
 class EngineHeartbeat(models.Model):
     """The tick's pulse: when it last ran, how long it took, what it dispatched."""
 
+    # The row the tick writes on every pass; /health/ reads it.
+    TICK = "tick"
+
     name = models.CharField(max_length=32, primary_key=True)
     last_tick_at = models.DateTimeField(null=True, blank=True)
     last_tick_seconds = models.FloatField(default=0)

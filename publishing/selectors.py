@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
-from publishing.models import DUE_STATUSES, Publication
+from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
 
 
 def due_publications(now: dt.datetime, statuses=DUE_STATUSES) -> QuerySet[Publication]:
@@ -19,4 +20,56 @@ def due_publications(now: dt.datetime, statuses=DUE_STATUSES) -> QuerySet[Public
     """
     return Publication.objects.filter(status__in=statuses, next_attempt_at__lte=now).order_by(
         "next_attempt_at", "pk"
+    )
+
+
+def tick_last_seen() -> dt.datetime | None:
+    """When the tick last recorded a pass; None if it never has."""
+    return (
+        EngineHeartbeat.objects.filter(name=EngineHeartbeat.TICK)
+        .values_list("last_tick_at", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OverdueSummary:
+    count: int
+    oldest_due_at: dt.datetime | None
+    held_by_switch: int
+
+
+def overdue_publications_summary(
+    now: dt.datetime, *, grace: dt.timedelta, held_platforms=()
+) -> OverdueSummary:
+    """Due publications that should have left more than ``grace`` ago, in one query.
+
+    Only holds that keep ``next_attempt_at`` in the past need excluding: a
+    rate limit, a paused account or a platform's Retry-After push it to the
+    end of the hold, so those rows are not due at all. A switch that is off
+    holds its platform's due rows where they are; they are counted apart in
+    ``held_by_switch``, because an operator's hold is not an outage. Once the
+    switch is back on they count as overdue again until a tick sends them.
+
+    The scan is the due selector's, so the partial index ``publication_due_idx``
+    serves it.
+    """
+    overdue = Q(next_attempt_at__lt=now - grace)
+    aggregates = {}
+    if held_platforms:
+        overdue &= ~Q(platform__in=held_platforms)
+        aggregates["held_by_switch"] = Count("pk", filter=Q(platform__in=held_platforms))
+    row = (
+        due_publications(now)
+        .order_by()
+        .aggregate(
+            count=Count("pk", filter=overdue),
+            oldest_due_at=Min("next_attempt_at", filter=overdue),
+            **aggregates,
+        )
+    )
+    return OverdueSummary(
+        count=row["count"],
+        oldest_due_at=row["oldest_due_at"],
+        held_by_switch=row.get("held_by_switch", 0),
     )
