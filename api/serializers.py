@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.conf import settings
@@ -31,6 +32,18 @@ class UserDateTimeField(serializers.DateTimeField):
         zone = getattr(getattr(request, "user", None), "zone", None)
         return zone or super().default_timezone()
 
+    def enforce_timezone(self, value):
+        aware = super().enforce_timezone(value)
+        if timezone.is_naive(value):
+            # A local time the clocks skip (spring forward) would silently move by an hour.
+            zone = aware.tzinfo
+            if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+                raise serializers.ValidationError(
+                    f"{value.isoformat()} does not exist in {zone} (the clocks change then); "
+                    "give the time with an offset."
+                )
+        return aware
+
 
 SCHEDULED_FOR_HELP = (
     "When to publish, ISO 8601, e.g. `2030-05-01T09:30:00+02:00`. A time without an offset "
@@ -46,10 +59,12 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                known = ", ".join(self.fields) or "none"
-                raise serializers.ValidationError(
-                    {name: [f"Unknown option; the known ones are: {known}."] for name in unknown}
+                message = (
+                    f"Unknown option; the known ones are: {', '.join(self.fields)}."
+                    if self.fields
+                    else "Unknown option; this platform takes no options."
                 )
+                raise serializers.ValidationError({name: [message] for name in unknown})
         return super().to_internal_value(data)
 
 
