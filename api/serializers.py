@@ -144,7 +144,8 @@ class TargetField(serializers.Field):
     """``"twitter"``, ``{"platform": "twitter"}`` or ``{"integration": 12}``."""
 
     default_error_messages = {
-        "invalid": 'A target is a platform name, {"platform": name} or {"integration": id}.',
+        # Braces doubled: DRF formats error messages.
+        "invalid": 'A target is a platform name, {{"platform": name}} or {{"integration": id}}.',
     }
 
     def to_internal_value(self, data):
@@ -320,6 +321,8 @@ PUBLICATION_FIELDS = [
 class TargetStateSerializer(serializers.ModelSerializer):
     """One target of a content and where its publication stands."""
 
+    permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
+
     class Meta:
         model = Publication
         fields = PUBLICATION_FIELDS
@@ -352,6 +355,8 @@ class ContentSerializer(serializers.ModelSerializer):
 
 
 class PublicationSerializer(serializers.ModelSerializer):
+    permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
+
     class Meta:
         model = Publication
         fields = [*PUBLICATION_FIELDS[:1], "content", *PUBLICATION_FIELDS[1:], "created_at"]
@@ -359,6 +364,10 @@ class PublicationSerializer(serializers.ModelSerializer):
 
 
 class PublicationEventSerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(
+        read_only=True, help_text="The status before the move; empty for the creation event."
+    )
+
     class Meta:
         model = PublicationEvent
         fields = ["id", "from_status", "to_status", "reason", "error_code", "actor", "created_at"]

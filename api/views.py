@@ -46,7 +46,7 @@ COMMON_ERRORS = {
 NOT_FOUND = {404: error("Not found, or not yours.")}
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
     OpenApiParameter.HEADER,
     required=False,
     description="Optional. The same key with the same request within 24 hours answers the "
@@ -98,6 +98,7 @@ def action_schema(summary: str, description: str):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             200: s.TargetsOutcomeSerializer,
+            400: error("A malformed `Idempotency-Key`."),
             **COMMON_ERRORS,
             **NOT_FOUND,
             **IDEMPOTENCY_ERRORS,

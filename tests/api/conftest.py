@@ -18,6 +18,8 @@ def api_settings(settings, tmp_path):
     settings.API_THROTTLE_ANON = "1000000/hour"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PUBLIC_MEDIA_BASE_URL = "https://media.example"
+    # Every token request checks a password: a fast hasher keeps the fuzzing quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def client_for(user) -> APIClient:

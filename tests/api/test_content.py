@@ -170,6 +170,17 @@ def test_another_users_integration_is_not_found(api, bob):
     assert not Content.objects.exists()
 
 
+def test_a_target_of_the_wrong_shape_says_what_a_target_is(api):
+    answer = post(api, targets=[{}, 3, {"platform": "twitter", "extra": 1}])
+    assert answer.status_code == 400
+    message = 'A target is a platform name, {"platform": name} or {"integration": id}.'
+    assert answer.json()["field_errors"] == {
+        "targets.0": [message],
+        "targets.1": [message],
+        "targets.2": [message],
+    }
+
+
 def test_a_target_listed_twice_is_refused(api):
     answer = post(api, targets=["twitter", {"platform": "twitter"}])
     assert answer.status_code == 400
