@@ -21,6 +21,7 @@ import json
 import re
 
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -121,7 +122,7 @@ class IdempotentPostMixin:
         if isinstance(exc, Replay):
             record = exc.record
             return Response(
-                record.response_body,
+                json.loads(record.response_body) if record.response_body else None,
                 status=record.response_status,
                 headers={"Idempotent-Replayed": "true"},
             )
@@ -139,7 +140,9 @@ class IdempotentPostMixin:
                 record.delete()
             else:
                 record.response_status = response.status_code
-                record.response_body = getattr(response, "data", None)
+                record.response_body = json.dumps(
+                    getattr(response, "data", None), cls=DjangoJSONEncoder
+                )
                 record.save(update_fields=["response_status", "response_body"])
         return response
 

@@ -1,7 +1,6 @@
 import datetime as dt
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -25,7 +24,9 @@ class IdempotencyRecord(models.Model):
     path = models.CharField(max_length=500)
     fingerprint = models.CharField(max_length=64, help_text="sha256 of the request body.")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    # JSON text, not a JSON column: PostgreSQL's jsonb refuses the \u0000 an error
+    # message may quote back from the request.
+    response_body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -68,7 +68,7 @@ def test_an_expired_key_starts_a_new_request(api):
 def test_a_request_in_flight_answers_409_and_creates_nothing(api):
     assert create(api, "busy").status_code == 201
     # As if the first request were still running: its answer is not recorded yet.
-    IdempotencyRecord.objects.update(response_status=None, response_body=None)
+    IdempotencyRecord.objects.update(response_status=None, response_body="")
     answer = create(api, "busy")
     assert answer.status_code == 409
     assert answer.json()["code"] == "idempotency_key_in_progress"
@@ -121,6 +121,16 @@ def test_errors_are_replayed_too(api):
     assert first.status_code == 400
     again = create(api, "bad", body="x" * 300)
     assert (again.status_code, again.json()) == (400, first.json())
+
+
+def test_an_answer_quoting_a_nul_character_is_stored_and_replayed(api):
+    first = create(api, "nul", options={"youtube": {"privacy": "\x00"}})
+    assert first.status_code == 400
+    again = create(api, "nul", options={"youtube": {"privacy": "\x00"}})
+    assert (again.status_code, again.json()) == (400, first.json())
+    assert again.json()["field_errors"] == {
+        "options.youtube.privacy": ['"\x00" is not a valid choice.']
+    }
 
 
 def test_a_malformed_key_is_a_field_error(api):
