@@ -144,3 +144,15 @@ def check_token_key_strength(key: str) -> None:
             f"TOKEN_ENCRYPTION_KEY is too weak ({len(key)} characters, at least "
             f"{TOKEN_KEY_MIN_LENGTH} needed); {TOKEN_KEY_HOWTO}"
         )
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as ``1000/hour`` (per second, minute, hour or day)."""
+    raw = env_str(name) or default
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or period not in {"second", "minute", "hour", "day", "s", "m", "h", "d"}:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; use a number per second, minute, hour or day, "
+            "e.g. 1000/hour."
+        )
+    return raw

@@ -19,6 +19,7 @@ from config.environment import (
     env_float,
     env_int,
     env_list,
+    env_rate,
     env_str,
     redis_url_from_environment,
 )
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "waffle",
     "config",
@@ -81,6 +83,7 @@ INSTALLED_APPS = [
     "integrations",
     "publishing",
     "flags",
+    "api",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("publishing.sandbox")
@@ -329,12 +332,25 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle", "api.throttling.AnonThrottle"],
 }
+# Requests per client: per user when authenticated, per IP address otherwise.
+API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "1000/hour")
+API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "60/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Herald API",
     "DESCRIPTION": "Schedule content and follow its publication to X, Discord, Instagram and YouTube.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "content.choices.Status",
+        "PlatformEnum": "content.choices.Platform",
+    },
 }
 
 # --- Internationalisation, static and media files ------------------------------------

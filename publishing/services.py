@@ -7,9 +7,10 @@ Views, admin actions and commands call these; none of them touch
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from content.choices import Platform, Status
@@ -17,7 +18,7 @@ from content.models import Content, ContentMedia
 from integrations.models import Integration
 from publishing.models import Publication
 from publishing.posts import validation_problems
-from publishing.states import Actor, record_creation, transition_many
+from publishing.states import Actor, record_creation, record_note, transition_many
 
 
 class SchedulingError(Exception):
@@ -29,6 +30,13 @@ class SchedulingError(Exception):
     def __init__(self, message: str, *, problems: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.problems = problems or {}
+
+
+class ContentLocked(SchedulingError):
+    """The content has started publishing: it can no longer be changed or removed.
+
+    Not a problem with the input but with the moment: the API answers 409.
+    """
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,7 @@ def edit_content(
     started = [p for p in publications if p.status not in EDITABLE_STATUSES or p.request_sent_at]
     if started:
         names = ", ".join(f"{p.get_platform_display()}: {p.status}" for p in started)
-        raise SchedulingError(
+        raise ContentLocked(
             f"This content can no longer be edited ({names}); cancel it and schedule a new post."
         )
     moving = scheduled_for is not None and scheduled_for != content.scheduled_for
@@ -155,9 +163,7 @@ def edit_content(
         if timezone.is_naive(scheduled_for):
             raise SchedulingError("scheduled_for needs a time zone offset.")
         if any(p.status != Status.SCHEDULED for p in publications):
-            raise SchedulingError(
-                "Only content whose targets are all still scheduled can be moved."
-            )
+            raise ContentLocked("Only content whose targets are all still scheduled can be moved.")
         content.scheduled_for = scheduled_for
     for name, value in (("body", body), ("title", title), ("options", options)):
         if value is not None:
@@ -190,3 +196,158 @@ def cancel_content(content: Content, *, actor: Actor) -> list[int]:
         actor=actor,
         next_attempt_at=None,
     )
+
+
+# --- actions on a content's targets ------------------------------------------------------
+
+# Why a target was left alone, by its status.
+LEFT_ALONE = {
+    Status.SCHEDULED: "still scheduled",
+    Status.QUEUED: "already queued",
+    Status.RETRYING: "waiting for its retry",
+    Status.PUBLISHING: "being published now",
+    Status.PUBLISHED: "already published",
+    Status.FAILED: "failed",
+    Status.CANCELED: "canceled",
+}
+
+
+@dataclass(frozen=True)
+class TargetsOutcome:
+    """What an action did to the targets of one content.
+
+    ``done`` holds the publication ids acted on; ``skipped`` maps every other
+    publication id to why it was left alone; ``notes`` adds a remark to some
+    of ``done``. ``summary()`` says it in one line, e.g. "2 retried, 1 skipped:
+    already published".
+    """
+
+    verb: str
+    done: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.done)} {self.verb}"]
+        for reason, count in sorted(Counter(self.skipped.values()).items()):
+            parts.append(f"{count} skipped: {reason}")
+        return ", ".join(parts)
+
+
+def cancel_targets(content: Content, *, actor: Actor) -> TargetsOutcome:
+    """``cancel_content``, telling which targets were left alone and why."""
+    with transaction.atomic():
+        canceled = set(cancel_content(content, actor=actor))
+        statuses = dict(content.publications.values_list("pk", "status"))
+    return TargetsOutcome(
+        verb="canceled",
+        done=sorted(canceled),
+        skipped={pk: LEFT_ALONE[s] for pk, s in sorted(statuses.items()) if pk not in canceled},
+    )
+
+
+@transaction.atomic
+def publish_now(content: Content, *, actor: Actor) -> TargetsOutcome:
+    """Make every SCHEDULED target of ``content`` due now: the engine takes it at its next poll.
+
+    The schedule time and the idempotency keys stay as they were: the post goes
+    out earlier, not as a new post. Targets already under way are left alone.
+    """
+    now = timezone.now()
+    statuses = dict(
+        Publication.objects.select_for_update()
+        .filter(content=content)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    due = [pk for pk, status in statuses.items() if status == Status.SCHEDULED]
+    # The rows are locked: none can leave SCHEDULED before this commits.
+    Publication.objects.filter(pk__in=due, status=Status.SCHEDULED).update(
+        next_attempt_at=now, updated_at=now
+    )
+    record_note(due, Status.SCHEDULED, actor=actor, reason="publish now requested")
+    return TargetsOutcome(
+        verb="moved to now",
+        done=due,
+        skipped={pk: LEFT_ALONE[s] for pk, s in statuses.items() if pk not in due},
+    )
+
+
+@transaction.atomic
+def retry_failed(content: Content, *, actor: Actor) -> TargetsOutcome:
+    """Give every FAILED target of ``content`` a new attempt: FAILED -> QUEUED, due now.
+
+    Never sends twice: a target whose idempotency key is already published (or
+    that carries a platform id) is skipped, and the move is a compare-and-set,
+    so a row settled meanwhile stays as it is. A target whose earlier request
+    went out with no known outcome (in doubt) keeps that mark, so the engine
+    asks the platform before it could send again. The retry starts a fresh
+    series of automatic retries; the content's ``retry_count`` keeps counting.
+    """
+    publications = list(
+        Publication.objects.select_for_update().filter(content=content).order_by("pk")
+    )
+    failed = [p for p in publications if p.status == Status.FAILED]
+    published_keys = set(
+        Publication.objects.filter(idempotency_key__in=[p.idempotency_key for p in failed])
+        .filter(models.Q(status=Status.PUBLISHED) | ~models.Q(external_id=""))
+        .values_list("idempotency_key", flat=True)
+    )
+    skipped = {p.pk: LEFT_ALONE[p.status] for p in publications if p.status != Status.FAILED}
+    skipped |= {p.pk: "already published" for p in failed if p.idempotency_key in published_keys}
+    candidates = [p for p in failed if p.pk not in skipped]
+    moved = set(
+        transition_many(
+            [p.pk for p in candidates],
+            [Status.FAILED],
+            Status.QUEUED,
+            reason="retry requested",
+            actor=actor,
+            next_attempt_at=timezone.now(),
+            hold_reason="",
+            lease_expires_at=None,
+            retry_count=0,
+        )
+    )
+    notes = {
+        p.pk: "its earlier request may have gone out: the platform is asked before anything "
+        "is sent again"
+        for p in candidates
+        if p.pk in moved and p.request_sent_at is not None
+    }
+    return TargetsOutcome(
+        verb="retried",
+        done=sorted(moved),
+        skipped=skipped | {p.pk: "moved meanwhile" for p in candidates if p.pk not in moved},
+        notes=notes,
+    )
+
+
+def was_sent(publication: Publication) -> bool:
+    """True when a request for this target went out, or may have: it is part of the record."""
+    return (
+        publication.status in (Status.PUBLISHED, Status.PUBLISHING)
+        or publication.request_sent_at is not None
+        or bool(publication.external_id)
+    )
+
+
+@transaction.atomic
+def delete_content(content: Content) -> None:
+    """Delete a content nothing was ever sent for, with its targets, audit rows and files.
+
+    A content with a target published, being published, or in doubt (its
+    request went out) is the record of what went out: it is refused with
+    ``ContentLocked``; cancel what has not started instead.
+    """
+    publications = list(Publication.objects.select_for_update().filter(content=content))
+    sent = [p for p in publications if was_sent(p)]
+    if sent:
+        names = ", ".join(f"{p.get_platform_display()}: {p.status}" for p in sent)
+        raise ContentLocked(
+            f"This content was sent or is being sent ({names}), so it stays as the record of "
+            "what went out; cancel its other targets instead."
+        )
+    files = [item.file for item in content.media.all() if item.file]
+    content.delete()
+    transaction.on_commit(lambda: [file.storage.delete(file.name) for file in files])

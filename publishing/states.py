@@ -190,6 +190,21 @@ def record_creation(publications: Iterable[Publication], *, actor: Actor, reason
     )
 
 
+def record_note(publication_ids: Iterable[int], status: str, *, actor: Actor, reason: str) -> None:
+    """Write an audit row for something done to publications that stayed in ``status``."""
+    PublicationEvent.objects.bulk_create(
+        PublicationEvent(
+            publication_id=pk,
+            from_status=status,
+            to_status=status,
+            reason=reason,
+            actor=actor.name,
+            actor_user_id=actor.user_id,
+        )
+        for pk in publication_ids
+    )
+
+
 def aggregate_status(statuses: Iterable[str]) -> str:
     """The Content status for the statuses of its publications.
 

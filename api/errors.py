@@ -1,0 +1,143 @@
+"""One shape for every API error, and the one place domain errors become HTTP answers.
+
+Every error answers::
+
+    {"code": "invalid", "message": "one sentence for a person",
+     "field_errors": {"scheduled_for": ["..."], "targets.1.integration": ["..."]},
+     "platforms": {"twitter": ["X: the text is 291 weighted characters; the limit is 280."]}}
+
+``field_errors`` maps a request field (nested ones dotted) to its messages;
+``platforms`` maps a platform to the rules the content breaks there. Both are
+always present, empty when they do not apply.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.views import exception_handler
+
+from publishing.services import ContentLocked, SchedulingError
+from publishing.states import IllegalTransition, StaleTransition
+
+NON_FIELD = "non_field_errors"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed."
+    default_code = "unprocessable"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+class PlatformRulesBroken(exceptions.ValidationError):
+    """Content a platform would refuse: 400 with the messages per platform."""
+
+    default_code = "platform_rules"
+
+    def __init__(self, error: SchedulingError):
+        super().__init__({"targets": [str(error)]}, code="platform_rules")
+        self.problems = error.problems
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error answer."""
+
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `invalid`.")
+    message = serializers.CharField(help_text="What went wrong, for a person.")
+    field_errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per request field (nested fields dotted: `targets.1.integration`).",
+    )
+    platforms = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Rules of each platform the content breaks (code `platform_rules`).",
+    )
+
+
+def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as ``{"a.0.b": ["message", ...]}``."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for name, value in detail.items():
+            for path, messages in flatten(
+                value, f"{prefix}.{name}" if prefix else str(name)
+            ).items():
+                flat.setdefault(path, []).extend(messages)
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or NON_FIELD: [str(item) for item in detail]} if detail else {}
+        flat = {}
+        for index, item in enumerate(detail):
+            path = f"{prefix}.{index}" if prefix else str(index)
+            for key, messages in flatten(item, path).items():
+                flat.setdefault(key, []).extend(messages)
+        return flat
+    return {prefix or NON_FIELD: [str(detail)]}
+
+
+def first_code(codes) -> str:
+    while isinstance(codes, dict | list):
+        if not codes:
+            return "invalid"
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return str(codes)
+
+
+def as_api_exception(exc: Exception) -> Exception:
+    """Domain and Django errors as the DRF exceptions that answer them."""
+    if isinstance(exc, ContentLocked):
+        return Conflict(str(exc), code="locked")
+    if isinstance(exc, SchedulingError):
+        if exc.problems:
+            return PlatformRulesBroken(exc)
+        return exceptions.ValidationError({NON_FIELD: [str(exc)]}, code="invalid")
+    if isinstance(exc, IllegalTransition | StaleTransition):
+        return Conflict(str(exc), code="conflict")
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(str(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound("Not found.")
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def api_exception_handler(exc, context):
+    """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error in the one shape above."""
+    exc = as_api_exception(exc)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: Django answers 500 and logs it
+    if isinstance(exc, exceptions.ValidationError):
+        field_errors = flatten(exc.detail)
+        code = "platform_rules" if isinstance(exc, PlatformRulesBroken) else "invalid"
+        message = " ".join(
+            (msgs[0] if path == NON_FIELD else f"{path}: {msgs[0]}")
+            for path, msgs in field_errors.items()
+        )
+    else:
+        field_errors = {}
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        message = " ".join(flatten(detail).get(NON_FIELD, [])) or str(detail)
+        code = first_code(exc.get_codes()) if isinstance(exc, exceptions.APIException) else "error"
+    response.data = {
+        "code": code,
+        "message": message or "The request is invalid.",
+        "field_errors": field_errors,
+        "platforms": getattr(exc, "problems", {}),
+    }
+    return response

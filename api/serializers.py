@@ -1,0 +1,445 @@
+"""Request and response shapes of the client API. Rules live in publishing.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from content.choices import Platform, Status
+from content.models import Content, ContentMedia
+from integrations.models import Integration
+from publishing.models import Publication, PublicationEvent
+from publishing.platforms.youtube import PRIVACY
+from publishing.services import SchedulingError, Target, resolve_target
+
+MAX_ID = 2**63 - 1
+MAX_TARGETS = 10
+MAX_MEDIA = 10
+MAX_BODY = 20_000
+
+
+class UserDateTimeField(serializers.DateTimeField):
+    """ISO 8601. Without an offset the time is read in the requesting user's time zone."""
+
+    def default_timezone(self):
+        request = self.context.get("request")
+        zone = getattr(getattr(request, "user", None), "zone", None)
+        return zone or super().default_timezone()
+
+    def enforce_timezone(self, value):
+        aware = super().enforce_timezone(value)
+        if timezone.is_naive(value):
+            # A local time the clocks skip (spring forward) would silently move by an hour.
+            zone = aware.tzinfo
+            if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+                raise serializers.ValidationError(
+                    f"{value.isoformat()} does not exist in {zone} (the clocks change then); "
+                    "give the time with an offset."
+                )
+        return aware
+
+
+SCHEDULED_FOR_HELP = (
+    "When to publish, ISO 8601, e.g. `2030-05-01T09:30:00+02:00`. A time without an offset "
+    "(`2030-05-01T09:30:00`) is read in your account's time zone (`User.timezone`). "
+    "Must not be in the past."
+)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know, naming the ones it does."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                message = (
+                    f"Unknown option; the known ones are: {', '.join(self.fields)}."
+                    if self.fields
+                    else "Unknown option; this platform takes no options."
+                )
+                raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class TwitterOptionsSerializer(StrictSerializer):
+    thread = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_BODY),
+        max_length=25,
+        required=False,
+        help_text="Replies posted under the head post, in order.",
+    )
+
+
+class YouTubeOptionsSerializer(StrictSerializer):
+    title = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, help_text="Defaults to the title."
+    )
+    description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_BODY,
+        help_text="Defaults to the body.",
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=500), max_length=500, required=False
+    )
+    category_id = serializers.CharField(required=False, max_length=10)
+    privacy = serializers.ChoiceField(choices=PRIVACY, required=False)
+    made_for_kids = serializers.BooleanField(required=False)
+
+
+class NoOptionsSerializer(StrictSerializer):
+    """This platform takes no options yet."""
+
+
+class ContentOptionsSerializer(StrictSerializer):
+    twitter = TwitterOptionsSerializer(required=False)
+    discord = NoOptionsSerializer(required=False)
+    instagram = NoOptionsSerializer(required=False)
+    youtube = YouTubeOptionsSerializer(required=False)
+
+
+@extend_schema_field(ContentOptionsSerializer)
+class OptionsField(serializers.JSONField):
+    """Per-platform options: a JSON object (JSON text in a multipart request)."""
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        options = ContentOptionsSerializer(data=data)
+        if not options.is_valid():
+            raise serializers.ValidationError(options.errors)
+        return json.loads(json.dumps(options.validated_data))
+
+
+TARGET_SCHEMA = {
+    "oneOf": [
+        {"type": "string", "enum": list(Platform.values), "description": "A platform name."},
+        {
+            "type": "object",
+            "properties": {
+                "platform": {"type": "string", "enum": list(Platform.values)},
+                "integration": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_ID,
+                    "description": "The id of one of your integrations.",
+                },
+            },
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
+@extend_schema_field(TARGET_SCHEMA)
+class TargetField(serializers.Field):
+    """``"twitter"``, ``{"platform": "twitter"}`` or ``{"integration": 12}``."""
+
+    default_error_messages = {
+        # Braces doubled: DRF formats error messages.
+        "invalid": 'A target is a platform name, {{"platform": name}} or {{"integration": id}}.',
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.lstrip().startswith("{"):
+            try:  # a JSON object in a multipart form
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if isinstance(data, str):
+            return {"platform": data, "integration": None}
+        if not isinstance(data, dict) or not data or set(data) - {"platform", "integration"}:
+            self.fail("invalid")
+        platform, integration = data.get("platform"), data.get("integration")
+        if platform is not None and not isinstance(platform, str):
+            self.fail("invalid")
+        if integration is not None and (
+            isinstance(integration, bool)
+            or not isinstance(integration, int)
+            or not 1 <= integration <= MAX_ID
+        ):
+            raise serializers.ValidationError("integration must be the id of an integration.")
+        if platform is None and integration is None:
+            self.fail("invalid")
+        return {"platform": platform, "integration": integration}
+
+    def to_representation(self, value):
+        return value
+
+
+def resolve(owner, item: dict) -> Target:
+    """A target of ``owner``; another user's integration is "not found", like a missing one."""
+    if item["integration"] is None:
+        try:
+            return resolve_target(owner, item["platform"])
+        except SchedulingError as error:
+            raise serializers.ValidationError(str(error)) from None
+    account = Integration.objects.filter(user=owner, pk=item["integration"]).first()
+    if account is None:
+        raise serializers.ValidationError(f"Integration {item['integration']} not found.")
+    if account.status == Integration.Status.REVOKED:
+        raise serializers.ValidationError(
+            f"Integration {account.pk} is revoked; connect the account again."
+        )
+    if item["platform"] is not None and item["platform"] != account.provider:
+        raise serializers.ValidationError(
+            f"Integration {account.pk} is a {account.get_provider_display()} account, "
+            f"not {item['platform']}."
+        )
+    return Target(account.provider, account)
+
+
+def media_kind(upload) -> str | None:
+    mime = (getattr(upload, "content_type", "") or "").lower()
+    if mime.startswith("image/"):
+        return ContentMedia.Kind.IMAGE
+    if mime.startswith("video/"):
+        return ContentMedia.Kind.VIDEO
+    return None
+
+
+class ContentWriteFields(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    body = serializers.CharField(
+        max_length=MAX_BODY, required=False, allow_blank=True, trim_whitespace=False
+    )
+    options = OptionsField(
+        required=False,
+        help_text="Per-platform options keyed by platform, e.g. "
+        '`{"youtube": {"title": "Launch", "privacy": "unlisted"}, "twitter": {"thread": ["2/2"]}}`.'
+        " In a multipart request, JSON text.",
+    )
+    scheduled_for = UserDateTimeField(help_text=SCHEDULED_FOR_HELP)
+
+    def check_not_past(self, value, current=None):
+        if value != current and value < timezone.now():
+            raise serializers.ValidationError(
+                f"{value.isoformat()} is in the past; choose a later time, or use publish-now "
+                "to publish at once."
+            )
+        return value
+
+
+class ContentCreateSerializer(ContentWriteFields):
+    """Schedule content: one publication per target."""
+
+    targets = serializers.ListField(
+        child=TargetField(),
+        min_length=1,
+        max_length=MAX_TARGETS,
+        help_text="Where to publish: platform names (your only account there, or your legacy "
+        'tokens) or `{"integration": id}` for one of your accounts. In a multipart request, '
+        "repeat the field.",
+    )
+    media = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        max_length=MAX_MEDIA,
+        help_text="Images or videos, in order (multipart requests only). "
+        "Each at most MAX_UPLOAD_BYTES.",
+    )
+
+    def validate_scheduled_for(self, value):
+        return self.check_not_past(value)
+
+    def validate_targets(self, items):
+        owner = self.context["request"].user
+        targets, errors = [], {}
+        for index, item in enumerate(items):
+            try:
+                target = resolve(owner, item)
+            except serializers.ValidationError as error:
+                errors[index] = error.detail
+                continue
+            if target in targets:
+                errors[index] = ["This target is listed twice."]
+            targets.append(target)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return targets
+
+    def validate_media(self, uploads):
+        limit = settings.MAX_UPLOAD_BYTES
+        errors = {}
+        for index, upload in enumerate(uploads):
+            if upload.size > limit:
+                errors[index] = [
+                    f"{upload.name} is {filesizeformat(upload.size)}; the largest accepted file "
+                    f"is {filesizeformat(limit)}."
+                ]
+            elif media_kind(upload) is None:
+                errors[index] = [
+                    f"{upload.name} is {upload.content_type or 'of no type'}; send images or videos."
+                ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return uploads
+
+
+class ContentUpdateSerializer(ContentWriteFields):
+    """Edit content nothing was sent for yet (the version grows)."""
+
+    def validate_scheduled_for(self, value):
+        return self.check_not_past(value, current=self.instance.scheduled_for)
+
+
+class MediaSerializer(serializers.ModelSerializer):
+    file = serializers.CharField(source="file.name", read_only=True)
+
+    class Meta:
+        model = ContentMedia
+        fields = ["id", "kind", "mime_type", "size_bytes", "alt_text", "position", "file"]
+        read_only_fields = fields
+
+
+PUBLICATION_FIELDS = [
+    "id",
+    "platform",
+    "integration",
+    "status",
+    "attempts",
+    "retry_count",
+    "last_retry_at",
+    "next_attempt_at",
+    "hold_reason",
+    "published_at",
+    "permalink",
+    "external_id",
+    "last_error_code",
+    "last_error",
+]
+
+
+class TargetStateSerializer(serializers.ModelSerializer):
+    """One target of a content and where its publication stands."""
+
+    permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
+
+    class Meta:
+        model = Publication
+        fields = PUBLICATION_FIELDS
+        read_only_fields = fields
+
+
+class ContentSerializer(serializers.ModelSerializer):
+    options = serializers.JSONField(read_only=True)
+    media = MediaSerializer(many=True, read_only=True)
+    targets = TargetStateSerializer(source="publications", many=True, read_only=True)
+
+    class Meta:
+        model = Content
+        fields = [
+            "id",
+            "title",
+            "body",
+            "options",
+            "scheduled_for",
+            "status",
+            "version",
+            "retry_count",
+            "last_retry_at",
+            "created_at",
+            "updated_at",
+            "media",
+            "targets",
+        ]
+        read_only_fields = fields
+
+
+class PublicationSerializer(serializers.ModelSerializer):
+    permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
+
+    class Meta:
+        model = Publication
+        fields = [*PUBLICATION_FIELDS[:1], "content", *PUBLICATION_FIELDS[1:], "created_at"]
+        read_only_fields = fields
+
+
+class PublicationEventSerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(
+        read_only=True, help_text="The status before the move; empty for the creation event."
+    )
+
+    class Meta:
+        model = PublicationEvent
+        fields = ["id", "from_status", "to_status", "reason", "error_code", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class PublicationDetailSerializer(PublicationSerializer):
+    events = PublicationEventSerializer(many=True, read_only=True)
+
+    class Meta(PublicationSerializer.Meta):
+        fields = [*PublicationSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class SkippedTargetSerializer(serializers.Serializer):
+    publication = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class TargetsOutcomeSerializer(serializers.Serializer):
+    """What an action did: which targets it acted on, and why the others were left alone."""
+
+    message = serializers.CharField(help_text='e.g. "2 retried, 1 skipped: already published".')
+    done = serializers.ListField(child=serializers.IntegerField())
+    skipped = SkippedTargetSerializer(many=True)
+    notes = SkippedTargetSerializer(many=True)
+    content = ContentSerializer()
+
+
+def outcome_data(outcome, content) -> dict:
+    return {
+        "message": outcome.summary(),
+        "done": outcome.done,
+        "skipped": [{"publication": pk, "reason": why} for pk, why in outcome.skipped.items()],
+        "notes": [{"publication": pk, "reason": why} for pk, why in outcome.notes.items()],
+        "content": content,
+    }
+
+
+CONTENT_ORDERINGS = ("scheduled_for", "-scheduled_for", "created_at", "-created_at")
+
+
+class ContentFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Status.choices, required=False, help_text="The content's aggregate status."
+    )
+    platform = serializers.ChoiceField(
+        choices=Platform.choices, required=False, help_text="Content with a target there."
+    )
+    scheduled_after = UserDateTimeField(
+        required=False, help_text="Scheduled at or after this time (no offset: your time zone)."
+    )
+    scheduled_before = UserDateTimeField(
+        required=False, help_text="Scheduled before this time (no offset: your time zone)."
+    )
+    ordering = serializers.ChoiceField(
+        choices=CONTENT_ORDERINGS, required=False, help_text="Default `-scheduled_for`."
+    )
+
+
+class PublicationFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    content = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="A content id."
+    )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)

@@ -1,0 +1,58 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from publishing.services import Target, schedule_content
+from tests.factories import UserFactory
+
+FUTURE = dt.datetime(2031, 5, 1, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def api_settings(settings, tmp_path):
+    """Rates no test reaches, and uploads in a temporary folder."""
+    settings.API_THROTTLE_USER = "1000000/hour"
+    settings.API_THROTTLE_ANON = "1000000/hour"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PUBLIC_MEDIA_BASE_URL = "https://media.example"
+    # Every token request checks a password: a fast hasher keeps the fuzzing quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", timezone="Europe/Madrid")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def api(alice):
+    return client_for(alice)
+
+
+def scheduled(owner, *, platforms=("twitter",), body="Hello", when=FUTURE, **kwargs):
+    return schedule_content(
+        owner=owner,
+        body=body,
+        targets=[Target(p) for p in platforms],
+        scheduled_for=when,
+        **kwargs,
+    )
+
+
+def soon():
+    return (timezone.now() + dt.timedelta(hours=1)).isoformat()
