@@ -503,7 +503,9 @@ class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
             .prefetch_related(
                 Prefetch(
                     "publications",
-                    queryset=Publication.objects.only("id", "content_id", "platform", "status"),
+                    queryset=Publication.objects.only(
+                        "id", "content_id", "platform", "status"
+                    ).order_by("platform"),
                 )
             )
         )

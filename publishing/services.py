@@ -208,10 +208,8 @@ def resolve_in_doubt(
         raise SchedulingError("Give a reason: it is recorded in the publication's audit log.")
     row = Publication.objects.select_for_update().get(pk=publication.pk)
     if row.status != Status.FAILED or row.last_error_code != IN_DOUBT_CODE:
-        raise SchedulingError(
-            f"{row} is not in doubt (it is {row.get_status_display().lower()}"
-            f"{f', {row.last_error_code}' if row.last_error_code else ''}); nothing to settle."
-        )
+        code = f", {row.last_error_code}" if row.last_error_code else ""
+        raise SchedulingError(f"not in doubt: it is {row.get_status_display().lower()}{code}")
     if outcome == "published":
         external_id, permalink = external_id.strip(), permalink.strip()
         if not (external_id or permalink):
