@@ -31,6 +31,10 @@ from publishing.services import (
 from publishing.states import Actor
 from publishing.templatetags.herald_admin import status_badge
 
+admin.site.site_header = "Herald back office"
+admin.site.site_title = "Herald"
+admin.site.index_title = "Run publishing"
+
 
 class ReadOnlyAdminMixin:
     """The audit trail and engine rows change only through the state machine."""

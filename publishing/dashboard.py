@@ -26,6 +26,7 @@ from django.db.models import (
 from content.choices import Platform, Status
 from content.models import Content
 from flags.switches import ALL_SWITCH_NAMES, blocking_switch, switch_states
+from integrations.models import Integration
 from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
 from publishing.rate_limits import WindowUse, busy_windows, limit_for
 
@@ -93,6 +94,12 @@ class PlatformRateUse:
     limit: int
     window_seconds: int
     accounts: list[WindowUse] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # account_key -> a name people know
+
+    @property
+    def busiest_label(self) -> str:
+        busiest = self.busiest
+        return "" if busiest is None else self.labels.get(busiest.account_key, busiest.account_key)
 
     @property
     def busiest(self) -> WindowUse | None:
@@ -115,9 +122,33 @@ def rate_limit_use(now: dt.datetime) -> list[PlatformRateUse]:
         )
         for p in Platform.values
     }
-    for use in busy_windows(now):
+    uses = busy_windows(now)
+    labels = account_labels({use.account_key for use in uses})
+    for use in uses:
         platforms[use.platform].accounts.append(use)
+        platforms[use.platform].labels[use.account_key] = labels.get(
+            use.account_key, use.account_key
+        )
     return list(platforms.values())
+
+
+def account_labels(account_keys: set[str]) -> dict[str, str]:
+    """``integration:<id>`` -> the account's name; ``user:<id>`` -> the legacy tokens. One query."""
+    ids = [int(key.split(":")[1]) for key in account_keys if key.startswith("integration:")]
+    labels = (
+        {
+            f"integration:{pk}": f"{name or external_id}"
+            for pk, name, external_id in Integration.objects.filter(pk__in=ids).values_list(
+                "pk", "display_name", "external_account_id"
+            )
+        }
+        if ids
+        else {}
+    )
+    for key in account_keys:
+        if key.startswith("user:"):
+            labels[key] = f"legacy tokens of user #{key.split(':')[1]}"
+    return labels
 
 
 # --- scheduler health ---------------------------------------------------------------------

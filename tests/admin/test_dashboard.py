@@ -77,7 +77,7 @@ def test_dashboard_shows_counts_timeline_failures_limits_and_health(
     failures = html.split('id="herald-failures"')[1].split("</section>")[0]
     assert "duplicate content" in failures and "<code>duplicate</code>" in failures
     limits = html.split('id="herald-rate-limits"')[1].split("</section>")[0]
-    assert "3 / 50" in limits and f"integration:{account.pk}" in limits
+    assert "3 / 50" in limits and account.display_name in limits
     health = response.context["health"]
     assert (health.lag_p50, health.lag_p99, health.published_last_hour) == (2.0, 2.0, 3)
     assert "The scheduler is ticking." in html
