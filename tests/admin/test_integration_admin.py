@@ -164,3 +164,34 @@ def test_rows_without_slots_do_not_count_other_accounts(staff_client):
     )
     assert uses[("twitter", f"integration:{mine.pk}")].used == 0
     assert uses[("twitter", f"integration:{other.pk}")].used == 3
+
+
+@pytest.mark.redis
+def test_window_use_reads_the_redis_window_and_falls_back_to_the_database_without_one():
+    from django.db import transaction
+    from django_redis import get_redis_connection
+
+    from publishing.rate_limits import reserve_slot, window_key
+
+    on_redis, on_database = IntegrationFactory(provider="discord"), IntegrationFactory()
+    take_slots(on_redis, 2)
+    take_slots(on_database, 4)
+    now = timezone.now()
+    with transaction.atomic():
+        # Redis seeds the window from the 2 recorded slots and adds this one.
+        assert reserve_slot(Publication.objects.filter(integration=on_redis).first(), now).granted
+        new = PublicationFactory(
+            content=ContentFactory(owner=on_redis.user),
+            platform="discord",
+            integration=on_redis,
+            account_key=f"integration:{on_redis.pk}",
+        )
+        assert reserve_slot(new, now).granted  # counted in Redis, no rate_slot_at saved
+    client = get_redis_connection("default")
+    assert client.exists(window_key("twitter", f"integration:{on_database.pk}")) == 0
+    uses = window_uses(
+        [("discord", f"integration:{on_redis.pk}"), ("twitter", f"integration:{on_database.pk}")],
+        now,
+    )
+    assert uses[("discord", f"integration:{on_redis.pk}")].used == 3  # as Redis counts
+    assert uses[("twitter", f"integration:{on_database.pk}")].used == 4  # from the database

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from integrations.models import Integration
+from publishing.platforms import http
 from tests.factories import IntegrationFactory, UserFactory
 
 # Playwright's sync API runs an asyncio event loop in this thread; Django then
@@ -73,7 +74,10 @@ def sandbox(live_server, settings, tmp_path):
     }
     settings.MEDIA_ROOT = tmp_path
     settings.PUBLIC_MEDIA_BASE_URL = f"{live_server.url}/media"
-    return live_server
+    yield live_server
+    # The engine's kept-alive connections to the live server would otherwise hold one of
+    # its request threads open until the interpreter exits.
+    http.session().close()
 
 
 @pytest.fixture

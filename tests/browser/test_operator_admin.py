@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from content.choices import Status
 from content.models import Content
+from flags.services import set_switch
 from publishing import engine
 from publishing.models import Publication
 from publishing.sandbox.models import SandboxPost
@@ -165,6 +166,7 @@ def test_screenshots_of_the_dashboard_and_the_content_list(page, sandbox, accoun
             scheduled_for=now + dt.timedelta(hours=hours),
         )
     engine.record_heartbeat(time.monotonic() - 0.4, engine.TickReport(dispatched=4))
+    set_switch("publishing_instagram", False, user=operator_user, note="Meta API incident")
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(f"{sandbox.url}/admin/dashboard/")
