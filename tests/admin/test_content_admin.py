@@ -32,7 +32,7 @@ def test_list_shows_badges_platforms_owner_and_the_operators_time(
     owner = UserFactory(username="alice")
     for n in range(5):
         scheduled(owner, body=f"Post {n}", platforms=("twitter", "discord"))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         html = staff_client.get(CHANGELIST).content.decode()
     assert html.count('class="herald-badge" data-status="SCHEDULED"') == 5
     assert '<span title="Scheduled">Discord</span>, <span title="Scheduled">X (Twitter)' in html

@@ -59,7 +59,7 @@ def test_dashboard_shows_counts_timeline_failures_limits_and_health(
         )
         publish(row, lag_seconds=2)
     EngineHeartbeat.objects.create(name="tick", last_tick_at=now, last_tick_seconds=0.4)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = staff_client.get(URL)
     html = response.content.decode()
     counts = dict((status.value, n) for status, n in response.context["state_counts"])

@@ -47,7 +47,7 @@ def test_list_shows_status_expiry_last_error_and_window_use(
     take_slots(busy, 1, ago=dt.timedelta(hours=4))  # outside X's 3-hour window
     for n in range(4):
         IntegrationFactory(provider="discord", display_name=f"Quiet {n}")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):
         html = staff_client.get(CHANGELIST).content.decode()
     assert "2 / 300 per 3 h" in html
     assert html.count("0 / 50 per 1 h") == 4

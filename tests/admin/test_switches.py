@@ -82,7 +82,7 @@ def test_flipping_from_the_panel(staff_client, operator, django_assert_max_num_q
     ]
     assert not Switch.objects.get(name="automation_enabled").active
     engine.tick(budget_seconds=0, enqueue=[].append)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(5):
         html = staff_client.get(PANEL).content.decode()
     row = html.split('id="switch-automation_enabled"')[1].split("</tr>")[0]
     assert "OFF" in row and '<span class="herald-warn">1</span>' in row
