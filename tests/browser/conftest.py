@@ -90,7 +90,7 @@ def operator_user(db):
 
 @pytest.fixture
 def accounts(operator_user) -> dict[str, Integration]:
-    """The operator's sandbox accounts on X and Discord."""
+    """The operator's sandbox accounts on X, Discord and Instagram."""
     return {
         "twitter": IntegrationFactory(
             user=operator_user,
@@ -105,6 +105,13 @@ def accounts(operator_user) -> dict[str, Integration]:
             display_name="#announcements",
             access_token="sandbox-discord-browser",
             account_options={"channel_id": "1100000000000000077", "guild_id": "77"},
+        ),
+        "instagram": IntegrationFactory(
+            user=operator_user,
+            provider="instagram",
+            display_name="herald.photos",
+            external_account_id="17841400000000077",
+            access_token="sandbox-ig-browser",
         ),
     }
 

@@ -72,6 +72,30 @@ def test_schedule_a_post_from_the_admin_and_see_it_published(page, sandbox, acco
     assert row.locator(".herald-badge").inner_text() == "Published"
 
 
+def test_schedule_an_instagram_photo_from_the_add_form(page, sandbox, accounts, tmp_path):
+    photo = tmp_path / "sunset.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 4096)
+    page.goto(f"{sandbox.url}/admin/content/content/add/")
+    page.click("#content_form .select2-selection")
+    page.fill(".select2-search__field", "operator")
+    page.click(".select2-results__option >> text=operator")
+    page.fill("textarea[name=body]", "Golden hour #herald")
+    when = timezone.now() - dt.timedelta(seconds=1)
+    page.fill("#id_scheduled_for_0", when.strftime("%Y-%m-%d"))
+    page.fill("#id_scheduled_for_1", when.strftime("%H:%M:%S"))
+    page.check("input[name=platforms][value=instagram]")
+    page.set_input_files("input[name=media_files]", str(photo))
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    content = Content.objects.get(body="Golden hour #herald")
+    assert content.media.get().size_bytes == 4100
+
+    drain()
+    page.goto(f"{sandbox.url}/admin/content/content/{content.pk}/change/")
+    assert page.locator("#publications-group .herald-badge").all_inner_texts() == ["Published"]
+    assert SandboxPost.objects.get(platform="instagram").text == "Golden hour #herald"
+
+
 def test_cancel_a_post(page, sandbox, accounts, operator_user):
     later = timezone.now() + dt.timedelta(hours=2)
     keep = schedule_content(
