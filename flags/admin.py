@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from config.admin_timezone import OperatorTimezoneMixin
 from flags.models import SwitchFlip
 
 
 @admin.register(SwitchFlip)
-class SwitchFlipAdmin(admin.ModelAdmin):
+class SwitchFlipAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
     """The record of every flip, read-only: flips are made on the switches panel."""
 
     list_display = ("at", "name", "state", "username", "note")

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from config.admin_secrets import SecretFieldsAdminMixin
+from config.admin_timezone import OperatorTimezoneMixin
 from integrations.daily_check import refresh_integration
 from integrations.models import Integration, LegacyTokenUse
 from integrations.services import (
@@ -14,7 +15,7 @@ from publishing.rate_limits import window_uses
 
 
 @admin.register(Integration)
-class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
+class IntegrationAdmin(OperatorTimezoneMixin, SecretFieldsAdminMixin, admin.ModelAdmin):
     secret_fields = Integration.SECRET_FIELDS
     list_display = (
         "__str__",

@@ -13,9 +13,9 @@ from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
-from publishing.admin_views import operator_timezone
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent
 from publishing.posts import validation_problems
 from publishing.services import (
@@ -47,25 +47,6 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class OperatorTimezoneMixin:
-    """Pages render, and forms read times, in the signed-in operator's time zone."""
-
-    def changelist_view(self, request, extra_context=None):
-        with operator_timezone(request):
-            return rendered(super().changelist_view(request, extra_context))
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with operator_timezone(request):
-            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
-
-
-def rendered(response):
-    """Render a lazy TemplateResponse now, while the operator's time zone is active."""
-    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-        response.render()
-    return response
 
 
 # --- Actions: one way to run a service over a selection and say what it did ------------------

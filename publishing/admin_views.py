@@ -7,9 +7,6 @@ Thin views: the reads are in ``publishing.dashboard``, the flip in
 
 from __future__ import annotations
 
-import zoneinfo
-from contextlib import contextmanager
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -18,23 +15,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from config.admin_timezone import operator_timezone
 from content.choices import Status
 from flags.models import SwitchFlip
 from flags.services import UnknownSwitch, can_flip_switches, set_switch
 from flags.switches import ALL_SWITCH_NAMES
 from publishing import dashboard as reads
-
-
-@contextmanager
-def operator_timezone(request):
-    """Show and read times in the signed-in operator's own time zone."""
-    name = getattr(request.user, "timezone", "") or "UTC"
-    try:
-        zone = zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    with timezone.override(zone):
-        yield zone
 
 
 def dashboard(request):

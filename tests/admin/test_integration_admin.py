@@ -195,3 +195,11 @@ def test_window_use_reads_the_redis_window_and_falls_back_to_the_database_withou
     )
     assert uses[("discord", f"integration:{on_redis.pk}")].used == 3  # as Redis counts
     assert uses[("twitter", f"integration:{on_database.pk}")].used == 4  # from the database
+
+
+def test_expiry_shows_in_the_operators_time_zone(staff_client, operator):
+    operator.timezone = "Asia/Tokyo"
+    operator.save()
+    IntegrationFactory(token_expires_at=dt.datetime(2031, 1, 15, 12, 0, tzinfo=dt.UTC))
+    html = staff_client.get(CHANGELIST).content.decode()
+    assert "Jan. 15, 2031, 9 p.m." in html
