@@ -112,6 +112,18 @@ def test_cancel_a_post(page, sandbox, accounts, operator_user):
     assert Content.objects.get(pk=drop.pk).status == Status.CANCELED
     assert Content.objects.get(pk=keep.pk).status == Status.SCHEDULED
 
+    # Reschedule the other one through the intermediate form, and the canceled one is skipped.
+    run_action(page, "reschedule_selected", [keep.pk, drop.pk])
+    page.fill("#id_scheduled_for_0", "2031-05-04")
+    page.fill("#id_scheduled_for_1", "09:15:00")
+    page.click("input[name=apply]")
+    assert page.inner_text(".messagelist") == (
+        f"1 rescheduled, 1 skipped: This content can no longer be edited (Discord: CANCELED); "
+        f"cancel it and schedule a new post (#{drop.pk})."
+    )
+    keep.refresh_from_db()
+    assert keep.scheduled_for == dt.datetime(2031, 5, 4, 9, 15, tzinfo=dt.UTC)
+
 
 def test_the_automation_switch_holds_a_due_post_and_releases_it(
     page, sandbox, accounts, operator_user
