@@ -5,9 +5,14 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import health
+from publishing import admin_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/dashboard/", admin.site.admin_view(admin_views.dashboard), name="herald-dashboard"),
+    path(
+        "admin/switches/", admin.site.admin_view(admin_views.switches_panel), name="herald-switches"
+    ),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),
     path("health/", health, name="health"),

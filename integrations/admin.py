@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from config.admin_secrets import SecretFieldsAdminMixin
+from config.admin_timezone import OperatorTimezoneMixin
+from integrations.daily_check import refresh_integration
 from integrations.models import Integration, LegacyTokenUse
 from integrations.services import (
     IntegrationError,
@@ -8,10 +11,11 @@ from integrations.services import (
     resume_integration,
     revoke_integration,
 )
+from publishing.rate_limits import window_uses
 
 
 @admin.register(Integration)
-class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
+class IntegrationAdmin(OperatorTimezoneMixin, SecretFieldsAdminMixin, admin.ModelAdmin):
     secret_fields = Integration.SECRET_FIELDS
     list_display = (
         "__str__",
@@ -20,7 +24,9 @@ class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
         "status",
         "access_token_masked",
         "token_expires_at",
+        "rate_limit_use",
         "rate_limited_until",
+        "short_last_error",
         "last_error_at",
     )
     list_filter = ("provider", "status")
@@ -29,7 +35,52 @@ class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("user",)
     # Status changes go through the actions (services), which also release held posts.
     readonly_fields = ("status", "created_at", "updated_at", "last_error", "last_error_at")
-    actions = ("pause_accounts", "resume_accounts", "revoke_accounts")
+    actions = ("refresh_accounts", "pause_accounts", "resume_accounts", "revoke_accounts")
+    MANAGE_PERMISSION = "integrations.manage_integration"
+
+    # Only superusers and users given "manage_integration" touch accounts; others may look
+    # (with the usual view permission), and never see a token either way.
+    def has_manage_permission(self, request) -> bool:
+        return request.user.is_active and request.user.has_perm(self.MANAGE_PERMISSION)
+
+    def has_add_permission(self, request):
+        return self.has_manage_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_manage_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_manage_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_manage_permission(request) or super().has_view_permission(request, obj)
+
+    def get_changelist_instance(self, request):
+        """Read the rate-limit windows of the whole page at once (one query or one Redis call)."""
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        uses = window_uses((row.provider, f"integration:{row.pk}") for row in rows)
+        for row in rows:
+            row.window_use = uses[(row.provider, f"integration:{row.pk}")]
+        return changelist
+
+    @admin.display(description="Rate limit (used / limit)")
+    def rate_limit_use(self, obj: Integration) -> str:
+        use = getattr(obj, "window_use", None)
+        if use is None:
+            return "—"
+        hours = use.window_seconds / 3600
+        window = f"{hours:g} h" if hours >= 1 else f"{use.window_seconds // 60} min"
+        text = f"{use.used} / {use.limit} per {window}"
+        if use.full:
+            return format_html('<strong style="color:#c0392b">{} (full)</strong>', text)
+        return text
+
+    @admin.display(description="Last error")
+    def short_last_error(self, obj: Integration) -> str:
+        if not obj.last_error:
+            return "—"
+        return obj.last_error if len(obj.last_error) <= 80 else f"{obj.last_error[:79]}…"
 
     def get_fieldsets(self, request, obj=None):
         secrets = ["stored_secrets"]
@@ -62,15 +113,21 @@ class IntegrationAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
         for reason in skipped:
             self.message_user(request, f"Skipped: {reason}", messages.WARNING)
 
-    @admin.action(description="Pause the selected accounts")
+    @admin.action(description="Refresh the selected accounts' tokens now", permissions=["manage"])
+    def refresh_accounts(self, request, queryset):
+        self.run_lifecycle(request, queryset, refresh_integration, "refreshed")
+
+    @admin.action(description="Pause the selected accounts", permissions=["manage"])
     def pause_accounts(self, request, queryset):
         self.run_lifecycle(request, queryset, pause_integration, "paused")
 
-    @admin.action(description="Resume the selected accounts")
+    @admin.action(description="Resume the selected accounts", permissions=["manage"])
     def resume_accounts(self, request, queryset):
         self.run_lifecycle(request, queryset, resume_integration, "resumed")
 
-    @admin.action(description="Revoke the selected accounts (also at the platform)")
+    @admin.action(
+        description="Revoke the selected accounts (also at the platform)", permissions=["manage"]
+    )
     def revoke_accounts(self, request, queryset):
         self.run_lifecycle(request, queryset, revoke_integration, "revoked")
 

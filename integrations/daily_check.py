@@ -25,7 +25,7 @@ from django.utils import timezone
 from integrations.models import Integration, OAuthState
 from integrations.oauth import provider_module
 from integrations.oauth.base import OAuthError, TokenGrant
-from integrations.services import mark_integration_error, refresh_tokens
+from integrations.services import IntegrationError, mark_integration_error, refresh_tokens
 from publishing.platforms import platform_module
 from publishing.platforms.base import AuthError, PlatformError
 
@@ -144,3 +144,47 @@ def check_integrations(*, progress: Callable[[int, int], None] | None = None) ->
     for problem in report.problems:
         logger.warning("Integration check: %s", problem)
     return report
+
+
+# Far enough ahead that any stored expiry counts as "due": an operator asked for a refresh now.
+REFRESH_NOW = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1)
+
+
+def refresh_integration(integration: Integration) -> Integration:
+    """Refresh an account's tokens now, at an operator's request.
+
+    Raises ``IntegrationError`` saying, in words, why it could not: the
+    platform has no refresh for this account, refused it (the account is then
+    marked ``needs_reauth``), or could not be reached (recorded as last error).
+    """
+    now = timezone.now()
+    name = integration.get_provider_display()
+    if integration.status == Status.REVOKED:
+        raise IntegrationError(f"{integration} is revoked; connect it again instead.")
+    if integration.provider == "instagram":
+        refreshable = bool(integration.access_token) and (
+            integration.token_expires_at is None or integration.token_expires_at > now
+        )
+    else:
+        refreshable = can_refresh(integration, now)
+    if not refreshable:
+        raise IntegrationError(
+            f"{integration}: {name} gives no way to refresh this token; connect the account again."
+        )
+    module = platform_module(integration.provider)
+    try:
+        refresh_tokens(integration.pk, module.refresh, renew_before=REFRESH_NOW)
+    except AuthError as error:
+        mark_integration_error(integration.pk, error.message, status=Status.NEEDS_REAUTH)
+        raise IntegrationError(
+            f"{integration}: {name} refused the refresh ({error.message}); the account needs "
+            "to be connected again."
+        ) from error
+    except PlatformError as error:
+        note(integration, f"A refresh asked from the admin failed: {error.message}")
+        raise IntegrationError(
+            f"{integration}: {name} could not be reached to refresh the token ({error.message}); "
+            "try again later."
+        ) from error
+    integration.refresh_from_db()
+    return integration

@@ -55,6 +55,9 @@ class Integration(models.Model):
         indexes = [
             models.Index(fields=["user", "provider", "status"], name="integration_lookup_idx")
         ]
+        permissions = [
+            ("manage_integration", "Can refresh, pause, resume and revoke connected accounts")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} · {self.display_name or self.external_account_id}"

@@ -1,18 +1,39 @@
-from django import forms
-from django.contrib import admin, messages
+from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sized
+from dataclasses import dataclass, field
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.db.models import Prefetch
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent
 from publishing.posts import validation_problems
 from publishing.services import (
     EDITABLE_STATUSES,
+    IN_DOUBT_CODE,
     SchedulingError,
+    cancel_content,
     edit_content,
+    resolve_in_doubt,
     resolve_target,
     schedule_content,
 )
 from publishing.states import Actor
+from publishing.templatetags.herald_admin import status_badge
+
+admin.site.site_header = "Herald back office"
+admin.site.site_title = "Herald"
+admin.site.index_title = "Run publishing"
 
 
 class ReadOnlyAdminMixin:
@@ -28,36 +49,262 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class PublicationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = PublicationEvent
-    extra = 0
-    fields = ("created_at", "from_status", "to_status", "reason", "error_code", "actor")
-    readonly_fields = fields
-    ordering = ("id",)
+# --- Actions: one way to run a service over a selection and say what it did ------------------
+
+
+@dataclass
+class ActionResults:
+    """What an admin action did: how many it changed, and why it skipped the others."""
+
+    done: int = 0
+    skipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def skip(self, reason: str, label: str) -> None:
+        self.skipped[reason].append(label)
+
+    def summary(self, verb: str) -> str:
+        """``3 canceled, 1 skipped: already published (#12).``"""
+        parts = []
+        if self.done or not self.skipped:
+            parts.append(f"{self.done} {verb}")
+        if self.skipped:
+            total = sum(len(labels) for labels in self.skipped.values())
+            reasons = "; ".join(
+                f"{reason} ({', '.join(labels)})" for reason, labels in self.skipped.items()
+            )
+            parts.append(f"{total} skipped: {reasons}")
+        return ", ".join(parts) + "."
+
+
+def run_on_each(
+    modeladmin: admin.ModelAdmin,
+    request,
+    objects: Iterable,
+    verb: str,
+    operation: Callable,
+    why_skipped: Callable[[object], str],
+) -> ActionResults:
+    """Call ``operation(obj)`` (a service) on each object and tell the operator the outcome.
+
+    The object is skipped when the service refuses (``SchedulingError``, its
+    message is the reason) or changes nothing (returns an empty collection or
+    None; ``why_skipped(obj)`` says why).
+    """
+    results = ActionResults()
+    for obj in objects:
+        label = f"#{obj.pk}"
+        try:
+            outcome = operation(obj)
+        except SchedulingError as error:
+            results.skip(str(error).rstrip("."), label)
+            continue
+        if outcome is None or (isinstance(outcome, Sized) and not len(outcome)):
+            results.skip(why_skipped(obj), label)
+        else:
+            results.done += 1
+    if results.skipped:
+        level = messages.WARNING
+    else:
+        level = messages.SUCCESS if results.done else messages.INFO
+    modeladmin.message_user(request, results.summary(verb), level)
+    return results
+
+
+def intermediate_form(modeladmin, request, queryset, *, form, action, title, intro, submit):
+    """The page an action shows to ask for more (a time, a reason) before it runs."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit": submit,
+        "form": form,
+        "objects": list(queryset),
+        "action": action,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/herald/action_form.html", context)
+
+
+# --- Publications -------------------------------------------------------------------------
+
+
+def publication_state(obj: Publication) -> str:
+    badge = status_badge(obj.status)
+    if obj.status == Status.FAILED and obj.last_error_code == IN_DOUBT_CODE:
+        return format_html("{} <strong>in doubt</strong>", badge)
+    return badge
+
+
+def permalink_link(obj: Publication) -> str:
+    if not obj.permalink:
+        return "—"
+    return format_html(
+        '<a href="{url}" target="_blank" rel="noopener">{url}</a>', url=obj.permalink
+    )
+
+
+class MarkPublishedForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="How you know it is out (recorded in the audit log).",
+    )
+    external_id = forms.CharField(
+        required=False, max_length=200, help_text="The post's id on the platform."
+    )
+    permalink = forms.URLField(required=False, max_length=500, assume_scheme="https")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("external_id") or cleaned.get("permalink")):
+            raise forms.ValidationError("Give the post's id or its permalink on the platform.")
+        return cleaned
+
+
+class MarkFailedForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="How you know it did not go out (recorded in the audit log).",
+    )
+
+
+class InDoubtFilter(admin.SimpleListFilter):
+    title = "needs a decision"
+    parameter_name = "in_doubt"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In doubt: an operator must decide")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=Status.FAILED, last_error_code=IN_DOUBT_CODE)
+        return queryset
 
 
 @admin.register(Publication)
-class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    change_form_template = "admin/publishing/publication/change_form.html"
     list_display = (
         "id",
         "content",
         "platform",
-        "status",
+        "state",
         "attempts",
         "retry_count",
         "next_attempt_at",
         "published_at",
         "last_error_code",
     )
-    list_filter = ("status", "platform", "last_error_code")
+    list_filter = (InDoubtFilter, "status", "platform", "last_error_code")
     search_fields = ("idempotency_key", "external_id", "content__title", "content__owner__username")
     list_select_related = ("content",)
     date_hierarchy = "created_at"
-    inlines = [PublicationEventInline]
+    actions = ("mark_published", "mark_failed")
+    fieldsets = (
+        (None, {"fields": ("content", "platform", "integration", "state", "hold_reason")}),
+        (
+            "Attempts",
+            {
+                "fields": (
+                    "attempts",
+                    "retry_count",
+                    "last_retry_at",
+                    "next_attempt_at",
+                    "request_sent_at",
+                    "lease_expires_at",
+                )
+            },
+        ),
+        (
+            "Outcome",
+            {"fields": ("published_at", "external_id", "link", "last_error_code", "last_error")},
+        ),
+        ("Keys", {"fields": ("idempotency_key", "account_key", "created_at", "updated_at")}),
+    )
+    readonly_fields = ("state", "link")
+
+    @admin.display(description="State", ordering="status")
+    def state(self, obj: Publication) -> str:
+        return publication_state(obj)
+
+    @admin.display(description="Permalink")
+    def link(self, obj: Publication) -> str:
+        return permalink_link(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        events = PublicationEvent.objects.filter(publication_id=object_id).order_by("id")
+        extra_context = {**(extra_context or {}), "events": events, "in_doubt_code": IN_DOUBT_CODE}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_resolve_permission(self, request) -> bool:
+        """Staff operators who can see publications may settle in-doubt ones."""
+        return request.user.is_staff and self.has_view_permission(request)
+
+    def resolve_action(self, request, queryset, *, form_class, action, outcome, title, verb):
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            intro = (
+                "Only publications whose outcome is unknown (failed, in doubt) are settled; "
+                "check the post on the platform first. Your name and reason go in each "
+                "publication's audit log."
+            )
+            return intermediate_form(
+                self,
+                request,
+                queryset.select_related("content"),
+                form=form,
+                action=action,
+                title=title,
+                intro=intro,
+                submit=title,
+            )
+        data = form.cleaned_data
+        actor = Actor.for_user(request.user)
+        run_on_each(
+            self,
+            request,
+            queryset,
+            verb,
+            lambda publication: resolve_in_doubt(
+                publication,
+                outcome=outcome,
+                reason=data["reason"],
+                actor=actor,
+                external_id=data.get("external_id", ""),
+                permalink=data.get("permalink", ""),
+            ),
+            why_skipped=lambda publication: "not in doubt",
+        )
+        return None
+
+    @admin.action(description="Mark in-doubt publications as published…", permissions=["resolve"])
+    def mark_published(self, request, queryset):
+        return self.resolve_action(
+            request,
+            queryset,
+            form_class=MarkPublishedForm,
+            action="mark_published",
+            outcome="published",
+            title="Mark as published",
+            verb="marked as published",
+        )
+
+    @admin.action(description="Mark in-doubt publications as failed…", permissions=["resolve"])
+    def mark_failed(self, request, queryset):
+        return self.resolve_action(
+            request,
+            queryset,
+            form_class=MarkFailedForm,
+            action="mark_failed",
+            outcome="failed",
+            title="Mark as failed (not published)",
+            verb="marked as failed",
+        )
 
 
 @admin.register(PublicationEvent)
-class PublicationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublicationEventAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "publication", "from_status", "to_status", "error_code", "actor")
     list_filter = ("to_status", "from_status", "error_code")
     search_fields = ("reason", "actor", "publication__idempotency_key")
@@ -70,6 +317,30 @@ class EngineHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "last_tick_at", "last_tick_seconds", "last_dispatched")
 
 
+# --- Content --------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MediaFilesField(forms.FileField):
+    """Several files from one input, cleaned one by one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,video/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MediaFilesField, self).clean(item, initial) for item in files if item]
+
+
+def media_kind(upload) -> str | None:
+    kind = (getattr(upload, "content_type", "") or "").split("/")[0]
+    return kind if kind in ContentMedia.Kind.values else None
+
+
 class ContentAdminForm(forms.ModelForm):
     """Scheduling from the admin: the same services and rules as the API."""
 
@@ -79,10 +350,38 @@ class ContentAdminForm(forms.ModelForm):
         required=False,
         help_text="Each platform uses the owner's account there (or their legacy tokens).",
     )
+    media_files = MediaFilesField(
+        required=False,
+        label="Media",
+        help_text="Images or a video, in order. Instagram needs at least one; YouTube one video.",
+    )
 
     class Meta:
         model = Content
         fields = ("owner", "title", "body", "options", "scheduled_for")
+
+    def clean_media_files(self):
+        drafts = []
+        for position, upload in enumerate(self.cleaned_data.get("media_files") or []):
+            kind = media_kind(upload)
+            if kind is None:
+                raise forms.ValidationError(
+                    f"{upload.name}: only images and videos can be attached."
+                )
+            if upload.size > settings.MAX_UPLOAD_BYTES:
+                raise forms.ValidationError(
+                    f"{upload.name} is {upload.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES}."
+                )
+            drafts.append(
+                ContentMedia(
+                    file=upload,
+                    kind=kind,
+                    mime_type=upload.content_type or "",
+                    size_bytes=upload.size,
+                    position=position,
+                )
+            )
+        return drafts
 
     def clean(self):
         cleaned = super().clean()
@@ -98,6 +397,7 @@ class ContentAdminForm(forms.ModelForm):
             options=cleaned.get("options", current.options) or {},
             scheduled_for=cleaned.get("scheduled_for", current.scheduled_for),
         )
+        media = None
         if self.instance.pk is None:
             if not cleaned.get("platforms"):
                 self.add_error("platforms", "Choose at least one platform to publish to.")
@@ -108,9 +408,11 @@ class ContentAdminForm(forms.ModelForm):
                 self.add_error("platforms", str(error))
                 return cleaned
             platforms = cleaned["platforms"]
+            # The files are checked as they will be attached, before anything is saved.
+            media = cleaned.get("media_files") or []
         else:
             platforms = list(self.instance.publications.values_list("platform", flat=True))
-        for found in validation_problems(draft, platforms).values():
+        for found in validation_problems(draft, platforms, media=media).values():
             for problem in found:
                 self.add_error(None, problem)
         return cleaned
@@ -119,13 +421,21 @@ class ContentAdminForm(forms.ModelForm):
 class PublicationInline(admin.TabularInline):
     model = Publication
     extra = 0
-    fields = ("platform", "status", "attempts", "retry_count", "permalink", "last_error")
+    fields = ("platform", "state", "attempts", "retry_count", "link", "last_error")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="State")
+    def state(self, obj: Publication) -> str:
+        return publication_state(obj)
+
+    @admin.display(description="Permalink")
+    def link(self, obj: Publication) -> str:
+        return permalink_link(obj)
 
 
 class ContentMediaInline(admin.TabularInline):
@@ -134,21 +444,77 @@ class ContentMediaInline(admin.TabularInline):
     fields = ("position", "kind", "file", "mime_type", "size_bytes", "alt_text")
 
 
+class RescheduleForm(forms.Form):
+    scheduled_for = forms.SplitDateTimeField(
+        label="New time",
+        widget=AdminSplitDateTime,
+        help_text="In your time zone. Only content whose targets are all still scheduled moves.",
+    )
+
+
+def not_done_because(content: Content) -> str:
+    """Why a content action changed nothing: the state its targets are in."""
+    statuses = {p.status for p in content.publications.all()}
+    if statuses & {Status.PUBLISHING}:
+        return "being published now"
+    if (
+        statuses
+        and statuses <= {Status.PUBLISHED, Status.CANCELED}
+        and Status.PUBLISHED in statuses
+    ):
+        return "already published"
+    if statuses == {Status.CANCELED}:
+        return "already canceled"
+    if Status.FAILED in statuses:
+        return "failed (retry it instead)"
+    return f"{content.get_status_display().lower()}"
+
+
 @admin.register(Content)
-class ContentAdmin(admin.ModelAdmin):
+class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
     form = ContentAdminForm
-    list_display = ("__str__", "owner", "status", "scheduled_for", "retry_count", "version")
+    list_display = ("__str__", "state", "platforms", "scheduled_for", "owner")
     list_filter = ("status", "publications__platform", "scheduled_for", "owner")
     search_fields = ("title", "body", "owner__username")
     date_hierarchy = "scheduled_for"
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
-    inlines = [PublicationInline, ContentMediaInline]
+    actions = ("cancel_selected", "reschedule_selected")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "publications",
+                    queryset=Publication.objects.only(
+                        "id", "content_id", "platform", "status"
+                    ).order_by("platform"),
+                )
+            )
+        )
+
+    def get_inlines(self, request, obj):
+        # New content gets its media from the form's file input, checked before saving.
+        return [PublicationInline, ContentMediaInline] if obj else []
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, obj: Content) -> str:
+        return status_badge(obj.status)
+
+    @admin.display(description="Platforms")
+    def platforms(self, obj: Content) -> str:
+        return format_html_join(
+            ", ",
+            '<span title="{}">{}</span>',
+            ((p.get_status_display(), p.get_platform_display()) for p in obj.publications.all()),
+        )
 
     def get_fields(self, request, obj=None):
         fields = ["owner", "title", "body", "options", "scheduled_for"]
         if obj is None:
-            return [*fields, "platforms"]
+            return [*fields, "platforms", "media_files"]
         return [*fields, "status", "retry_count", "last_retry_at", "version"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -188,7 +554,45 @@ class ContentAdmin(admin.ModelAdmin):
             options=data.get("options") or {},
             scheduled_for=data["scheduled_for"],
             targets=form.targets,
+            media=data.get("media_files") or [],
             actor=Actor.for_user(request.user),
         )
         obj.pk = content.pk
         obj._state.adding = False
+
+    @admin.action(description="Cancel the selected content", permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        actor = Actor.for_user(request.user)
+        run_on_each(
+            self,
+            request,
+            queryset,
+            "canceled",
+            lambda content: cancel_content(content, actor=actor),
+            why_skipped=not_done_because,
+        )
+
+    @admin.action(description="Reschedule the selected content…", permissions=["change"])
+    def reschedule_selected(self, request, queryset):
+        form = RescheduleForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return intermediate_form(
+                self,
+                request,
+                queryset,
+                form=form,
+                action="reschedule_selected",
+                title="Reschedule content",
+                intro="Content moves only while none of its targets has started.",
+                submit="Reschedule",
+            )
+        when = form.cleaned_data["scheduled_for"]
+        run_on_each(
+            self,
+            request,
+            queryset,
+            "rescheduled",
+            lambda content: edit_content(content, scheduled_for=when),
+            why_skipped=not_done_because,
+        )
+        return None

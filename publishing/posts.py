@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from content.models import Content
+from content.models import Content, ContentMedia
 from publishing.models import Publication
 from publishing.platforms import platform_module
 from publishing.platforms.base import MediaFile, Post
 
 
-def build_post(content: Content, platform: str, *, publication: Publication | None = None) -> Post:
-    """The post for ``platform``. With a publication, its state is carried and checkpointed."""
+def build_post(
+    content: Content,
+    platform: str,
+    *,
+    publication: Publication | None = None,
+    media: list[ContentMedia] | None = None,
+) -> Post:
+    """The post for ``platform``. With a publication, its state is carried and checkpointed.
+
+    ``media`` replaces the content's saved media: files about to be attached,
+    checked before anything is written.
+    """
     public_base = settings.PUBLIC_MEDIA_BASE_URL
+    if media is None:
+        media = list(content.media.all()) if content.pk else []
     media = [
         MediaFile(
             kind=item.kind,
@@ -22,7 +34,7 @@ def build_post(content: Content, platform: str, *, publication: Publication | No
             public_url=f"{public_base}/{item.file.name}" if public_base else "",
             alt_text=item.alt_text,
         )
-        for item in (content.media.all() if content.pk else ())
+        for item in media
     ]
     post = Post(
         publication_id=publication.pk if publication else 0,
@@ -47,11 +59,16 @@ def build_post(content: Content, platform: str, *, publication: Publication | No
     return post
 
 
-def validation_problems(content: Content, platforms: list[str]) -> dict[str, list[str]]:
-    """What each platform would refuse in ``content``; empty when every platform accepts it."""
+def validation_problems(
+    content: Content, platforms: list[str], *, media: list[ContentMedia] | None = None
+) -> dict[str, list[str]]:
+    """What each platform would refuse in ``content``; empty when every platform accepts it.
+
+    ``media``: check with these (unsaved) files instead of the content's saved ones.
+    """
     problems = {}
     for platform in platforms:
-        found = platform_module(platform).validate(build_post(content, platform))
+        found = platform_module(platform).validate(build_post(content, platform, media=media))
         if found:
             problems[platform] = list(found)
     return problems

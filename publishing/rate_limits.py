@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from publishing.models import Publication
@@ -197,3 +199,128 @@ def lock_account(key: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+# --- Reading the windows (admin, dashboard) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowUse:
+    """How much of an account's window is taken now."""
+
+    platform: str
+    account_key: str
+    used: int
+    limit: int
+    window_seconds: int
+
+    @property
+    def full(self) -> bool:
+        return self.used >= self.limit
+
+
+def window_use(account_key: str, platform: str, now: dt.datetime | None = None) -> WindowUse:
+    """The current use of one account's window: ``used``, ``limit``, ``window_seconds``."""
+    return window_uses([(platform, account_key)], now)[(platform, account_key)]
+
+
+def window_uses(
+    accounts: Iterable[tuple[str, str]], now: dt.datetime | None = None
+) -> dict[tuple[str, str], WindowUse]:
+    """The current use of each ``(platform, account_key)`` window, read-only.
+
+    With Redis configured: one pipelined call for all of them, as the limiter
+    counts; a window Redis does not hold (yet), or Redis unreachable, is
+    counted from the database. Without Redis: one database query for all.
+    """
+    now = now or timezone.now()
+    accounts = set(accounts)
+    if not accounts:
+        return {}
+    counts: dict[tuple[str, str], int] = {}
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            counts = redis_window_counts(accounts, now)
+        except redis.RedisError as error:
+            logger.warning("Redis is unreachable (%s): counting windows in the database.", error)
+    missing = accounts - counts.keys()
+    if missing:
+        counts.update(database_window_counts(missing, now))
+    uses = {}
+    for platform, account_key in accounts:
+        limit, window = limit_for(platform)
+        uses[(platform, account_key)] = WindowUse(
+            platform=platform,
+            account_key=account_key,
+            used=counts.get((platform, account_key), 0),
+            limit=limit,
+            window_seconds=int(window.total_seconds()),
+        )
+    return uses
+
+
+def redis_window_counts(
+    accounts: set[tuple[str, str]], now: dt.datetime
+) -> dict[tuple[str, str], int]:
+    """Slots in each window Redis holds, in one round trip; absent windows are left out."""
+    ordered = sorted(accounts)
+    pipeline = redis_windows.client().pipeline(transaction=False)
+    now_us = to_microseconds(now)
+    for platform, account_key in ordered:
+        key = window_key(platform, account_key)
+        since_us = now_us - to_microseconds(limit_for(platform)[1])
+        pipeline.exists(key)
+        # Exclusive lower bound: the limiter drops slots at or before now - window.
+        pipeline.zcount(key, f"({since_us}", "+inf")
+    answers = pipeline.execute()
+    counts = {}
+    for index, account in enumerate(ordered):
+        exists, count = answers[2 * index], answers[2 * index + 1]
+        if exists:
+            counts[account] = int(count)
+    return counts
+
+
+def database_window_counts(
+    accounts: set[tuple[str, str]], now: dt.datetime
+) -> dict[tuple[str, str], int]:
+    """Slots in each window, counted from ``rate_slot_at`` in one grouped query."""
+    by_platform: dict[str, set[str]] = {}
+    for platform, account_key in accounts:
+        by_platform.setdefault(platform, set()).add(account_key)
+    in_windows = Q()
+    for platform, keys in by_platform.items():
+        in_windows |= Q(
+            platform=platform,
+            account_key__in=keys,
+            rate_slot_at__gt=now - limit_for(platform)[1],
+        )
+    rows = (
+        Publication.objects.filter(in_windows)
+        .values_list("platform", "account_key")
+        .annotate(used=Count("pk"))
+        .order_by()
+    )
+    return {(platform, account_key): used for platform, account_key, used in rows}
+
+
+def busy_windows(now: dt.datetime | None = None) -> list[WindowUse]:
+    """Every account with a slot taken in its current window, fullest first.
+
+    Which accounts: the database record (``rate_slot_at``); how full: as
+    ``window_uses`` reads it. Two round trips whatever the number of accounts.
+    """
+    now = now or timezone.now()
+    in_windows = Q()
+    for platform in settings.PLATFORM_RATE_LIMITS:
+        in_windows |= Q(platform=platform, rate_slot_at__gt=now - limit_for(platform)[1])
+    accounts = set(
+        Publication.objects.filter(in_windows)
+        .values_list("platform", "account_key")
+        .distinct()
+        .order_by()
+    )
+    uses = window_uses(accounts, now)
+    return sorted(uses.values(), key=lambda u: (-u.used / u.limit, u.platform, u.account_key))

@@ -18,7 +18,7 @@ from content.models import Content, ContentMedia
 from integrations.models import Integration
 from publishing.models import Publication
 from publishing.posts import validation_problems
-from publishing.states import Actor, record_creation, record_note, transition_many
+from publishing.states import Actor, record_creation, record_note, transition, transition_many
 
 
 class SchedulingError(Exception):
@@ -184,6 +184,70 @@ def edit_content(
             publication.next_attempt_at = content.scheduled_for
         Publication.objects.bulk_update(publications, ["idempotency_key", "next_attempt_at"])
     return content
+
+
+# The error code the engine gives a row whose request went out with no known outcome.
+IN_DOUBT_CODE = "in_doubt"
+# The code a settled in-doubt row keeps when an operator found the post was not published.
+NOT_PUBLISHED_CODE = "not_published"
+
+
+@transaction.atomic
+def resolve_in_doubt(
+    publication: Publication,
+    *,
+    outcome: str,
+    reason: str,
+    actor: Actor,
+    external_id: str = "",
+    permalink: str = "",
+) -> Publication:
+    """Settle an in-doubt publication by hand, after an operator checked the platform.
+
+    ``outcome`` is ``"published"`` (give the post's ``external_id`` or
+    ``permalink``) or ``"failed"`` (the post is not out). The operator and the
+    reason are recorded in the audit log. Raises ``SchedulingError`` when the
+    row is not in doubt (any more) or the input is incomplete.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise SchedulingError("Give a reason: it is recorded in the publication's audit log.")
+    row = Publication.objects.select_for_update().get(pk=publication.pk)
+    if row.status != Status.FAILED or row.last_error_code != IN_DOUBT_CODE:
+        code = f", {row.last_error_code}" if row.last_error_code else ""
+        raise SchedulingError(f"not in doubt: it is {row.get_status_display().lower()}{code}")
+    if outcome == "published":
+        external_id, permalink = external_id.strip(), permalink.strip()
+        if not (external_id or permalink):
+            raise SchedulingError("Give the post's id or its permalink on the platform.")
+        transition(
+            row,
+            Status.PUBLISHED,
+            reason=f"marked as published by {actor.name}: {reason}",
+            actor=actor,
+            external_id=external_id,
+            permalink=permalink,
+            # The request that made the post is the best known time it went out.
+            published_at=row.request_sent_at or timezone.now(),
+            last_error="",
+            last_error_code="",
+        )
+    elif outcome == "failed":
+        transition(
+            row,
+            Status.FAILED,
+            reason=f"marked as failed by {actor.name}: {reason}",
+            actor=actor,
+            error_code=NOT_PUBLISHED_CODE,
+            last_error_code=NOT_PUBLISHED_CODE,
+            last_error=f"Not published (checked by {actor.name}): {reason}",
+            # Settled: a later retry may send without reconciling first.
+            request_sent_at=None,
+        )
+    else:
+        raise SchedulingError(f"Unknown outcome {outcome!r}; choose published or failed.")
+    publication.refresh_from_db()
+    return publication
 
 
 def cancel_content(content: Content, *, actor: Actor) -> list[int]:

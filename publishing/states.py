@@ -36,8 +36,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
         }
     ),
     S.RETRYING: frozenset({S.QUEUED, S.CANCELED}),
-    # an operator asks for a new attempt, or settles an in-doubt row by hand
-    S.FAILED: frozenset({S.QUEUED, S.PUBLISHED}),
+    # an operator asks for a new attempt, or settles an in-doubt row by hand: PUBLISHED
+    # when the post is out; FAILED -> FAILED records the operator's "it is not out" (the
+    # in_doubt code gives way to the operator's decision, with its reason in the audit log)
+    S.FAILED: frozenset({S.QUEUED, S.PUBLISHED, S.FAILED}),
     S.PUBLISHED: frozenset(),
     S.CANCELED: frozenset(),
 }

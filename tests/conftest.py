@@ -46,3 +46,16 @@ def user(db):
 @pytest.fixture
 def operator(db):
     return UserFactory(username="op", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache.
+
+    The sandbox keeps state in the cache (a deleted Discord webhook stays deleted, with no
+    expiry, under an id derived from the account): on a Redis cache that state would outlive
+    the test, and the run, and make the next run's connect flow fail.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
