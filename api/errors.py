@@ -18,6 +18,8 @@ from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
+from integrations.oauth.base import OAuthError
+from integrations.services import IntegrationError
 from publishing.services import ContentLocked, SchedulingError
 from publishing.states import IllegalTransition, StaleTransition
 
@@ -104,6 +106,11 @@ def as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, SchedulingError):
         if exc.problems:
             return PlatformRulesBroken(exc)
+        return exceptions.ValidationError({NON_FIELD: [str(exc)]}, code="invalid")
+    if isinstance(exc, IntegrationError):
+        return Conflict(str(exc), code="conflict")
+    if isinstance(exc, OAuthError):
+        # The platform's or the flow's words; what to fix is in the message.
         return exceptions.ValidationError({NON_FIELD: [str(exc)]}, code="invalid")
     if isinstance(exc, IllegalTransition | StaleTransition):
         return Conflict(str(exc), code="conflict")

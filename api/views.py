@@ -6,6 +6,7 @@ Every POST honours ``Idempotency-Key`` (api/idempotency.py).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,6 +24,14 @@ from api import serializers as s
 from api.errors import ErrorSerializer
 from api.idempotency import HEADER, IdempotentPostMixin
 from content.models import Content, ContentMedia
+from integrations.models import Integration
+from integrations.oauth.flow import provider_statuses, start_connect
+from integrations.services import (
+    connect_with_tokens,
+    pause_integration,
+    resume_integration,
+    revoke_integration,
+)
 from publishing.models import Publication, PublicationEvent
 from publishing.services import (
     cancel_targets,
@@ -329,3 +338,146 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if "content" in filters:
             publications = publications.filter(content_id=filters["content"])
         return publications
+
+
+# --- Integrations -----------------------------------------------------------------------
+
+
+def lifecycle_schema(summary: str, description: str, response=None):
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            200: response or s.IntegrationSerializer,
+            400: error("A malformed `Idempotency-Key`."),
+            **COMMON_ERRORS,
+            **NOT_FOUND,
+            409: error(
+                "`conflict`: not possible in the account's current status (the message "
+                "names it), or `idempotency_key_in_progress`."
+            ),
+            422: IDEMPOTENCY_ERRORS[422],
+        },
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your connected accounts (never their tokens)",
+        responses={
+            200: s.IntegrationSerializer(many=True),
+            **COMMON_ERRORS,
+            404: error("No such page."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One connected account",
+        responses={200: s.IntegrationSerializer, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    create=extend_schema(
+        summary="Connect an account by entering its tokens",
+        description="The tokens are checked with the platform (one identity call) before "
+        "anything is saved; they are write-only and stored encrypted. Entering tokens for an "
+        "account you already have updates it. Discord takes a `webhook_url`, or a bot token "
+        "(`access_token`) and a `channel_id`.",
+        request=s.IntegrationTokensSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: s.IntegrationSerializer,
+            200: s.IntegrationSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            **IDEMPOTENCY_ERRORS,
+        },
+    ),
+    providers=extend_schema(
+        summary="The platforms you can connect, and whether each is configured",
+        responses={200: s.ProviderSerializer(many=True), **COMMON_ERRORS},
+    ),
+    connect=extend_schema(
+        summary="Start an OAuth connect flow",
+        description="Returns the platform's authorization URL. Open it in a browser: after "
+        "consent the platform sends the user back to Herald, which checks the `state`, saves "
+        "the account (updating it if already connected) and shows the result; then list "
+        "your integrations. A provider without client credentials answers 400 naming the "
+        "settings to set.",
+        request=s.ConnectRequestSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            200: s.AuthorizationSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            **IDEMPOTENCY_ERRORS,
+        },
+    ),
+    pause=lifecycle_schema("Pause an account", "Due posts for it wait until it is resumed."),
+    resume=lifecycle_schema("Resume a paused account", "The posts it held are due at once."),
+    revoke=lifecycle_schema(
+        "Revoke an account",
+        "Calls the platform's revoke endpoint where one exists, then forgets the tokens. "
+        "`platform_message` says what happened at the platform.",
+        s.RevokeOutcomeSerializer,
+    ),
+)
+class IntegrationViewSet(
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.IntegrationSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Integration.objects.none()
+        return Integration.objects.filter(user=self.request.user).order_by("provider", "pk")
+
+    def create(self, request, *args, **kwargs):
+        form = s.IntegrationTokensSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        integration, created = connect_with_tokens(
+            user=request.user,
+            provider=data["provider"],
+            access_token=data.get("access_token", ""),
+            refresh_token=data.get("refresh_token", ""),
+            webhook_url=data.get("webhook_url", ""),
+            channel_id=data.get("channel_id", ""),
+            expires_at=data.get("token_expires_at"),
+        )
+        return Response(
+            s.IntegrationSerializer(integration).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def providers(self, request):
+        return Response(s.ProviderSerializer(provider_statuses(), many=True).data)
+
+    @action(detail=False, methods=["post"])
+    def connect(self, request):
+        form = s.ConnectRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        url = start_connect(user=request.user, provider=form.validated_data["provider"])
+        return Response({"authorization_url": url, "expires_in": settings.OAUTH_STATE_MAX_AGE})
+
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        return Response(s.IntegrationSerializer(pause_integration(self.get_object())).data)
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return Response(s.IntegrationSerializer(resume_integration(self.get_object())).data)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        revoked = revoke_integration(self.get_object())
+        return Response(
+            {
+                "integration": s.IntegrationSerializer(revoked.integration).data,
+                "platform_message": revoked.platform_message,
+            }
+        )
