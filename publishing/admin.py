@@ -24,8 +24,10 @@ from publishing.services import (
     SchedulingError,
     cancel_content,
     edit_content,
+    publish_now,
     resolve_in_doubt,
     resolve_target,
+    retry_failed,
     schedule_content,
 )
 from publishing.states import Actor
@@ -479,7 +481,7 @@ class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
     date_hierarchy = "scheduled_for"
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
-    actions = ("cancel_selected", "reschedule_selected")
+    actions = ("cancel_selected", "publish_now_selected", "retry_selected", "reschedule_selected")
 
     def get_queryset(self, request):
         return (
@@ -571,6 +573,35 @@ class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
             lambda content: cancel_content(content, actor=actor),
             why_skipped=not_done_because,
         )
+
+    def run_targets_service(self, request, queryset, verb: str, service) -> None:
+        """Run a targets service (publish now, retry) on each content; skips say the services' why."""
+        actor = Actor.for_user(request.user)
+        reasons: dict[int, str] = {}
+
+        def operation(content):
+            outcome = service(content, actor=actor)
+            reasons[content.pk] = "; ".join(sorted(set(outcome.skipped.values())))
+            return outcome.done
+
+        run_on_each(
+            self,
+            request,
+            queryset,
+            verb,
+            operation,
+            why_skipped=lambda content: reasons.get(content.pk) or not_done_because(content),
+        )
+
+    @admin.action(description="Publish the selected content now", permissions=["change"])
+    def publish_now_selected(self, request, queryset):
+        self.run_targets_service(request, queryset, "moved to now", publish_now)
+
+    @admin.action(
+        description="Retry the failed targets of the selected content", permissions=["change"]
+    )
+    def retry_selected(self, request, queryset):
+        self.run_targets_service(request, queryset, "retried", retry_failed)
 
     @admin.action(description="Reschedule the selected content…", permissions=["change"])
     def reschedule_selected(self, request, queryset):

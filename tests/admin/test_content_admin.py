@@ -182,3 +182,30 @@ def test_a_staff_operator_without_superuser_rights_can_cancel(client, steering_o
     response = action(client, "cancel_selected", [content])
     assert messages_of(response) == ["1 canceled."]
     assert Content.objects.get(pk=content.pk).status == Status.CANCELED
+
+
+def test_retry_failed_retries_what_failed_and_says_why_it_skipped_the_rest(staff_client, operator):
+    owner = UserFactory()
+    failed = scheduled(owner, body="Failed once")
+    row = failed.publications.get()
+    for status in (Status.QUEUED, Status.PUBLISHING, Status.FAILED):
+        transition(row, status, reason="test", last_error="X answered 503")
+    waiting = scheduled(owner, body="Still waiting")
+    response = action(staff_client, "retry_selected", [failed, waiting])
+    (message,) = messages_of(response)
+    assert message.startswith("1 retried, 1 skipped: ")
+    assert f"(#{waiting.pk})" in message
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED
+    event = PublicationEvent.objects.filter(publication=row, to_status=Status.QUEUED).last()
+    assert event.actor == operator.username
+
+
+def test_publish_now_makes_scheduled_content_due_now(staff_client):
+    owner = UserFactory()
+    content = scheduled(owner, body="Tomorrow, or now")
+    response = action(staff_client, "publish_now_selected", [content])
+    assert messages_of(response) == ["1 moved to now."]
+    row = content.publications.get()
+    assert row.next_attempt_at <= dt.datetime.now(dt.UTC)
+    assert row.status == Status.SCHEDULED
