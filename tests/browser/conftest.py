@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from integrations.models import Integration
-from publishing.platforms import http
 from tests.factories import IntegrationFactory, UserFactory
 
 # Playwright's sync API runs an asyncio event loop in this thread; Django then
@@ -54,30 +53,6 @@ def chromium(live_server):
         )
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def sandbox(live_server, settings, tmp_path):
-    """The platforms are the sandbox of the live server, as in the end-to-end tests."""
-    base = f"{live_server.url}/sandbox"
-    settings.PLATFORM_BASE_URLS = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "instagram": f"{base}/instagram",
-        "youtube": f"{base}/youtube",
-        "google_oauth": f"{base}/google-oauth",
-    }
-    settings.PLATFORM_PERMALINK_BASES = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "youtube": f"{base}/youtube",
-    }
-    settings.MEDIA_ROOT = tmp_path
-    settings.PUBLIC_MEDIA_BASE_URL = f"{live_server.url}/media"
-    yield live_server
-    # The engine's kept-alive connections to the live server would otherwise hold one of
-    # its request threads open until the interpreter exits.
-    http.session().close()
 
 
 @pytest.fixture
