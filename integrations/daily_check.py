@@ -52,7 +52,8 @@ class CheckReport:
 def can_refresh(integration: Integration, now: dt.datetime) -> bool:
     if integration.provider == "instagram":
         # Instagram refreshes a long-lived token with itself, while it is still valid.
-        return bool(integration.access_token) and integration.token_expires_at > now
+        expires_at = integration.token_expires_at
+        return bool(integration.access_token) and (expires_at is None or expires_at > now)
     return integration.provider in ("twitter", "youtube") and bool(integration.refresh_token)
 
 
@@ -161,13 +162,7 @@ def refresh_integration(integration: Integration) -> Integration:
     name = integration.get_provider_display()
     if integration.status == Status.REVOKED:
         raise IntegrationError(f"{integration} is revoked; connect it again instead.")
-    if integration.provider == "instagram":
-        refreshable = bool(integration.access_token) and (
-            integration.token_expires_at is None or integration.token_expires_at > now
-        )
-    else:
-        refreshable = can_refresh(integration, now)
-    if not refreshable:
+    if not can_refresh(integration, now):
         raise IntegrationError(
             f"{integration}: {name} gives no way to refresh this token; connect the account again."
         )
