@@ -39,7 +39,7 @@ from integrations.credentials import (
 from integrations.models import Integration
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
 from publishing import selectors
-from publishing.models import EngineHeartbeat, Publication
+from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.platforms import platform_module
 from publishing.platforms.base import (
     UNKNOWN,
@@ -247,7 +247,7 @@ def publish_one(publication_id: int) -> str:
             if found is UNKNOWN:
                 return record_failed(
                     publication,
-                    code="in_doubt",
+                    code=IN_DOUBT_CODE,
                     message="The request was sent but its outcome is unknown, and the platform "
                     "cannot tell whether the post exists. An operator must decide.",
                 )
@@ -456,7 +456,7 @@ def record_platform_error(
             mark_integration_error(
                 publication.integration_id, error.message, status=Integration.Status.NEEDS_REAUTH
             )
-            record_failed(publication, code=error.code, message=error.message)
+            record_failed(publication, **failure(error, error.message, keep_sent_mark))
         return "failed"
     if isinstance(error, TransientError) and publication.retry_count < settings.PUBLISH_MAX_RETRIES:
         retry_number = publication.retry_count + 1
@@ -481,7 +481,24 @@ def record_platform_error(
         return "retrying"
     if isinstance(error, TransientError):
         message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {error.message}"
-        return record_failed(publication, code=error.code, message=message)
+        return record_failed(publication, **failure(error, message, keep_sent_mark))
     if not isinstance(error, PermanentError):
         logger.error("Unknown platform error class %s", type(error).__name__)
-    return record_failed(publication, code=error.code, message=error.message)
+    return record_failed(publication, **failure(error, error.message, keep_sent_mark))
+
+
+def failure(error: PlatformError, message: str, in_doubt: bool) -> dict[str, str]:
+    """The code and message of a final failure.
+
+    A row whose request may have gone out stays in doubt whatever ended the
+    attempts (a reconcile that kept failing, a refused token): only reconcile or
+    an operator can settle it, so it must keep the code that asks for one.
+    """
+    if not in_doubt:
+        return {"code": error.code, "message": message}
+    return {
+        "code": IN_DOUBT_CODE,
+        "message": f"The request was sent but its outcome is unknown, and the platform could "
+        f"not be asked ({message}). An operator must decide, or retry: the platform is asked "
+        f"before anything is sent again.",
+    }

@@ -6,6 +6,9 @@ from content.models import Content
 from integrations.models import Integration
 
 DUE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
+# The error code of a FAILED row whose request went out with no known outcome: only
+# reconcile or an operator can settle it (publishing.services.resolve_in_doubt).
+IN_DOUBT_CODE = "in_doubt"
 
 
 class Publication(models.Model):

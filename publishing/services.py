@@ -16,7 +16,7 @@ from django.utils import timezone
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
-from publishing.models import Publication
+from publishing.models import IN_DOUBT_CODE, Publication
 from publishing.posts import validation_problems
 from publishing.states import Actor, record_creation, record_note, transition, transition_many
 
@@ -186,8 +186,6 @@ def edit_content(
     return content
 
 
-# The error code the engine gives a row whose request went out with no known outcome.
-IN_DOUBT_CODE = "in_doubt"
 # The code a settled in-doubt row keeps when an operator found the post was not published.
 NOT_PUBLISHED_CODE = "not_published"
 

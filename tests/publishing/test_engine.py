@@ -19,7 +19,8 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
-from publishing.services import Target, schedule_content
+from publishing.services import Target, retry_failed, schedule_content
+from publishing.states import Actor
 from tests.factories import IntegrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -432,32 +433,84 @@ def test_exponential_backoff_stays_between_the_base_delay_and_its_ceiling(settin
     assert engine.retry_delay(3) == dt.timedelta(seconds=60)
 
 
-class FlakyReconcile:
-    def __init__(self, fake):
+class FailingReconcile:
+    """A reconcile that cannot reach the platform: raises ``error`` on every call."""
+
+    def __init__(self, fake, error):
         self.fake = fake
+        self.error = error
 
     def __call__(self, post, credentials):
         self.fake.reconcile_calls.append(post.idempotency_key)
-        raise TransientError("reconcile timed out")
+        raise self.error
 
 
-def test_a_failing_reconcile_keeps_the_row_in_doubt(
+def in_doubt_figures(publication):
+    publication.refresh_from_db()
+    return publication.status, publication.last_error_code, publication.request_sent_at is not None
+
+
+def test_a_row_stays_in_doubt_until_reconcile_settles_it_even_when_reconcile_fails(
     drain, fake_platform, django_capture_on_commit_callbacks, monkeypatch
 ):
     from tests.publishing import fake_platform as fake_module
 
     publication = crash_mid_publish(fake_platform, django_capture_on_commit_callbacks)
-    monkeypatch.setattr(fake_module, "reconcile", FlakyReconcile(fake_platform))
-    assert drain() == ["retrying"]
-    publication.refresh_from_db()
-    assert publication.status == Status.RETRYING
-    assert publication.request_sent_at is not None  # still in doubt
+    monkeypatch.setattr(
+        fake_module, "reconcile", FailingReconcile(fake_platform, TransientError("timed out"))
+    )
+    # Every automatic attempt asks the platform first, fails to, and keeps the mark.
+    outcomes = drain()
+    for _ in range(3):
+        assert in_doubt_figures(publication) == (Status.RETRYING, "transient", True)
+        make_due_now(pk=publication.pk)
+        outcomes += drain()
+    assert outcomes == ["retrying", "retrying", "retrying", "failed"]
+    # Out of retries: still in doubt, for an operator, never "failed" like a refusal.
+    assert in_doubt_figures(publication) == (Status.FAILED, "in_doubt", True)
+    assert publication.last_error.startswith("The request was sent but its outcome is unknown")
+    assert "gave up after 3 retries: timed out" in publication.last_error
+    assert Publication.objects.filter(status=Status.FAILED, last_error_code="in_doubt").count() == 1
+
+    # The operator retries; the platform now refuses the token while being asked.
+    operator = Actor.for_user(publication.content.owner)
+    retry_failed(publication.content, actor=operator)
+    monkeypatch.setattr(
+        fake_module, "reconcile", FailingReconcile(fake_platform, AuthError("token revoked"))
+    )
+    assert drain() == ["failed"]
+    assert in_doubt_figures(publication) == (Status.FAILED, "in_doubt", True)
+    integration = Integration.objects.get(pk=publication.integration_id)
+    assert integration.status == Integration.Status.NEEDS_REAUTH
+
+    # Reconnected and retried: reconcile finds the post, and settles the row without a resend.
+    Integration.objects.filter(pk=publication.integration_id).update(
+        status=Integration.Status.ACTIVE
+    )
     monkeypatch.undo()
-    fake_platform.reconcile_answer = Published("found-2", "")
-    make_due_now(pk=publication.pk)
+    fake_platform.reconcile_answer = Published("found-2", "https://fake.example/found-2")
+    retry_failed(publication.content, actor=operator)
     assert drain() == ["published"]
-    assert len(fake_platform.calls) == 1  # never sent a second time
-    assert len(fake_platform.reconcile_calls) == 2
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED
+    assert publication.external_id == "found-2"
+    assert len(fake_platform.calls) == 1  # the one request of the crashed attempt
+    assert len(fake_platform.reconcile_calls) == 6  # 4 automatic, 1 after each retry
+
+
+def test_a_timeout_on_the_last_retry_fails_in_doubt_not_as_a_refusal(drain, fake_platform):
+    fake_platform.script = [TransientError("503") for _ in range(3)] + [
+        TransientError("no answer in time", maybe_sent=True)
+    ]
+    content = schedule()
+    publication = content.publications.get()
+    outcomes = drain()
+    for _ in range(3):
+        make_due_now(pk=publication.pk)
+        outcomes += drain()
+    assert outcomes == ["retrying", "retrying", "retrying", "failed"]
+    assert in_doubt_figures(publication) == (Status.FAILED, "in_doubt", True)
+    assert len(fake_platform.calls) == 4
 
 
 def test_legacy_fallback_is_counted_where_operators_see_it(drain, fake_platform):
