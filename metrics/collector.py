@@ -186,9 +186,7 @@ def event_metrics() -> Iterator[Metric]:
     if snapshot is None:
         return
     for metric in record.COUNTERS:
-        family = CounterMetricFamily(
-            metric.name, metric.documentation, labels=list(metric.labels)
-        )
+        family = CounterMetricFamily(metric.name, metric.documentation, labels=list(metric.labels))
         stored = snapshot.counters.get(metric.name, {})
         for labels in series_of(metric, stored):
             family.add_metric(label_values(metric, labels), stored.get(labels, 0.0))

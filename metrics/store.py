@@ -82,9 +82,14 @@ def observe(name: str, labels: dict[str, str], value: float, buckets: Sequence[f
 
 def record(increments: list[tuple[str, float]]) -> None:
     """Apply ``increments`` (key, amount) once the current transaction commits, or now."""
-    # robust: whatever goes wrong in a metric must not surface after the
-    # caller's commit, where it would break the publishing it measures.
-    transaction.on_commit(lambda: write(increments), robust=True)
+    # Asked without touching the connection: with Redis, recording outside a
+    # transaction needs no database at all.
+    if transaction.get_connection().in_atomic_block:
+        # robust: whatever goes wrong in a metric must not surface after the
+        # caller's commit, where it would break the publishing it measures.
+        transaction.on_commit(lambda: write(increments), robust=True)
+    else:
+        write(increments)
 
 
 def write(increments: list[tuple[str, float]]) -> None:

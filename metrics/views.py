@@ -17,9 +17,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if access is Access.FORBIDDEN:
         return HttpResponse("Staff only.\n", status=403, content_type="text/plain")
     if access is Access.UNAUTHENTICATED:
-        response = HttpResponse(
-            "Authentication required.\n", status=401, content_type="text/plain"
-        )
+        response = HttpResponse("Authentication required.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     return HttpResponse(render(), content_type=CONTENT_TYPE_LATEST)
