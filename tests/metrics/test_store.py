@@ -63,10 +63,13 @@ def test_redis_store(settings, django_capture_on_commit_callbacks, django_assert
 @pytest.mark.django_db
 def test_a_rolled_back_transaction_records_nothing(settings, django_capture_on_commit_callbacks):
     settings.REDIS_URL = ""
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            store.increment("herald_test_events", LABELS)
-            raise RuntimeError("the claim failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        store.increment("herald_test_events", LABELS)
+        raise RuntimeError("the claim failed")
     assert store.read().counters == {}
 
 
