@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "publishing",
     "flags",
     "api",
+    "metrics",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("publishing.sandbox")
@@ -211,6 +212,9 @@ if TICK_BUDGET_SECONDS >= Q_CLUSTER["timeout"]:
 # flap: the tick is scheduled once a minute.
 HEALTH_MAX_TICK_AGE = env_int("HEALTH_MAX_TICK_AGE", 180, minimum=60)
 HEALTH_MAX_OVERDUE = env_int("HEALTH_MAX_OVERDUE", 300, minimum=60)
+# /metrics accepts "Authorization: Bearer <METRICS_TOKEN>" (Prometheus) or a staff
+# operator's session; empty turns token access off.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 # Per platform and per account: (posts, window in seconds). Override any entry
 # with PLATFORM_RATE_LIMITS="twitter=300/10800,discord=50/3600".
 PLATFORM_RATE_LIMITS = {

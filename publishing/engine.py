@@ -38,6 +38,7 @@ from integrations.credentials import (
 )
 from integrations.models import Integration
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
+from metrics import record
 from publishing import selectors
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.platforms import platform_module
@@ -61,6 +62,10 @@ DISPATCH_GRACE = dt.timedelta(seconds=90)
 # A row held by a paused account waits without a due time: resuming (or revoking) the
 # account releases it (publishing/receivers.py), so a long pause writes no audit rows.
 PAUSED_HOLD = "the account is paused"
+# The hold reasons of rate limits (Herald's own window, the platform's answer); the
+# metrics count the rows each holds.
+RATE_LIMIT_HOLD_PREFIX = "rate limit: "
+PLATFORM_WAIT_HOLD = "the platform asked us to wait"
 # Refresh an access token that expires within this margin.
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
 TICK = EngineHeartbeat.TICK
@@ -90,6 +95,7 @@ def tick(*, budget_seconds: float | None = None, enqueue=None) -> TickReport:
     budget = settings.TICK_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     report = TickReport()
     while True:
+        pass_started = time.monotonic()
         now = timezone.now()
         report.recovered += recover_expired_leases(now)
         states = switch_states()
@@ -98,6 +104,7 @@ def tick(*, budget_seconds: float | None = None, enqueue=None) -> TickReport:
         while dispatched := dispatch_due_batch(now, exclude_platforms=held, enqueue=enqueue):
             report.dispatched += dispatched
             now = timezone.now()
+        record.tick_pass(time.monotonic() - pass_started)
         report.passes += 1
         record_heartbeat(started, report)
         if budget - (time.monotonic() - started) < settings.TICK_POLL_SECONDS:
@@ -303,25 +310,24 @@ def claim_publication(publication_id: int) -> Claim | str:
             and integration.rate_limited_until
             and integration.rate_limited_until > now
         ):
-            hold(
-                publication,
-                reason="the platform asked us to wait",
-                until=integration.rate_limited_until,
-            )
+            hold(publication, reason=PLATFORM_WAIT_HOLD, until=integration.rate_limited_until)
             return "held"
         slot = reserve_slot(publication, now)
         if not slot.granted:
             hold(
                 publication,
-                reason=f"rate limit: the {publication.platform} window is full",
+                reason=f"{RATE_LIMIT_HOLD_PREFIX}the {publication.platform} window is full",
                 until=slot.free_at,
             )
+            record.rate_limit_hold(publication.platform, source=record.HERALD)
             return "rate_limited"
         transition(
             publication,
             Status.PUBLISHING,
             reason="claimed by a worker",
-            attempts=F("attempts") + 1,
+            # The row is locked: a plain value keeps the count usable in memory
+            # (mark_request_sent tells the first attempt by it).
+            attempts=publication.attempts + 1,
             lease_expires_at=now + dt.timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
             claimed_version=content.version,
             rate_slot_at=now,
@@ -368,6 +374,8 @@ def mark_request_sent(publication: Publication, content: Content) -> bool:
         content__version=publication.claimed_version,
     ).update(request_sent_at=now)
     publication.request_sent_at = now
+    if updated == 1 and publication.attempts == 1:
+        record.publish_lag(publication.platform, content.scheduled_for, now)
     return updated == 1
 
 
@@ -432,6 +440,7 @@ def record_platform_error(
     publication: Publication, content: Content, error: PlatformError, *, in_doubt: bool = False
 ) -> str:
     """Record a failed attempt. ``in_doubt``: an earlier request is still unaccounted for."""
+    record.platform_error(publication.platform, error)
     now = timezone.now()
     # Keep the sent mark if the platform may have acted now or before: the next
     # attempt then reconciles before it could send again.
@@ -445,7 +454,7 @@ def record_platform_error(
                 Status.QUEUED,
                 reason=f"held: the platform is rate limiting until {error.until.isoformat()}",
                 error_code=error.code,
-                hold_reason="the platform asked us to wait",
+                hold_reason=PLATFORM_WAIT_HOLD,
                 next_attempt_at=error.until,
                 lease_expires_at=None,
                 request_sent_at=sent_mark,

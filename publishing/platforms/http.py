@@ -2,7 +2,8 @@
 
 One ``requests.Session`` per thread (connection reuse), Herald's User-Agent and the
 connect/read timeouts from settings. Network failures become the engine's own
-errors, with messages that never carry a token or a query string.
+errors, with messages that never carry a token or a query string. Every call is
+timed into ``herald_platform_request_duration_seconds`` by platform and outcome.
 """
 
 from __future__ import annotations
@@ -10,15 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import threading
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
 from django.utils import timezone
 
+from metrics import record
 from publishing.platforms.base import Credentials, TransientError
 
 _local = threading.local()
+
+# The platform a caller's label speaks for, in the request metrics: the platform
+# modules' LABEL and the OAuth providers' NAME (YouTube's Google OAuth included).
+PLATFORM_OF_LABEL = {
+    "X": "twitter",
+    "Discord": "discord",
+    "Instagram": "instagram",
+    "YouTube": "youtube",
+}
 
 
 def session() -> requests.Session:
@@ -50,15 +62,20 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
         **(kwargs.get("headers") or {}),
     }
     where = f"{method} {safe_url(url)}"
+    platform = PLATFORM_OF_LABEL.get(label, record.OTHER_PLATFORM)
+    started = time.monotonic()
     try:
         response = session().request(method, url, **kwargs)
     except requests.ConnectTimeout:
+        record.platform_request(platform, "timeout", time.monotonic() - started)
         raise TransientError(f"{label}: connection timed out ({where})", code="timeout") from None
     except requests.ReadTimeout:
+        record.platform_request(platform, "timeout", time.monotonic() - started)
         raise TransientError(
             f"{label}: no answer in time ({where})", code="timeout", maybe_sent=True
         ) from None
     except requests.ConnectionError as error:
+        record.platform_request(platform, "network", time.monotonic() - started)
         never_connected = "NewConnectionError" in repr(error) or "NameResolution" in repr(error)
         raise TransientError(
             f"{label}: could not connect ({where})"
@@ -67,6 +84,9 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
             code="network",
             maybe_sent=not never_connected,
         ) from None
+    record.platform_request(
+        platform, record.request_outcome(response.status_code), time.monotonic() - started
+    )
     if response.status_code >= 500:
         raise TransientError(
             f"{label} answered {response.status_code} ({where})",

@@ -13,6 +13,12 @@ BASES = {
 
 
 @pytest.fixture(autouse=True)
+def metrics_store(db):
+    """Every call through the platform client is recorded in the metrics store: the
+    database, when Redis is not configured."""
+
+
+@pytest.fixture(autouse=True)
 def platform_settings(settings):
     settings.PLATFORM_BASE_URLS = BASES
     settings.PLATFORM_PERMALINK_BASES = {

@@ -1,0 +1,2 @@
+"""Prometheus metrics: state read from the database at scrape time, and events
+recorded by whichever process runs them in a store every process shares."""
