@@ -272,6 +272,9 @@ def start_clusters(run: Run, count: int) -> None:
 
 def stop_clusters(run: Run) -> None:
     for cluster in run.clusters:
+        if cluster.poll() is None:
+            os.killpg(cluster.pid, signal.SIGTERM)  # all at once; stop_cluster then waits
+    for cluster in run.clusters:
         alive = cluster.poll() is None
         if not alive and cluster not in run.killed:
             run.note(f"cluster {cluster.pid} had exited by itself (code {cluster.returncode})")
@@ -792,6 +795,7 @@ def drill_switch(args: argparse.Namespace) -> bool:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # figures show up at once, even in a log file
     args = parse_args()
     rate_limits = args.rate_limit if args.drill == "redis" else WIDE_OPEN
     prepare_servers()
