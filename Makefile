@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-migrate clean
+.PHONY: install run test lint format bench bench-migrate clean \
+	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,32 @@ bench: install
 ## migrate_user_tokens on 10,000 users, batched vs per user (SQLite; DATABASE_URL for PostgreSQL).
 bench-migrate: install
 	$(BIN)/python bench/migrate_tokens.py $(BENCH_ARGS)
+
+## Fault drills against the sandbox on private servers (PostgreSQL 5440/5441, Redis 6390,
+## sandbox 8471-8474). Defaults are the full-size figures; DRILL_ARGS passes options, e.g.
+## DRILL_ARGS="--posts 500 --accounts 20 --clusters 1".
+DRILL := $(BIN)/python bench/drills.py
+
+drill-burst: install
+	$(DRILL) burst $(DRILL_ARGS)
+
+drill-steady: install
+	$(DRILL) steady $(DRILL_ARGS)
+
+drill-kill: install
+	$(DRILL) kill $(DRILL_ARGS)
+
+drill-redis: install
+	$(DRILL) redis $(DRILL_ARGS)
+
+drill-postgres: install
+	$(DRILL) postgres $(DRILL_ARGS)
+
+drill-switch: install
+	$(DRILL) switch $(DRILL_ARGS)
+
+drills: install
+	$(DRILL) all $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media test-artifacts *.egg-info

@@ -94,8 +94,15 @@ def reset_data() -> None:
     get_redis_connection("default").flushdb()
 
 
-def create_posts(count: int, accounts: int, *, prefix: str) -> list[int]:
-    """Create ``count`` posts far in the future; ``make_due`` brings them forward. Returns ids."""
+def create_posts(
+    count: int, accounts: int, *, prefix: str, account_fields=None, content_fields=None
+) -> list[int]:
+    """Create ``count`` posts far in the future; ``make_due`` brings them forward. Returns ids.
+
+    Post ``n`` goes to account ``n % accounts``, the accounts taking the platforms in turn.
+    ``account_fields(n, provider)`` and ``content_fields(n, provider)`` may return fields
+    that override or add to an account's and a post's defaults.
+    """
     from accounts.models import User
     from content.choices import Platform, Status
     from content.models import Content
@@ -104,18 +111,34 @@ def create_posts(count: int, accounts: int, *, prefix: str) -> list[int]:
 
     owner, _ = User.objects.get_or_create(username="bench")
     platforms = Platform.values
+
+    def fields(extra, n: int, provider: str, **defaults) -> dict:
+        return {**defaults, **(extra(n, provider) if extra else {})}
+
     integrations = Integration.objects.bulk_create(
         Integration(
             user=owner,
             provider=platforms[n % len(platforms)],
-            external_account_id=f"{prefix}-acct-{n}",
-            access_token=f"bench-token-{n}",
+            **fields(
+                account_fields,
+                n,
+                platforms[n % len(platforms)],
+                external_account_id=f"{prefix}-acct-{n}",
+                access_token=f"bench-token-{n}",
+            ),
         )
         for n in range(accounts)
     )
     later = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
     contents = Content.objects.bulk_create(
-        Content(owner=owner, body=f"{prefix} post {n}", scheduled_for=later) for n in range(count)
+        Content(
+            owner=owner,
+            scheduled_for=later,
+            **fields(
+                content_fields, n, integrations[n % accounts].provider, body=f"{prefix} post {n}"
+            ),
+        )
+        for n in range(count)
     )
     publications = Publication.objects.bulk_create(
         Publication(
@@ -278,18 +301,29 @@ def start_cluster() -> subprocess.Popen:
     return cluster
 
 
-def stop_cluster(cluster: subprocess.Popen) -> None:
-    os.killpg(cluster.pid, signal.SIGTERM)
+def cluster_errors(cluster: subprocess.Popen) -> list[str]:
+    """The lines of the cluster's log so far that report an error."""
+    cluster.log.seek(0)
+    lines = cluster.log.read().decode(errors="replace").splitlines()
+    cluster.log.seek(0, os.SEEK_END)
+    return [line for line in lines if "ERROR" in line or "CRITICAL" in line]
+
+
+def stop_cluster(cluster: subprocess.Popen, *, report: bool = True) -> list[str]:
+    """Stop the cluster (SIGTERM, then SIGKILL after 60 s); returns the errors it logged."""
     try:
+        os.killpg(cluster.pid, signal.SIGTERM)
         cluster.wait(timeout=60)
+    except ProcessLookupError:
+        pass  # already gone (killed by a drill)
     except subprocess.TimeoutExpired:
         os.killpg(cluster.pid, signal.SIGKILL)
-        cluster.wait()
-    cluster.log.seek(0)
-    errors = [line for line in cluster.log.read().decode().splitlines() if "ERROR" in line]
+    cluster.wait()
+    errors = cluster_errors(cluster)
     cluster.log.close()
-    if errors:
+    if errors and report:
         print(f"The cluster logged {len(errors)} errors; the last: {errors[-1]}")
+    return errors
 
 
 def wait_for_polling_tick(timeout: float) -> None:
@@ -311,22 +345,39 @@ def wait_for_polling_tick(timeout: float) -> None:
     raise SystemExit("The cluster's tick did not start; is the cluster running?")
 
 
-def wait_until_final(ids: list[int], label: str, timeout: float) -> None:
+def wait_until_final(
+    ids: list[int], label: str, timeout: float, *, during=None, exit_on_timeout: bool = True
+) -> bool:
+    """Wait, with a progress bar, until every row is final. False on timeout (or exit).
+
+    ``during(done)`` is called on every poll with the number of final rows, and
+    may act (a drill's fault); a database error while polling is waited out.
+    """
+    from django.db import DatabaseError, connections
+
     from content.choices import FINAL_STATUSES
     from publishing.models import Publication
 
     deadline = time.monotonic() + timeout
+    done = 0
     while time.monotonic() < deadline:
-        open_count = (
-            Publication.objects.filter(pk__in=ids).exclude(status__in=FINAL_STATUSES).count()
-        )
-        progress(label, len(ids) - open_count, len(ids))
-        if open_count == 0:
+        try:
+            done = len(ids) - (
+                Publication.objects.filter(pk__in=ids).exclude(status__in=FINAL_STATUSES).count()
+            )
+        except DatabaseError:
+            connections.close_all()  # the database is down; count again once it is back
+        progress(label, done, len(ids))
+        if done == len(ids):
             print()
-            return
+            return True
+        if during is not None:
+            during(done)
         time.sleep(1)
     print()
-    raise SystemExit(f"{label}: not drained after {timeout} s")
+    if exit_on_timeout:
+        raise SystemExit(f"{label}: not drained after {timeout} s")
+    return False
 
 
 def queries_per_publication(args: argparse.Namespace) -> float:

@@ -152,6 +152,10 @@ def create_container(post: Post, user_id: str, credentials: Credentials) -> str:
 
 
 def publish(post: Post, credentials: Credentials) -> Published:
+    if media_id := post.platform_state.get("media_id"):
+        # An earlier attempt published the media, then failed (fetching the permalink):
+        # the container cannot be published twice, so finish that attempt instead.
+        return Published(media_id, permalink_of(media_id, credentials))
     user_id = credentials.account["external_account_id"]
     check_quota(user_id, credentials)
     container_id = post.platform_state.get("container_id")

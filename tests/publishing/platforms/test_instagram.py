@@ -62,6 +62,37 @@ def test_image_goes_container_status_publish_permalink(api, make_post, monkeypat
     assert post.checkpoint == [{"container_id": "c1"}, {"media_id": "m1"}]
 
 
+def test_an_attempt_that_failed_after_publishing_is_finished_not_published_again(
+    api, make_post, monkeypatch
+):
+    """The permalink fetch fails after media_publish: the retry must not publish again.
+
+    Publishing the same container twice is refused by the Graph API (9007), which
+    turned a post that was out into a FAILED one (found by the fault drills).
+    """
+    monkeypatch.setattr(instagram, "sleep", lambda seconds: None)
+    quota(api)
+    api.post(f"{GRAPH}/1784/media", json={"id": "c1"})
+    api.get(f"{GRAPH}/c1", json={"status_code": "FINISHED", "id": "c1"})
+    api.post(f"{GRAPH}/1784/media_publish", json={"id": "m1"})
+    api.get(
+        f"{GRAPH}/m1",
+        status=503,
+        json={"error": {"code": 2, "message": "Service unavailable", "is_transient": True}},
+    )
+    post = make_post("Sunset", media=PHOTO)
+    with pytest.raises(TransientError):
+        instagram.publish(post, CREDS)
+    assert post.checkpoint == [{"container_id": "c1"}, {"media_id": "m1"}]
+
+    api.get(f"{GRAPH}/m1", json={"permalink": "https://www.instagram.com/p/abc/", "id": "m1"})
+    retry = make_post("Sunset", media=PHOTO, state={"container_id": "c1", "media_id": "m1"})
+    assert instagram.publish(retry, CREDS) == Published("m1", "https://www.instagram.com/p/abc/")
+    assert [call.request.url.split("?")[0] for call in api.calls].count(
+        f"{GRAPH}/1784/media_publish"
+    ) == 1
+
+
 def test_carousel_makes_child_containers_then_a_carousel(api, make_post, monkeypatch):
     monkeypatch.setattr(instagram, "sleep", lambda seconds: None)
     quota(api)

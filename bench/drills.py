@@ -1,0 +1,843 @@
+"""Fault drills: Herald's real engine, real clusters and the HTTP sandbox, under faults.
+
+Each drill publishes to the four platforms of the sandbox (50 ms latency, 1% random
+transient failures by default) with real ``manage.py qcluster`` processes on a
+private PostgreSQL and Redis (see bench/servers.py), then checks from Herald's
+database and from what landed in the sandbox that every post went out exactly once.
+
+    burst     N posts due at once, with 1, 2 and 4 clusters: drain time, lag, copies
+    steady    R posts/s for S seconds: publish lag p50/p99 (target p99 <= 10 s)
+    kill      kill -9 of one cluster mid-burst
+    redis     Redis stopped and started mid-burst, with rate limits that bind
+    postgres  PostgreSQL stopped and started mid-burst
+    switch    automation_enabled off for 30 s mid-burst
+    all       every drill, one after the other
+
+    make drill-burst DRILL_ARGS="--posts 500 --accounts 20 --clusters 1,2"
+    .venv/bin/python bench/drills.py kill --posts 600 --accounts 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import os
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import servers  # noqa: E402
+from bench.engine import (  # noqa: E402
+    create_database_if_missing,
+    create_posts,
+    lag_figures,
+    make_due,
+    progress,
+    reset_data,
+    start_cluster,
+    stop_cluster,
+    wait_for_polling_tick,
+    wait_until_final,
+)
+
+DRILLS = ("burst", "steady", "kill", "redis", "postgres", "switch")
+# Engine settings for every drill: retries come back quickly, and a killed worker's
+# rows within two minutes. They keep the settings' rules: the tick's budget below the
+# task timeout, the task timeout below the broker's retry and the lease.
+ENGINE_ENVIRONMENT = {
+    "PUBLISH_RETRY_DELAY": "5",
+    "Q_TIMEOUT": "100",
+    "Q_RETRY": "130",
+    "PUBLISH_LEASE_SECONDS": "120",
+    "TICK_BUDGET_SECONDS": "75",
+}
+WIDE_OPEN = "1000000/3600"
+PLATFORMS = ("twitter", "discord", "instagram", "youtube")
+# Instagram fetches media by URL (the sandbox only records it); YouTube uploads the file.
+IMAGE_NAME = "drills/photo.jpg"
+VIDEO_NAME = "drills/clip.mp4"
+MEDIA_BYTES = 1024
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("drill", choices=(*DRILLS, "all"))
+    parser.add_argument("--posts", type=int, default=10_000, help="posts in a burst")
+    parser.add_argument("--accounts", type=int, default=200, help="over the four platforms")
+    parser.add_argument(
+        "--clusters",
+        default=None,
+        help="clusters: a list for burst (default 1,2,4), one number for the others "
+        "(default 1 for steady, 2 for the fault drills)",
+    )
+    parser.add_argument("--rate", type=int, default=10, help="steady: posts per second")
+    parser.add_argument("--seconds", type=int, default=300, help="steady: seconds of load")
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--failure-rate", type=float, default=0.01)
+    parser.add_argument("--workers", type=int, default=6, help="Q_WORKERS per cluster")
+    parser.add_argument("--fault-at", type=float, default=1 / 3, help="share final, then fault")
+    parser.add_argument("--outage", type=int, default=5, help="seconds Redis/PostgreSQL are down")
+    parser.add_argument("--switch-off", type=int, default=30, help="seconds the switch is off")
+    parser.add_argument(
+        "--rate-limit", default="10/30", help="redis drill: posts/seconds per account"
+    )
+    parser.add_argument(
+        "--rate-slack",
+        type=float,
+        default=1.0,
+        help="redis drill: seconds of network jitter allowed when windows are counted "
+        "from the sandbox's arrival times",
+    )
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds for one drain")
+    return parser.parse_args()
+
+
+# --- environment and servers ---------------------------------------------------------
+
+
+def drill_environment(args: argparse.Namespace, rate_limits: str) -> dict[str, str]:
+    media_root = servers.STATE_DIR / "media"
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.drill_settings",
+        "DATABASE_URL": servers.database_url(servers.HERALD_PG),
+        "REDIS_URL": servers.redis_url(),
+        "DRILL_SANDBOX_DATABASE_URL": servers.database_url(servers.SANDBOX_PG),
+        "SANDBOX_ENABLED": "1",
+        "SANDBOX_LATENCY_MS": str(args.latency_ms),
+        "SANDBOX_FAILURE_RATE": str(args.failure_rate),
+        "MEDIA_ROOT": str(media_root),
+        "PUBLIC_MEDIA_BASE_URL": f"http://127.0.0.1:{servers.SANDBOX_PORTS['instagram']}/media",
+        "SITE_URL": f"http://127.0.0.1:{servers.SANDBOX_PORTS['twitter']}",
+        "Q_WORKERS": str(args.workers),
+        "PLATFORM_RATE_LIMITS": ",".join(f"{p}={rate_limits}" for p in PLATFORMS),
+        "LOG_LEVEL": "WARNING",
+        **ENGINE_ENVIRONMENT,
+        **servers.sandbox_base_urls(),
+    }
+
+
+def sandbox_environment() -> dict[str, str]:
+    """The sandbox servers: their own database, no Redis (their cache is local)."""
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env["DATABASE_URL"] = servers.database_url(servers.SANDBOX_PG)
+    env["LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def prepare_servers() -> None:
+    servers.require_tools()
+    for server in (servers.HERALD_PG, servers.SANDBOX_PG):
+        servers.ensure_postgres(server)
+        create_database_if_missing(servers.database_url(server))
+    servers.ensure_redis()
+
+
+def setup_django(args: argparse.Namespace, rate_limits: str) -> None:
+    os.environ.update(drill_environment(args, rate_limits))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="sandbox", verbosity=0)
+    media = Path(os.environ["MEDIA_ROOT"])
+    for name in (IMAGE_NAME, VIDEO_NAME):
+        (media / name).parent.mkdir(parents=True, exist_ok=True)
+        (media / name).write_bytes(b"\x89" * MEDIA_BYTES)
+
+
+def operator():
+    from accounts.models import User
+
+    user, _ = User.objects.get_or_create(
+        username="drill-operator", defaults={"is_staff": True, "is_superuser": True}
+    )
+    return user
+
+
+def reset_everything() -> None:
+    """Herald's data, the broker and the rate windows, the sandbox's posts; switches on."""
+    from django.db import connections
+
+    from flags.services import set_switch
+    from flags.switches import ALL_SWITCH_NAMES
+    from publishing.sandbox import models as sandbox
+
+    reset_data()
+    tables = [
+        model._meta.db_table
+        for model in (
+            sandbox.SandboxContainer,
+            sandbox.SandboxUpload,
+            sandbox.SandboxPost,
+            sandbox.SandboxRateWindow,
+        )
+    ]
+    with connections["sandbox"].cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+    for name in ALL_SWITCH_NAMES:
+        set_switch(name, True, user=operator(), note="fault drill: start with every switch on")
+
+
+# --- posts ---------------------------------------------------------------------------------
+
+
+def account_fields(prefix: str):
+    """Each account its own sandbox token, so the sandbox's ``account`` names it."""
+
+    def fields(n: int, provider: str) -> dict:
+        token = f"sandbox-{prefix}-acct-{n}"
+        if provider == "twitter":
+            return {"access_token": token, "account_options": {"username": f"drill{n}"}}
+        if provider == "discord":
+            return {
+                "access_token": token,
+                "account_options": {
+                    "channel_id": str(1_100_000_000_000_000_000 + n),
+                    "guild_id": "99",
+                },
+            }
+        if provider == "instagram":
+            return {"access_token": token, "external_account_id": str(17_841_400_000_000_000 + n)}
+        return {"access_token": token}
+
+    return fields
+
+
+def create_drill_posts(count: int, accounts: int, prefix: str) -> list[int]:
+    """Posts over ``accounts`` accounts of the four platforms, with media where needed."""
+    from content.models import Content, ContentMedia
+
+    def fields(n: int, provider: str) -> dict:
+        # The body is unique per post; YouTube's title too (the sandbox keeps it as the text).
+        return {"title": f"{prefix} post {n}"} if provider == "youtube" else {}
+
+    ids = create_posts(
+        count, accounts, prefix=prefix, account_fields=account_fields(prefix), content_fields=fields
+    )
+    media = []
+    for content_id, platform in Content.objects.filter(
+        publications__pk__in=ids, publications__platform__in=("instagram", "youtube")
+    ).values_list("pk", "publications__platform"):
+        image = platform == "instagram"
+        media.append(
+            ContentMedia(
+                content_id=content_id,
+                file=IMAGE_NAME if image else VIDEO_NAME,
+                kind="image" if image else "video",
+                mime_type="image/jpeg" if image else "video/mp4",
+                size_bytes=MEDIA_BYTES,
+            )
+        )
+    ContentMedia.objects.bulk_create(media, batch_size=1000)
+    return ids
+
+
+# --- the clusters ---------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One drill run: its posts, clusters and what happened on the way."""
+
+    name: str
+    ids: list[int]
+    clusters: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    killed: list = field(default_factory=list)
+    drained: bool = False
+    marks: dict = field(default_factory=dict)
+
+    def note(self, text: str) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
+        print(f"\n  [{stamp}] {text}")
+        self.notes.append(text)
+
+
+def start_clusters(run: Run, count: int) -> None:
+    run.clusters = [start_cluster() for _ in range(count)]
+    wait_for_polling_tick(timeout=120)
+
+
+def stop_clusters(run: Run) -> None:
+    for cluster in run.clusters:
+        if cluster.poll() is None:
+            os.killpg(cluster.pid, signal.SIGTERM)  # all at once; stop_cluster then waits
+    for cluster in run.clusters:
+        alive = cluster.poll() is None
+        if not alive and cluster not in run.killed:
+            run.note(f"cluster {cluster.pid} had exited by itself (code {cluster.returncode})")
+            run.marks["crashed"] = run.marks.get("crashed", 0) + 1
+        run.errors += stop_cluster(cluster, report=False)
+
+
+def once(share: float, total: int, action):
+    """A ``during`` hook for wait_until_final: run ``action`` once ``share`` of the posts are final."""
+    fired = []
+
+    def during(done: int) -> None:
+        if not fired and done >= share * total:
+            fired.append(True)
+            action()
+
+    return during
+
+
+def drain(run: Run, args: argparse.Namespace, *, during=None) -> None:
+    run.drained = wait_until_final(
+        run.ids, run.name, args.timeout, during=during, exit_on_timeout=False
+    )
+    if not run.drained:
+        run.note(f"TIMEOUT: not drained after {args.timeout} s; stopping the clusters")
+
+
+# --- figures and checks -----------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def figures(run: Run) -> dict:
+    """Everything the checks need, from Herald's database and the sandbox's."""
+    from content.choices import FINAL_STATUSES, Status
+    from integrations.models import Integration
+    from publishing.models import Publication, PublicationEvent
+    from publishing.sandbox.models import SandboxPost
+    from publishing.sandbox.views.shared import account_for_token
+
+    rows = list(
+        Publication.objects.filter(pk__in=run.ids).values(
+            "pk", "status", "last_error_code", "integration_id", "content__body"
+        )
+    )
+    accounts = {
+        integration.pk: account_for_token(integration.access_token)
+        for integration in Integration.objects.filter(
+            pk__in={row["integration_id"] for row in rows}
+        )
+    }
+    copies = collections.Counter(
+        SandboxPost.objects.using("sandbox").values_list("text", flat=True).iterator()
+    )
+    landed_per_account = collections.Counter(
+        SandboxPost.objects.using("sandbox").values_list("account", flat=True).iterator()
+    )
+    sent_per_account = collections.Counter(
+        accounts[row["integration_id"]] for row in rows if row["status"] == Status.PUBLISHED
+    )
+    # A post surfaced as in_doubt may or may not be out: it counts at most once.
+    doubt_per_account = collections.Counter(
+        accounts[row["integration_id"]] for row in rows if row["last_error_code"] == "in_doubt"
+    )
+    per_post = [copies.get(row["content__body"], 0) for row in rows]
+    statuses = collections.Counter(row["status"] for row in rows)
+    in_doubt = [row for row in rows if row["last_error_code"] == "in_doubt"]
+    failed_other = [
+        row
+        for row in rows
+        if row["status"] == Status.FAILED and row["last_error_code"] != "in_doubt"
+    ]
+    events = PublicationEvent.objects.filter(publication_id__in=run.ids)
+    known_texts = {row["content__body"] for row in rows}
+    result = {
+        "posts": len(rows),
+        "statuses": dict(statuses),
+        "not_final": sum(1 for row in rows if row["status"] not in FINAL_STATUSES),
+        "published": statuses.get(Status.PUBLISHED, 0),
+        "copies_min": min(per_post, default=0),
+        "copies_max": max(per_post, default=0),
+        "duplicates": sum(1 for n in per_post if n > 1),
+        "lost": sum(
+            1
+            for row, n in zip(rows, per_post, strict=True)
+            if n == 0 and row["status"] != Status.FAILED
+        ),
+        "published_not_landed": sum(
+            1
+            for row, n in zip(rows, per_post, strict=True)
+            if n == 0 and row["status"] == Status.PUBLISHED
+        ),
+        "in_doubt": len(in_doubt),
+        "in_doubt_landed": sum(1 for row in in_doubt if copies.get(row["content__body"], 0)),
+        "failed_other": len(failed_other),
+        "failed_codes": collections.Counter(row["last_error_code"] for row in failed_other),
+        "reconcile_events": events.filter(reason__icontains="reconcile").count(),
+        "found_by_reconcile": events.filter(reason="found on the platform by reconcile").count(),
+        "recovered_leases": events.filter(reason__startswith="the worker's lease expired").count(),
+        "accounts": len(set(accounts.values())),
+        "accounts_matching": sum(
+            1
+            for account in set(accounts.values())
+            if sent_per_account[account]
+            <= landed_per_account[account]
+            <= sent_per_account[account] + doubt_per_account[account]
+        ),
+        "strangers": sum(n for text, n in copies.items() if text not in known_texts),
+        "errors": len(run.errors),
+        "last_errors": list(dict.fromkeys(reversed(run.errors)))[:3],
+    }
+    if result["published"]:
+        result.update(lag_figures(run.ids))
+    return result
+
+
+def core_checks(f: dict, run: Run) -> list[Check]:
+    return [
+        Check("drained before the timeout", run.drained, f"not final: {f['not_final']}"),
+        Check("posts not final", f["not_final"] == 0, str(f["not_final"])),
+        Check(
+            "copies per post in the sandbox",
+            f["duplicates"] == 0,
+            f"min {f['copies_min']}, max {f['copies_max']}; posts with more than one: "
+            f"{f['duplicates']}",
+        ),
+        Check(
+            "lost (no copy and not surfaced as FAILED)",
+            f["lost"] == 0,
+            f"{f['lost']} (PUBLISHED in Herald but absent from the sandbox: "
+            f"{f['published_not_landed']})",
+        ),
+        Check(
+            "each account's sandbox count = posts Herald published to it (+ its in_doubt)",
+            f["accounts_matching"] == f["accounts"],
+            f"{f['accounts_matching']}/{f['accounts']} accounts",
+        ),
+        Check(
+            "failed for a reason other than in_doubt",
+            f["failed_other"] == 0,
+            f"{f['failed_other']} {dict(f['failed_codes']) or ''}".strip(),
+        ),
+        Check("sandbox posts matching no Herald post", f["strangers"] == 0, str(f["strangers"])),
+        Check(
+            "clusters that died by themselves",
+            not run.marks.get("crashed"),
+            str(run.marks.get("crashed", 0)),
+        ),
+    ]
+
+
+def print_figures(f: dict) -> None:
+    if f["published"]:
+        print(
+            f"  drained {f['posts']} posts in {f['drain_s']:.1f} s = {f['posts_per_s']:.1f} "
+            f"posts/s; lag p50 {f['lag_p50']:.2f} s, p99 {f['lag_p99']:.2f} s"
+        )
+    print(f"  statuses: {f['statuses']}")
+    print(
+        f"  copies per post in the sandbox: min {f['copies_min']}, max {f['copies_max']}; "
+        f"duplicates {f['duplicates']}; lost {f['lost']}; not final {f['not_final']}"
+    )
+    print(
+        f"  accounts whose sandbox count equals Herald's published count (up to its in_doubt): "
+        f"{f['accounts_matching']}/{f['accounts']}"
+    )
+    print(
+        f"  in_doubt surfaced: {f['in_doubt']} (already on the platform: {f['in_doubt_landed']}); "
+        f"reconcile events: {f['reconcile_events']} (found by reconcile: "
+        f"{f['found_by_reconcile']}, leases recovered: {f['recovered_leases']})"
+    )
+    print(f"  cluster log errors: {f['errors']}")
+    for line in f["last_errors"]:
+        print(f"    {line[:220]}")
+
+
+def verdict(name: str, checks: list[Check], summary: str) -> bool:
+    print()
+    for check in checks:
+        print(f"  {'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    passed = all(check.ok for check in checks)
+    failed = sum(1 for check in checks if not check.ok)
+    outcome = "PASS" if passed else f"FAIL ({failed} of {len(checks)} checks)"
+    print(f"\ndrill-{name}: {outcome} - {summary}\n")
+    return passed
+
+
+# --- the drills ---------------------------------------------------------------------------------
+
+
+def header(name: str, args: argparse.Namespace, clusters, what: str, rate_limits: str) -> None:
+    engine = " ".join(f"{k}={v}" for k, v in ENGINE_ENVIRONMENT.items())
+    print(f"\n=== drill-{name}: {what}")
+    print(
+        f"    sandbox: {args.latency_ms} ms latency, {args.failure_rate:.0%} transient failures, "
+        f"one server per platform on 127.0.0.1:{min(servers.SANDBOX_PORTS.values())}-"
+        f"{max(servers.SANDBOX_PORTS.values())}"
+    )
+    print(
+        f"    engine: {engine} Q_WORKERS={args.workers}; rate limits {rate_limits} per account; "
+        f"clusters: {clusters}"
+    )
+    print(
+        f"    PostgreSQL 127.0.0.1:{servers.HERALD_PG[1]} (sandbox's: {servers.SANDBOX_PG[1]}), "
+        f"Redis 127.0.0.1:{servers.REDIS_PORT}\n"
+    )
+
+
+def burst_run(name: str, args: argparse.Namespace, clusters: int, *, during_factory=None) -> Run:
+    """Reset, create the burst, start the clusters, make it due, drain, stop."""
+    from django.utils import timezone
+
+    reset_everything()
+    prefix = f"{name}{int(time.time())}"
+    run = Run(name=f"{name} x{clusters}", ids=create_drill_posts(args.posts, args.accounts, prefix))
+    try:
+        start_clusters(run, clusters)
+        make_due(run.ids, timezone.now())
+        run.marks["due_at"] = timezone.now()
+        drain(run, args, during=during_factory(run) if during_factory else None)
+    finally:
+        stop_clusters(run)
+    return run
+
+
+def cluster_counts(args: argparse.Namespace, default: str) -> list[int]:
+    return [int(n) for n in (args.clusters or default).split(",")]
+
+
+def drill_burst(args: argparse.Namespace) -> bool:
+    counts = cluster_counts(args, "1,2,4")
+    header(
+        "burst",
+        args,
+        counts,
+        f"{args.posts} posts due at once over {args.accounts} accounts",
+        WIDE_OPEN,
+    )
+    results, passed = [], True
+    for count in counts:
+        run = burst_run("burst", args, count)
+        f = figures(run)
+        print_figures(f)
+        passed &= verdict(
+            f"burst ({count} cluster{'s' if count > 1 else ''})",
+            core_checks(f, run),
+            f"{f.get('posts_per_s', 0):.1f} posts/s, lag p99 {f.get('lag_p99', float('nan')):.1f} s",
+        )
+        results.append((count, f))
+    print(
+        f"  {'clusters':>8} {'drain s':>8} {'posts/s':>8} {'p50 s':>7} {'p99 s':>7} {'dup':>4} {'lost':>5}"
+    )
+    for count, f in results:
+        print(
+            f"  {count:>8} {f.get('drain_s', 0):>8.1f} {f.get('posts_per_s', 0):>8.1f} "
+            f"{f.get('lag_p50', 0):>7.2f} {f.get('lag_p99', 0):>7.2f} {f['duplicates']:>4} "
+            f"{f['lost']:>5}"
+        )
+    return passed
+
+
+def drill_steady(args: argparse.Namespace) -> bool:
+    from django.utils import timezone
+
+    count = cluster_counts(args, "1")[0]
+    total = args.rate * args.seconds
+    header(
+        "steady",
+        args,
+        count,
+        f"{args.rate} posts/s for {args.seconds} s ({total} posts) over {args.accounts} accounts",
+        WIDE_OPEN,
+    )
+    reset_everything()
+    run = Run(name="steady drain", ids=create_drill_posts(total, args.accounts, "steady"))
+    try:
+        start_clusters(run, count)
+        started = time.monotonic()
+        for second in range(args.seconds):
+            make_due(run.ids[second * args.rate : (second + 1) * args.rate], timezone.now())
+            progress("steady load", second + 1, args.seconds)
+            time.sleep(max(0.0, started + second + 1 - time.monotonic()))
+        print()
+        drain(run, args)
+    finally:
+        stop_clusters(run)
+    f = figures(run)
+    print_figures(f)
+    p99 = f.get("lag_p99", float("inf"))
+    checks = [
+        Check(
+            "publish lag p99 <= 10 s",
+            p99 <= 10,
+            f"p50 {f.get('lag_p50', 0):.2f} s, p99 {p99:.2f} s",
+        )
+    ]
+    return verdict(
+        "steady",
+        checks + core_checks(f, run),
+        f"lag p50 {f.get('lag_p50', 0):.2f} s, p99 {p99:.2f} s",
+    )
+
+
+def drill_kill(args: argparse.Namespace) -> bool:
+    count = max(cluster_counts(args, "2")[0], 2)
+
+    def during(run: Run):
+        def kill() -> None:
+            victim = run.clusters[0]
+            os.killpg(victim.pid, signal.SIGKILL)
+            victim.wait()
+            run.killed.append(victim)
+            run.note(f"kill -9 of cluster {victim.pid} (its whole process group)")
+
+        return once(args.fault_at, args.posts, kill)
+
+    header("kill", args, count, f"kill -9 of one cluster mid-burst, {args.posts} posts", WIDE_OPEN)
+    run = burst_run("kill", args, count, during_factory=during)
+    f = figures(run)
+    print_figures(f)
+    checks = [Check("a cluster was killed mid-burst", bool(run.killed), f"{len(run.killed)}")]
+    return verdict(
+        "kill",
+        checks + core_checks(f, run),
+        f"in_doubt surfaced {f['in_doubt']}, reconcile events {f['reconcile_events']}, "
+        f"leases recovered {f['recovered_leases']}",
+    )
+
+
+def outage(run: Run, args: argparse.Namespace, what: str, stop, start):
+    def action() -> None:
+        run.note(f"stopping {what}")
+        stop()
+        run.marks["down_at"] = dt.datetime.now(dt.UTC)
+        time.sleep(args.outage)
+        start()
+        run.marks["up_at"] = dt.datetime.now(dt.UTC)
+        run.note(f"{what} is back after {args.outage} s")
+
+    return once(args.fault_at, len(run.ids), action)
+
+
+def max_in_window(times: list[dt.datetime], seconds: float) -> int:
+    """The most events any sliding window of ``seconds`` holds."""
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while (moment - times[start]).total_seconds() >= seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def drill_redis(args: argparse.Namespace) -> bool:
+    from publishing.sandbox.models import SandboxPost
+
+    count = cluster_counts(args, "2")[0]
+    limit, window = (int(part) for part in args.rate_limit.split("/"))
+    header(
+        "redis",
+        args,
+        count,
+        f"Redis stopped for {args.outage} s mid-burst, {args.posts} posts",
+        args.rate_limit,
+    )
+    run = burst_run(
+        "redis",
+        args,
+        count,
+        during_factory=lambda run: outage(
+            run, args, "Redis", servers.stop_redis, servers.start_redis
+        ),
+    )
+    f = figures(run)
+    print_figures(f)
+    arrivals = collections.defaultdict(list)
+    for account, created in (
+        SandboxPost.objects.using("sandbox")
+        .order_by("created_at")
+        .values_list("account", "created_at")
+    ):
+        arrivals[account].append(created)
+    counted = window - args.rate_slack
+    worst = max((max_in_window(times, counted) for times in arrivals.values()), default=0)
+    worst_full = max((max_in_window(times, window) for times in arrivals.values()), default=0)
+    print(
+        f"  rate limit {limit} per {window} s per account: at most {worst} posts in any "
+        f"{counted:g} s window of arrivals at the sandbox ({worst_full} in a full {window} s "
+        f"window, which network jitter can stretch)"
+    )
+    checks = [
+        Check("Redis was restarted mid-burst", "up_at" in run.marks, run.marks.get("up_at", "no")),
+        Check(
+            f"no account over {limit} posts in a sliding {window} s window",
+            worst <= limit,
+            f"worst {worst} (windows of {counted:g} s: {args.rate_slack:g} s allowed for jitter)",
+        ),
+    ]
+    return verdict(
+        "redis", checks + core_checks(f, run), f"worst window {worst}/{limit}, errors {f['errors']}"
+    )
+
+
+def drill_postgres(args: argparse.Namespace) -> bool:
+    count = cluster_counts(args, "2")[0]
+    header(
+        "postgres",
+        args,
+        count,
+        f"PostgreSQL stopped for {args.outage} s mid-burst, {args.posts} posts",
+        WIDE_OPEN,
+    )
+    run = burst_run(
+        "postgres",
+        args,
+        count,
+        during_factory=lambda run: outage(
+            run,
+            args,
+            "PostgreSQL",
+            lambda: servers.stop_postgres(servers.HERALD_PG),
+            lambda: servers.start_postgres(servers.HERALD_PG),
+        ),
+    )
+    f = figures(run)
+    print_figures(f)
+    checks = [
+        Check(
+            "PostgreSQL was restarted mid-burst", "up_at" in run.marks, run.marks.get("up_at", "no")
+        )
+    ]
+    return verdict("postgres", checks + core_checks(f, run), f"errors logged {f['errors']}")
+
+
+def drill_switch(args: argparse.Namespace) -> bool:
+    from flags.models import SwitchFlip
+    from flags.services import set_switch
+    from flags.switches import AUTOMATION_SWITCH
+    from publishing.models import PublicationEvent
+    from publishing.sandbox.models import SandboxPost
+
+    count = cluster_counts(args, "2")[0]
+    header(
+        "switch",
+        args,
+        count,
+        f"{AUTOMATION_SWITCH} off for {args.switch_off} s mid-burst, {args.posts} posts",
+        WIDE_OPEN,
+    )
+
+    def during(run: Run):
+        def flip() -> None:
+            set_switch(AUTOMATION_SWITCH, False, user=operator(), note="fault drill: switch off")
+            run.marks["off_at"] = dt.datetime.now(dt.UTC)
+            run.note(f"{AUTOMATION_SWITCH} off")
+            time.sleep(args.switch_off)
+            set_switch(AUTOMATION_SWITCH, True, user=operator(), note="fault drill: switch on")
+            run.marks["on_at"] = dt.datetime.now(dt.UTC)
+            run.note(f"{AUTOMATION_SWITCH} on again after {args.switch_off} s")
+
+        return once(args.fault_at, args.posts, flip)
+
+    run = burst_run("switch", args, count, during_factory=during)
+    f = figures(run)
+    print_figures(f)
+    held_ids = set(
+        PublicationEvent.objects.filter(
+            publication_id__in=run.ids, reason__contains=f"switch {AUTOMATION_SWITCH} is off"
+        ).values_list("publication_id", flat=True)
+    )
+    from publishing.models import Publication
+
+    held_texts = set(
+        Publication.objects.filter(pk__in=held_ids).values_list("content__body", flat=True)
+    )
+    landed = collections.defaultdict(list)
+    for text, created in SandboxPost.objects.using("sandbox").values_list("text", "created_at"):
+        if text in held_texts:
+            landed[text].append(created)
+    # When each flip was recorded (in the flip's transaction, just before it took effect).
+    flips = dict(
+        SwitchFlip.objects.filter(name=AUTOMATION_SWITCH, at__gte=run.marks["due_at"]).values_list(
+            "active", "at"
+        )
+    )
+    off_at, on_at = flips.get(False), flips.get(True)
+    once_each = sum(1 for text in held_texts if len(landed[text]) == 1)
+    after_on = (
+        sum(1 for text in held_texts if landed[text] and min(landed[text]) >= on_at) if on_at else 0
+    )
+    # A post out before the flip whose outcome then waited (a retry after its permalink
+    # fetch failed) is held too, yet it went out once, before the switch went off.
+    before_off = (
+        sum(1 for text in held_texts if landed[text] and max(landed[text]) < off_at)
+        if off_at
+        else 0
+    )
+    grace = dt.timedelta(seconds=5)
+    while_off = (
+        SandboxPost.objects.using("sandbox")
+        .filter(created_at__gte=off_at + grace, created_at__lt=on_at)
+        .count()
+        if on_at
+        else 0
+    )
+    print(
+        f"  held by {AUTOMATION_SWITCH}: {len(held_ids)}; went out once each: {once_each}; "
+        f"after the switch came back on: {after_on} (out before it went off, only their "
+        f"outcome held: {before_off}); posts that landed while it was off "
+        f"(after a {grace.seconds} s grace for requests in flight): {while_off}"
+    )
+    checks = [
+        Check("posts held while the switch was off", bool(held_ids), str(len(held_ids))),
+        Check(
+            "each held post went out exactly once",
+            once_each == len(held_ids),
+            f"{once_each}/{len(held_ids)}",
+        ),
+        Check(
+            "each held post went out after the switch came back on (or before it went off)",
+            after_on + before_off == len(held_ids),
+            f"{after_on} after + {before_off} before / {len(held_ids)}",
+        ),
+        Check("nothing went out while the switch was off", while_off == 0, str(while_off)),
+    ]
+    return verdict(
+        "switch", checks + core_checks(f, run), f"held {len(held_ids)}, each out once: {once_each}"
+    )
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # figures show up at once, even in a log file
+    args = parse_args()
+    rate_limits = args.rate_limit if args.drill == "redis" else WIDE_OPEN
+    prepare_servers()
+    setup_django(args, rate_limits)
+    logs = Path(tempfile.mkdtemp(prefix="herald-drill-logs-"))
+    sandbox = servers.start_sandbox(sandbox_environment(), logs)
+    chosen = DRILLS if args.drill == "all" else (args.drill,)
+    results = {}
+    try:
+        for name in chosen:
+            if args.drill == "all" and name == "redis":
+                # The rate limits are read when a cluster starts: the clusters get the
+                # Redis drill's binding limits from their environment.
+                os.environ["PLATFORM_RATE_LIMITS"] = ",".join(
+                    f"{p}={args.rate_limit}" for p in PLATFORMS
+                )
+            results[name] = globals()[f"drill_{name}"](args)
+            os.environ["PLATFORM_RATE_LIMITS"] = ",".join(f"{p}={WIDE_OPEN}" for p in PLATFORMS)
+    finally:
+        servers.stop_processes(sandbox)
+    print(f"Sandbox logs: {logs}")
+    print(
+        "Summary: "
+        + ", ".join(f"{name} {'PASS' if ok else 'FAIL'}" for name, ok in results.items())
+    )
+    sys.exit(0 if all(results.values()) else 1)
+
+
+if __name__ == "__main__":
+    main()
