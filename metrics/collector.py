@@ -32,8 +32,7 @@ from metrics import record, store
 from publishing import selectors
 from publishing.dashboard import OVERDUE_AFTER
 from publishing.engine import PLATFORM_WAIT_HOLD, RATE_LIMIT_HOLD_PREFIX
-from publishing.models import EngineHeartbeat, Publication
-from publishing.services import IN_DOUBT_CODE
+from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 
 logger = logging.getLogger(__name__)
 
