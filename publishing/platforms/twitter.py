@@ -9,6 +9,7 @@ import unicodedata
 from django.conf import settings
 
 from publishing.platforms.base import (
+    UNKNOWN,
     AuthError,
     Credentials,
     MediaFile,
@@ -24,7 +25,7 @@ LABEL = "X"
 MAX_IMAGES = 4
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_STATUS_POLLS = 60
-RECENT_POSTS = 20
+RECENT_POSTS = 100  # the most X returns in one page
 # Patched in tests; the pause between media STATUS polls.
 sleep = time.sleep
 
@@ -196,10 +197,16 @@ def reconcile(post: Post, credentials: Credentials):
     )
     raise_for_error(response)
     head = parts_of(post)[0]
-    for tweet in json_body(response).get("data") or []:
+    answer = json_body(response)
+    recent = answer.get("data") or []
+    for tweet in recent:
         if unicodedata.normalize("NFC", tweet.get("text", "")) == head:
             tweet_id = str(tweet["id"])
             return Published(tweet_id, permalink(user["username"], tweet_id))
+    # A full page means older posts were left unread: the post may be among them, so
+    # "not found" proves nothing, and a resend could publish it twice.
+    if len(recent) >= RECENT_POSTS or (answer.get("meta") or {}).get("next_token"):
+        return UNKNOWN
     return None
 
 

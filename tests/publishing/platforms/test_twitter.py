@@ -7,6 +7,7 @@ from responses import matchers
 
 from publishing.platforms import twitter
 from publishing.platforms.base import (
+    UNKNOWN,
     AuthError,
     PermanentError,
     Published,
@@ -148,7 +149,7 @@ def test_reconcile_finds_the_post_among_recent_ones(api, make_post):
     api.get(
         "https://api.x.test/2/users/42/tweets",
         json={"data": [{"id": "9", "text": "other"}, {"id": "10", "text": "Hello"}]},
-        match=[matchers.query_param_matcher({"max_results": "20"})],
+        match=[matchers.query_param_matcher({"max_results": "100"})],
     )
     assert twitter.reconcile(make_post("Hello"), CREDS) == Published(
         "10", "https://x.com/herald/status/10"
@@ -159,6 +160,17 @@ def test_reconcile_not_found_means_safe_to_send(api, make_post):
     api.get("https://api.x.test/2/users/me", json={"data": {"id": "42", "username": "herald"}})
     api.get("https://api.x.test/2/users/42/tweets", json={"data": []})
     assert twitter.reconcile(make_post("Hello"), CREDS) is None
+
+
+def test_reconcile_not_found_on_a_full_page_is_unknown(api, make_post):
+    """Under a burst the post may be older than the page read: that is not proof of absence."""
+    api.get("https://api.x.test/2/users/me", json={"data": {"id": "42", "username": "herald"}})
+    page = [{"id": str(n), "text": f"other {n}"} for n in range(twitter.RECENT_POSTS)]
+    api.get(
+        "https://api.x.test/2/users/42/tweets",
+        json={"data": page, "meta": {"next_token": "older"}},
+    )
+    assert twitter.reconcile(make_post("Hello"), CREDS) is UNKNOWN
 
 
 def test_refresh_rotates_tokens(api):
