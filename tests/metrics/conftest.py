@@ -2,8 +2,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from metrics import store
-from publishing import engine
-from tests.publishing.conftest import fake_platform  # noqa: F401 - every platform speaks to the fake
+from tests.publishing.conftest import (  # noqa: F401 - the fake platform and the engine run
+    drain,
+    fake_platform,
+)
 
 URL = "/metrics"
 TOKEN = "metrics-scrape-token-0123456789abcdef"
@@ -18,30 +20,6 @@ def metrics_token(settings):
 def fresh_store_warnings(monkeypatch):
     """Each test starts as a fresh process would: no store warning logged yet."""
     monkeypatch.setattr(store, "_last_warning_at", None)
-
-
-@pytest.fixture
-def drain(django_capture_on_commit_callbacks):
-    """Run ticks and the workers they feed until nothing is left, committing as a worker does.
-
-    The test's own transaction never commits, so the on-commit callbacks (the
-    doorbell, the metrics recorded inside transactions) are run explicitly.
-    """
-
-    def run(rounds: int = 10) -> list[str]:
-        outcomes = []
-        for _ in range(rounds):
-            handed: list[int] = []
-            with django_capture_on_commit_callbacks(execute=True):
-                engine.tick(budget_seconds=0, enqueue=handed.append)
-            if not handed:
-                break
-            for pk in sorted(handed):  # a fixed order, for the fake platform's script
-                with django_capture_on_commit_callbacks(execute=True):
-                    outcomes.append(engine.publish_one(pk))
-        return outcomes
-
-    return run
 
 
 class Scrape:

@@ -26,24 +26,6 @@ from tests.factories import IntegrationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def drain(django_capture_on_commit_callbacks):
-    """Run ticks and the workers they feed until nothing is left to do."""
-
-    def run(rounds: int = 10) -> list[str]:
-        outcomes = []
-        for _ in range(rounds):
-            handed: list[int] = []
-            with django_capture_on_commit_callbacks(execute=True):
-                engine.tick(budget_seconds=0, enqueue=handed.append)
-            if not handed:
-                break
-            outcomes += [engine.publish_one(pk) for pk in handed]
-        return outcomes
-
-    return run
-
-
 def schedule(owner=None, *, platforms=("twitter",), when=None, integration=True, body="Hello"):
     owner = owner or UserFactory()
     targets = []
