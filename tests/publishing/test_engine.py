@@ -52,6 +52,15 @@ def make_due_now(**filters):
     Publication.objects.filter(**filters).update(next_attempt_at=timezone.now())
 
 
+def every_attempt(drain, publication, retries: int = 3) -> list[str]:
+    """The first attempt and each automatic retry, made due at once: their outcomes."""
+    outcomes = drain()
+    for _ in range(retries):
+        make_due_now(pk=publication.pk)
+        outcomes += drain()
+    return outcomes
+
+
 def test_normal_path_goes_scheduled_queued_publishing_published(drain, fake_platform):
     content = schedule(body="Launch day")
     assert drain() == ["published"]
@@ -124,11 +133,7 @@ def test_four_transient_failures_end_failed(drain, fake_platform):
     fake_platform.script = [TransientError("503") for _ in range(4)]
     content = schedule()
     publication = content.publications.get()
-    outcomes = drain()
-    for _ in range(3):
-        make_due_now(pk=publication.pk)
-        outcomes += drain()
-    assert outcomes == ["retrying", "retrying", "retrying", "failed"]
+    assert every_attempt(drain, publication) == ["retrying", "retrying", "retrying", "failed"]
     publication.refresh_from_db()
     assert publication.status == Status.FAILED
     assert publication.retry_count == 3
@@ -508,11 +513,7 @@ def test_a_timeout_on_the_last_retry_fails_in_doubt_not_as_a_refusal(drain, fake
     ]
     content = schedule()
     publication = content.publications.get()
-    outcomes = drain()
-    for _ in range(3):
-        make_due_now(pk=publication.pk)
-        outcomes += drain()
-    assert outcomes == ["retrying", "retrying", "retrying", "failed"]
+    assert every_attempt(drain, publication) == ["retrying", "retrying", "retrying", "failed"]
     assert in_doubt_figures(publication) == (Status.FAILED, "in_doubt", True)
     assert len(fake_platform.calls) == 4
 
