@@ -322,7 +322,13 @@ def figures(run: Run) -> dict:
 
     rows = list(
         Publication.objects.filter(pk__in=run.ids).values(
-            "pk", "status", "last_error_code", "integration_id", "content__body"
+            "pk",
+            "status",
+            "platform",
+            "last_error_code",
+            "last_error",
+            "integration_id",
+            "content__body",
         )
     )
     accounts = {
@@ -374,6 +380,8 @@ def figures(run: Run) -> dict:
         ),
         "in_doubt": len(in_doubt),
         "in_doubt_landed": sum(1 for row in in_doubt if copies.get(row["content__body"], 0)),
+        "in_doubt_platforms": dict(collections.Counter(row["platform"] for row in in_doubt)),
+        "in_doubt_reasons": list(dict.fromkeys(row["last_error"] for row in in_doubt))[:3],
         "failed_other": len(failed_other),
         "failed_codes": collections.Counter(row["last_error_code"] for row in failed_other),
         "reconcile_events": events.filter(reason__icontains="reconcile").count(),
@@ -451,6 +459,10 @@ def print_figures(f: dict) -> None:
         f"reconcile events: {f['reconcile_events']} (found by reconcile: "
         f"{f['found_by_reconcile']}, leases recovered: {f['recovered_leases']})"
     )
+    if f["in_doubt"]:
+        print(f"  in_doubt by platform: {f['in_doubt_platforms']}")
+        for reason in f["in_doubt_reasons"]:
+            print(f"    {reason[:220]}")
     print(f"  cluster log errors: {f['errors']}")
     for line in f["last_errors"]:
         print(f"    {line[:220]}")

@@ -25,7 +25,8 @@ LABEL = "Discord"
 API = "/api/v10"
 MAX_CONTENT = 2000
 MAX_FILES = 10
-RECENT_MESSAGES = 50
+# The most messages one read returns (Discord's maximum).
+RECENT_MESSAGES = 100
 # Unknown Channel / Unknown Webhook: the target is gone, the token is fine.
 GONE_CODES = {10003, 10015}
 
@@ -132,10 +133,13 @@ def reconcile(post: Post, credentials: Credentials):
             LABEL, "GET", channel_url, headers=headers, params={"limit": RECENT_MESSAGES}
         )
         raise_for_error(response)
-        for message in json_body(response).get("data") or []:
+        recent = json_body(response).get("data") or []
+        for message in recent:
             if message.get("content") == post.body and (message.get("author") or {}).get("bot"):
                 return Published(str(message["id"]), permalink(credentials, message))
-        return None
+        # A full page left older messages unread, and a lease recovered late can
+        # outlast Discord's nonce memory: a resend could post twice.
+        return UNKNOWN if len(recent) >= RECENT_MESSAGES else None
     if not message_id:
         return UNKNOWN  # a webhook has no nonce, and its answer was lost
     response = send(LABEL, "GET", f"{webhook_url(credentials)}/messages/{message_id}")

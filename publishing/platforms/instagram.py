@@ -35,6 +35,9 @@ MAX_CAROUSEL = 10
 MAX_STATUS_POLLS = 60
 THROTTLING_CODES = {4, 17, 32, 613}
 PUBLISH_LIMIT = (9, 2207042)
+# Reconcile reads this many recent media: more than a day of the API's publishing
+# quota (50 per 24 h), so a container published within a lease is among them.
+RECENT_MEDIA = 100
 # Patched in tests; the pause between container status polls.
 sleep = time.sleep
 
@@ -187,7 +190,11 @@ def reconcile(post: Post, credentials: Credentials):
     if status == "PUBLISHED":
         user_id = credentials.account["external_account_id"]
         recent = graph(
-            "GET", f"{user_id}/media", credentials, fields="id,caption,permalink", limit=10
+            "GET",
+            f"{user_id}/media",
+            credentials,
+            fields="id,caption,permalink",
+            limit=RECENT_MEDIA,
         )
         for item in recent.get("data") or []:
             if item.get("caption", "") == post.body:

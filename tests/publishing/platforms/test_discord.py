@@ -100,7 +100,7 @@ def test_reconcile_bot_looks_among_recent_bot_messages(api, make_post):
             {"id": "2", "channel_id": "555", "content": "Ship it", "author": {"bot": True}},
         ],
         match=[
-            matchers.query_param_matcher({"limit": "50"}),
+            matchers.query_param_matcher({"limit": "100"}),
             matchers.header_matcher({"Authorization": "Bot bot-tok"}),
         ],
     )
@@ -111,6 +111,16 @@ def test_reconcile_bot_looks_among_recent_bot_messages(api, make_post):
     api.get(f"{MESSAGES}/900", json={"id": "900", "channel_id": "555"})
     saved = discord.reconcile(make_post(state={"message_id": "900"}), BOT)
     assert saved == Published("900", "https://discord.com/channels/777/555/900")
+
+
+def test_reconcile_bot_not_found_on_a_full_page_is_unknown(api, make_post):
+    """Older messages were left unread, and Discord's nonce memory is short: no resend."""
+    page = [
+        {"id": str(n), "channel_id": "555", "content": f"other {n}", "author": {"bot": True}}
+        for n in range(discord.RECENT_MESSAGES)
+    ]
+    api.get(MESSAGES, json=page, match=[matchers.query_param_matcher({"limit": "100"})])
+    assert discord.reconcile(make_post("Ship it"), BOT) is UNKNOWN
 
 
 def test_reconcile_webhook(api, make_post):

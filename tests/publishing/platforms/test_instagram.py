@@ -191,6 +191,11 @@ def test_reconcile_by_container_status(api, make_post):
                 {"id": "m9", "caption": "Hello", "permalink": "https://www.instagram.com/p/9/"}
             ]
         },
+        match=[
+            matchers.query_param_matcher(
+                {"fields": "id,caption,permalink", "limit": "100"}, strict_match=False
+            )
+        ],
     )
     found = instagram.reconcile(
         make_post("Hello", media=PHOTO, state={"container_id": "c2"}), CREDS
