@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
 from flags.models import SwitchFlip
 
 
 @admin.register(SwitchFlip)
-class SwitchFlipAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
+class SwitchFlipAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.ModelAdmin):
     """The record of every flip, read-only: flips are made on the switches panel."""
 
     list_display = ("at", "name", "state", "username", "note")

@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
@@ -185,7 +186,9 @@ class InDoubtFilter(admin.SimpleListFilter):
 
 
 @admin.register(Publication)
-class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublicationAdmin(
+    SecretLookupsRefusedMixin, OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     change_form_template = "admin/publishing/publication/change_form.html"
     list_display = (
         "id",
@@ -306,7 +309,9 @@ class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdm
 
 
 @admin.register(PublicationEvent)
-class PublicationEventAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublicationEventAdmin(
+    SecretLookupsRefusedMixin, OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = ("created_at", "publication", "from_status", "to_status", "error_code", "actor")
     list_filter = ("to_status", "from_status", "error_code")
     search_fields = ("reason", "actor", "publication__idempotency_key")
@@ -315,7 +320,7 @@ class PublicationEventAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.Mod
 
 
 @admin.register(EngineHeartbeat)
-class EngineHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EngineHeartbeatAdmin(SecretLookupsRefusedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "last_tick_at", "last_tick_seconds", "last_dispatched")
 
 
@@ -473,7 +478,7 @@ def not_done_because(content: Content) -> str:
 
 
 @admin.register(Content)
-class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
+class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.ModelAdmin):
     form = ContentAdminForm
     list_display = ("__str__", "state", "platforms", "scheduled_for", "owner")
     list_filter = ("status", "publications__platform", "scheduled_for", "owner")
