@@ -17,6 +17,7 @@ from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent
 from publishing.posts import validation_problems
 from publishing.services import (
@@ -242,9 +243,11 @@ class PublicationAdmin(
         extra_context = {**(extra_context or {}), "events": events, "in_doubt_code": IN_DOUBT_CODE}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def has_resolve_permission(self, request) -> bool:
-        """Staff operators who can see publications may settle in-doubt ones."""
-        return request.user.is_staff and self.has_view_permission(request)
+    SETTLE_PERMISSION = "publishing.settle_publication"
+
+    def has_settle_permission(self, request) -> bool:
+        """Settling decides what the engine does next: it has a permission of its own."""
+        return request.user.is_active and request.user.has_perm(self.SETTLE_PERMISSION)
 
     def resolve_action(self, request, queryset, *, form_class, action, outcome, title, verb):
         form = form_class(request.POST if "apply" in request.POST else None)
@@ -283,7 +286,7 @@ class PublicationAdmin(
         )
         return None
 
-    @admin.action(description="Mark in-doubt publications as published…", permissions=["resolve"])
+    @admin.action(description="Mark in-doubt publications as published…", permissions=["settle"])
     def mark_published(self, request, queryset):
         return self.resolve_action(
             request,
@@ -295,7 +298,7 @@ class PublicationAdmin(
             verb="marked as published",
         )
 
-    @admin.action(description="Mark in-doubt publications as failed…", permissions=["resolve"])
+    @admin.action(description="Mark in-doubt publications as failed…", permissions=["settle"])
     def mark_failed(self, request, queryset):
         return self.resolve_action(
             request,
@@ -536,6 +539,26 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
         if obj.publications.exclude(status=Status.SCHEDULED).exists():
             return (*frozen, "scheduled_for")
         return frozen
+
+    # Deleting goes through publishing.services.delete_content: content that
+    # went out stays, with its targets and audit trail (publishing/admin_deletion.py).
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not sent_publications([obj])
+
+    def get_deleted_objects(self, objs, request):
+        return deletion_summary(
+            super().get_deleted_objects(objs, request),
+            contents=objs,
+            may_delete_content=super().has_delete_permission(request),
+        )
+
+    def delete_model(self, request, obj):
+        delete_contents([obj])
+
+    def delete_queryset(self, request, queryset):
+        delete_contents(queryset)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
