@@ -7,6 +7,10 @@ from config.admin_secrets import SecretFieldsAdminMixin, secret_form
 from content.models import Content
 from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
 
+# Who may grant rights: only a superuser, or anyone allowed to change users could
+# make themselves one.
+PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+
 
 @admin.register(User)
 class UserAdmin(SecretFieldsAdminMixin, DjangoUserAdmin):
@@ -41,6 +45,22 @@ class UserAdmin(SecretFieldsAdminMixin, DjangoUserAdmin):
             {},
         )
         return DjangoUserAdmin.get_form(self, request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not request.user.is_superuser:
+            return (*fields, *PRIVILEGE_FIELDS)
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # nor set a superuser's password
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     # A user's content goes with the user, through publishing.services.delete_content:
     # content that went out stays with its audit trail, so its owner is not deleted.

@@ -12,6 +12,8 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django_q import admin as django_q_admin
+from django_q.models import Failure, Success
 
 from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
@@ -655,3 +657,30 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
             why_skipped=not_done_because,
         )
         return None
+
+
+# --- django-q2's task lists -----------------------------------------------------------------
+
+
+@admin.action(description="Resubmit selected tasks to queue", permissions=["change"])
+def resubmit_task(modeladmin, request, queryset):
+    django_q_admin.resubmit_task(modeladmin, request, queryset)
+
+
+class SuccessfulTaskAdmin(SecretLookupsRefusedMixin, django_q_admin.TaskAdmin):
+    """django-q2's finished tasks. Resubmitting runs a task again: it needs the change permission
+    (django-q2's own action asks for none, so anyone who may look could run tasks)."""
+
+    actions = [resubmit_task]
+
+
+class FailedTaskAdmin(SecretLookupsRefusedMixin, django_q_admin.FailAdmin):
+    """django-q2's failed tasks; resubmitting needs the change permission, as above."""
+
+    actions = [resubmit_task]
+
+
+for task_model, task_admin in ((Success, SuccessfulTaskAdmin), (Failure, FailedTaskAdmin)):
+    if admin.site.is_registered(task_model):
+        admin.site.unregister(task_model)
+    admin.site.register(task_model, task_admin)
