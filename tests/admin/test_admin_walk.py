@@ -358,6 +358,11 @@ def no_platform_calls():
         yield mock
 
 
+@pytest.fixture(autouse=True)
+def queued_tasks_show(tasks_queued_in_the_database):
+    """A task an action queues is a row the snapshot sees, whatever the broker."""
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_admin_page_answers_each_kind_of_user_as_its_permission_says(
     client, objects, kind, no_platform_calls

@@ -91,7 +91,9 @@ def test_connecting_an_account_needs_the_manage_permission(client, bare_staff, n
     assert client.get(reverse("integrations:connect")).status_code == 200
 
 
-def test_resubmitting_a_django_q_task_needs_the_change_permission(client, bare_staff):
+def test_resubmitting_a_django_q_task_needs_the_change_permission(
+    client, bare_staff, tasks_queued_in_the_database
+):
     failure = Failure.objects.create(
         id="a" * 32,
         name="failed-once",
