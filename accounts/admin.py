@@ -1,8 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 
 from accounts.models import User
 from config.admin_secrets import SecretFieldsAdminMixin, secret_form
+from content.models import Content
+from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
+
+# Who may grant rights: only a superuser, or anyone allowed to change users could
+# make themselves one.
+PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
@@ -38,6 +45,53 @@ class UserAdmin(SecretFieldsAdminMixin, DjangoUserAdmin):
             {},
         )
         return DjangoUserAdmin.get_form(self, request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not request.user.is_superuser:
+            return (*fields, *PRIVILEGE_FIELDS)
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # nor set a superuser's password
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # A user's content goes with the user, through publishing.services.delete_content:
+    # content that went out stays with its audit trail, so its owner is not deleted.
+    # Refused here rather than with on_delete=PROTECT, which would also keep every
+    # user who only ever scheduled drafts, and would put the rule in two places.
+    def get_deleted_objects(self, objs, request):
+        contents = Content.objects.filter(owner__in=objs)
+        content_admin = self.admin_site.get_model_admin(Content)
+        deleted = deletion_summary(
+            super().get_deleted_objects(objs, request),
+            contents=contents,
+            may_delete_content=content_admin.has_delete_permission(request),
+        )
+        if sent_publications(contents):
+            self.message_user(
+                request,
+                "A user whose content went out is kept with it, as the record of what was "
+                "published; deactivate the user (untick Active) instead.",
+                messages.WARNING,
+            )
+        return deleted
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            delete_contents(obj.contents.all())
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            delete_contents(Content.objects.filter(owner__in=queryset))
+            super().delete_queryset(request, queryset)
 
     @admin.display(boolean=True, description="Legacy tokens")
     def legacy_tokens(self, obj: User) -> bool:

@@ -1,16 +1,85 @@
-"""Admin forms that never render a secret.
+"""Admin pages that never render, filter or search a secret.
 
 A secret column is left out of the form. In its place the page shows a mask
 (``••••3f9a`` or ``not set``) and a write-only input: typing a value replaces
 the secret, ticking "clear" removes it, leaving both empty keeps it.
+
+No admin lookup may reach a secret column either: a changelist filter such as
+``?instagram_access_token__startswith=L`` answers "1 user" or "0 users", and
+one character at a time gives the whole token away. ``SecretLookupsRefusedMixin``
+refuses any lookup whose path names a secret column, on the admin's own model
+or through a relation; Django answers a refused lookup with 400.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field, Model
+from django.db.models.constants import LOOKUP_SEP
+from fernet_fields import EncryptedField
 
-from integrations.models import mask_secret
+from accounts.models import User
+from integrations.models import Integration, mask_secret
+
+# Secret columns by model label. Every encrypted column is a secret as well,
+# whatever its model (``is_secret_column``).
+SECRET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts.User": ("password", *User.LEGACY_TOKEN_FIELDS),
+    "integrations.Integration": Integration.SECRET_FIELDS,
+    "integrations.OAuthState": ("state", "code_verifier"),
+}
+
+
+def is_secret_column(field) -> bool:
+    """True for a column holding a secret: a token, a password hash, a PKCE verifier."""
+    if isinstance(field, EncryptedField):
+        return True
+    if not isinstance(field, Field) or field.model is None:
+        return False
+    return field.name in SECRET_COLUMNS.get(field.model._meta.label, ())
+
+
+def secret_columns() -> list[Field]:
+    """Every secret column of every installed model."""
+    return [
+        field
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if is_secret_column(field)
+    ]
+
+
+def reaches_secret(model: type[Model], path: str) -> bool:
+    """True when the lookup or search ``path`` (e.g. ``user__twitter_access_token__startswith``)
+    ends in, or passes through, a secret column of ``model`` or of a model it relates to.
+
+    Parts after the last field are transforms and lookups (``startswith``,
+    ``regex``, ``isnull``); a part that is not a field ends the walk, as it
+    does for Django's own lookups.
+    """
+    for part in path.lstrip("^=@").split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if is_secret_column(field):
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False
+        model = field.related_model
+    return False
+
+
+class SecretLookupsRefusedMixin:
+    """Refuses every changelist lookup that reaches a secret column (Django answers 400)."""
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if reaches_secret(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 def secret_form(model, secret_fields: tuple[str, ...]) -> type[forms.ModelForm]:
@@ -48,8 +117,8 @@ def secret_form(model, secret_fields: tuple[str, ...]) -> type[forms.ModelForm]:
     return form_class
 
 
-class SecretFieldsAdminMixin:
-    """Masks ``secret_fields`` in lists and pages and makes them write-only."""
+class SecretFieldsAdminMixin(SecretLookupsRefusedMixin):
+    """Masks ``secret_fields`` in lists and pages, makes them write-only, refuses lookups on them."""
 
     secret_fields: tuple[str, ...] = ()
 

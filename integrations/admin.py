@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from config.admin_secrets import SecretFieldsAdminMixin
+from config.admin_secrets import SecretFieldsAdminMixin, SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
 from integrations.daily_check import refresh_integration
 from integrations.models import Integration, LegacyTokenUse
@@ -137,7 +137,7 @@ class IntegrationAdmin(OperatorTimezoneMixin, SecretFieldsAdminMixin, admin.Mode
 
 
 @admin.register(LegacyTokenUse)
-class LegacyTokenUseAdmin(admin.ModelAdmin):
+class LegacyTokenUseAdmin(SecretLookupsRefusedMixin, admin.ModelAdmin):
     """Users the engine still publishes for with legacy columns: run migrate_user_tokens."""
 
     list_display = ("user", "provider", "uses", "last_used_at")

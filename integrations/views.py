@@ -9,6 +9,7 @@ import logging
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +32,7 @@ def page_context(request, title: str, **extra) -> dict:
 
 
 @staff_member_required
+@permission_required("integrations.manage_integration", raise_exception=True)
 @require_GET
 def connect_index(request):
     """Every provider, configured or not, with a button to connect an account."""
@@ -39,6 +41,7 @@ def connect_index(request):
 
 
 @staff_member_required
+@permission_required("integrations.manage_integration", raise_exception=True)
 @require_POST
 def connect_start(request, provider: str):
     try:
@@ -77,6 +80,7 @@ def oauth_callback(request, provider: str):
 
 
 @staff_member_required
+@permission_required("integrations.manage_integration", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def discord_bot(request):
     """Connect Discord with a bot token and a channel id instead of a webhook."""

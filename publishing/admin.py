@@ -12,10 +12,14 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django_q import admin as django_q_admin
+from django_q.models import Failure, Success
 
+from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent
 from publishing.posts import validation_problems
 from publishing.services import (
@@ -185,7 +189,9 @@ class InDoubtFilter(admin.SimpleListFilter):
 
 
 @admin.register(Publication)
-class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublicationAdmin(
+    SecretLookupsRefusedMixin, OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     change_form_template = "admin/publishing/publication/change_form.html"
     list_display = (
         "id",
@@ -239,9 +245,11 @@ class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdm
         extra_context = {**(extra_context or {}), "events": events, "in_doubt_code": IN_DOUBT_CODE}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def has_resolve_permission(self, request) -> bool:
-        """Staff operators who can see publications may settle in-doubt ones."""
-        return request.user.is_staff and self.has_view_permission(request)
+    SETTLE_PERMISSION = "publishing.settle_publication"
+
+    def has_settle_permission(self, request) -> bool:
+        """Settling decides what the engine does next: it has a permission of its own."""
+        return request.user.is_active and request.user.has_perm(self.SETTLE_PERMISSION)
 
     def resolve_action(self, request, queryset, *, form_class, action, outcome, title, verb):
         form = form_class(request.POST if "apply" in request.POST else None)
@@ -280,7 +288,7 @@ class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdm
         )
         return None
 
-    @admin.action(description="Mark in-doubt publications as published…", permissions=["resolve"])
+    @admin.action(description="Mark in-doubt publications as published…", permissions=["settle"])
     def mark_published(self, request, queryset):
         return self.resolve_action(
             request,
@@ -292,7 +300,7 @@ class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdm
             verb="marked as published",
         )
 
-    @admin.action(description="Mark in-doubt publications as failed…", permissions=["resolve"])
+    @admin.action(description="Mark in-doubt publications as failed…", permissions=["settle"])
     def mark_failed(self, request, queryset):
         return self.resolve_action(
             request,
@@ -306,7 +314,9 @@ class PublicationAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdm
 
 
 @admin.register(PublicationEvent)
-class PublicationEventAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublicationEventAdmin(
+    SecretLookupsRefusedMixin, OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = ("created_at", "publication", "from_status", "to_status", "error_code", "actor")
     list_filter = ("to_status", "from_status", "error_code")
     search_fields = ("reason", "actor", "publication__idempotency_key")
@@ -315,7 +325,7 @@ class PublicationEventAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.Mod
 
 
 @admin.register(EngineHeartbeat)
-class EngineHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EngineHeartbeatAdmin(SecretLookupsRefusedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "last_tick_at", "last_tick_seconds", "last_dispatched")
 
 
@@ -473,7 +483,7 @@ def not_done_because(content: Content) -> str:
 
 
 @admin.register(Content)
-class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
+class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.ModelAdmin):
     form = ContentAdminForm
     list_display = ("__str__", "state", "platforms", "scheduled_for", "owner")
     list_filter = ("status", "publications__platform", "scheduled_for", "owner")
@@ -531,6 +541,26 @@ class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
         if obj.publications.exclude(status=Status.SCHEDULED).exists():
             return (*frozen, "scheduled_for")
         return frozen
+
+    # Deleting goes through publishing.services.delete_content: content that
+    # went out stays, with its targets and audit trail (publishing/admin_deletion.py).
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not sent_publications([obj])
+
+    def get_deleted_objects(self, objs, request):
+        return deletion_summary(
+            super().get_deleted_objects(objs, request),
+            contents=objs,
+            may_delete_content=super().has_delete_permission(request),
+        )
+
+    def delete_model(self, request, obj):
+        delete_contents([obj])
+
+    def delete_queryset(self, request, queryset):
+        delete_contents(queryset)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -627,3 +657,30 @@ class ContentAdmin(OperatorTimezoneMixin, admin.ModelAdmin):
             why_skipped=not_done_because,
         )
         return None
+
+
+# --- django-q2's task lists -----------------------------------------------------------------
+
+
+@admin.action(description="Resubmit selected tasks to queue", permissions=["change"])
+def resubmit_task(modeladmin, request, queryset):
+    django_q_admin.resubmit_task(modeladmin, request, queryset)
+
+
+class SuccessfulTaskAdmin(SecretLookupsRefusedMixin, django_q_admin.TaskAdmin):
+    """django-q2's finished tasks. Resubmitting runs a task again: it needs the change permission
+    (django-q2's own action asks for none, so anyone who may look could run tasks)."""
+
+    actions = [resubmit_task]
+
+
+class FailedTaskAdmin(SecretLookupsRefusedMixin, django_q_admin.FailAdmin):
+    """django-q2's failed tasks; resubmitting needs the change permission, as above."""
+
+    actions = [resubmit_task]
+
+
+for task_model, task_admin in ((Success, SuccessfulTaskAdmin), (Failure, FailedTaskAdmin)):
+    if admin.site.is_registered(task_model):
+        admin.site.unregister(task_model)
+    admin.site.register(task_model, task_admin)

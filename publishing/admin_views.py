@@ -2,13 +2,16 @@
 
 Thin views: the reads are in ``publishing.dashboard``, the flip in
 ``flags.services``. Both pages are wrapped by ``admin.site.admin_view`` in
-``config/urls.py`` (staff only, CSRF, no caching).
+``config/urls.py`` (staff only, CSRF, no caching); each also asks for its own
+permission, as the README's "Permissions" paragraph names it: staff status
+alone opens neither.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -22,7 +25,18 @@ from flags.services import UnknownSwitch, can_flip_switches, set_switch
 from flags.switches import ALL_SWITCH_NAMES
 from publishing import dashboard as reads
 
+# The dashboard shows every user's publications, post titles, owners and failure reasons.
+DASHBOARD_PERMISSIONS = ("publishing.view_publication", "content.view_content")
+# The panel shows the switches, what they hold and who flipped them (flipping: flags.flip_switch).
+SWITCHES_VIEW_PERMISSION = "flags.view_switchflip"
 
+
+def can_see_switches(user) -> bool:
+    """Users who may look at the switches panel: those who may read the flips, or make them."""
+    return user.is_active and (user.has_perm(SWITCHES_VIEW_PERMISSION) or can_flip_switches(user))
+
+
+@permission_required(DASHBOARD_PERMISSIONS, raise_exception=True)
 def dashboard(request):
     """Counts per state, the next 24 hours, the last day's failures, rate limits, the engine."""
     now = timezone.now()
@@ -57,6 +71,8 @@ class FlipForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def switches_panel(request):
     """Every publishing switch, the posts each holds, and (for those allowed) a flip button."""
+    if not can_see_switches(request.user):
+        raise PermissionDenied("You may not see the publishing switches.")
     allowed = can_flip_switches(request.user)
     if request.method == "POST":
         if not allowed:

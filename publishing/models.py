@@ -74,6 +74,12 @@ class Publication(models.Model):
             ),
             models.Index(fields=["status", "platform"], name="publication_status_idx"),
         ]
+        permissions = [
+            (
+                "settle_publication",
+                "Can settle in-doubt publications (mark them published or failed)",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} · content #{self.content_id} · {self.status}"

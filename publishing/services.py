@@ -231,21 +231,39 @@ def resolve_in_doubt(
             last_error_code="",
         )
     elif outcome == "failed":
+        # ``request_sent_at`` stays on the row: the request did go out, and the
+        # operator's word is a judgement, not the platform's answer. A later
+        # retry therefore reconciles before it sends (publishing.engine.publish_one):
+        # a post that shows up after all is recorded, not sent twice, and where
+        # the platform cannot tell (a Discord webhook) the row is in doubt again
+        # rather than a duplicate. The mark also keeps the content undeletable
+        # (``was_sent``), so its audit trail stays.
         transition(
             row,
             Status.FAILED,
-            reason=f"marked as failed by {actor.name}: {reason}",
+            reason=f"marked as failed by {actor.name}: {reason} ({in_doubt_evidence(row)})",
             actor=actor,
             error_code=NOT_PUBLISHED_CODE,
             last_error_code=NOT_PUBLISHED_CODE,
             last_error=f"Not published (checked by {actor.name}): {reason}",
-            # Settled: a later retry may send without reconciling first.
-            request_sent_at=None,
         )
     else:
         raise SchedulingError(f"Unknown outcome {outcome!r}; choose published or failed.")
     publication.refresh_from_db()
     return publication
+
+
+def in_doubt_evidence(publication: Publication) -> str:
+    """What was known of an in-doubt row when it was settled, for its audit log."""
+    sent = publication.request_sent_at
+    facts = [
+        f"request sent at {sent.isoformat()}" if sent else "no request recorded",
+        f"{publication.attempts} attempt{'s' if publication.attempts != 1 else ''}",
+        f"last error: {publication.last_error or publication.last_error_code or 'none'}",
+    ]
+    if publication.external_id:
+        facts.append(f"platform id {publication.external_id}")
+    return "; ".join(facts)
 
 
 def cancel_content(content: Content, *, actor: Actor) -> list[int]:
@@ -402,7 +420,9 @@ def delete_content(content: Content) -> None:
     request went out) is the record of what went out: it is refused with
     ``ContentLocked``; cancel what has not started instead.
     """
-    publications = list(Publication.objects.select_for_update().filter(content=content))
+    publications = list(
+        Publication.objects.select_for_update().filter(content=content).order_by("pk")
+    )
     sent = [p for p in publications if was_sent(p)]
     if sent:
         names = ", ".join(f"{p.get_platform_display()}: {p.status}" for p in sent)

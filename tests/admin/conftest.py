@@ -52,3 +52,15 @@ def make_in_doubt(publication: Publication) -> Publication:
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.fixture
+def tasks_queued_in_the_database(monkeypatch):
+    """django-q2 queues to the database whatever the broker, so a test sees what was queued."""
+    from django_q.brokers.orm import ORM
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(
+        "django_q.tasks.get_broker",
+        lambda list_key=None: ORM(list_key=list_key or Conf.CLUSTER_NAME),
+    )

@@ -3,7 +3,9 @@
 import pytest
 
 from content.choices import Status
+from publishing import engine
 from publishing.models import Publication, PublicationEvent
+from publishing.platforms.base import Published
 from publishing.services import (
     IN_DOUBT_CODE,
     NOT_PUBLISHED_CODE,
@@ -13,8 +15,8 @@ from publishing.services import (
     schedule_content,
 )
 from publishing.states import Actor, transition
-from tests.admin.conftest import make_in_doubt, messages_of
-from tests.factories import UserFactory
+from tests.admin.conftest import grant, make_in_doubt, messages_of
+from tests.factories import IntegrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/publishing/publication/"
@@ -89,6 +91,7 @@ def test_mark_as_published_asks_for_a_reason_and_records_it(staff_client, operat
 
 def test_mark_as_failed_skips_rows_not_in_doubt(staff_client, publication):
     make_in_doubt(publication)
+    sent_at = publication.request_sent_at
     other = schedule_content(
         owner=UserFactory(),
         body="x",
@@ -106,10 +109,11 @@ def test_mark_as_failed_skips_rows_not_in_doubt(staff_client, publication):
         f"1 marked as failed, 1 skipped: not in doubt: it is scheduled (#{other.pk})."
     ]
     publication.refresh_from_db()
+    # The request did go out: the mark stays, so a retry asks the platform first.
     assert (publication.status, publication.last_error_code, publication.request_sent_at) == (
         Status.FAILED,
         NOT_PUBLISHED_CODE,
-        None,
+        sent_at,
     )
     assert "Not on the channel" in publication.last_error
     event = publication.events.last()
@@ -117,6 +121,11 @@ def test_mark_as_failed_skips_rows_not_in_doubt(staff_client, publication):
         Status.FAILED,
         Status.FAILED,
         NOT_PUBLISHED_CODE,
+    )
+    # The audit row says what was known when it was settled.
+    assert event.reason == (
+        f"marked as failed by op: Not on the channel (request sent at {sent_at.isoformat()}; "
+        "0 attempts; last error: The request was sent but its outcome is unknown.)"
     )
     assert Publication.objects.get(pk=other.pk).status == Status.SCHEDULED
 
@@ -146,9 +155,25 @@ def test_the_in_doubt_filter_lists_only_rows_awaiting_a_decision(staff_client, p
     assert f"{CHANGELIST}{other.pk}/change/" not in html
 
 
-def test_a_staff_operator_can_settle_in_doubt_rows(client, steering_operator, publication):
+def test_settling_needs_its_own_permission(client, steering_operator, publication):
+    """Seeing publications is not enough: settling decides whether the engine sends again."""
     make_in_doubt(publication)
     client.force_login(steering_operator)
+    html = client.get(f"{CHANGELIST}{publication.pk}/change/").content.decode()
+    assert "Settling needs the “Can settle in-doubt publications” permission" in html
+    for action, extra in (
+        ("mark_failed", {"reason": "checked the account"}),
+        ("mark_published", {"reason": "seen it", "external_id": "42"}),
+    ):
+        response = resolve(client, action, [publication], apply="Mark", **extra)
+        assert response.status_code == 200 and not messages_of(response)  # the list, unchanged
+    assert 'value="mark_failed"' not in client.get(CHANGELIST).content.decode()
+    publication.refresh_from_db()
+    assert (publication.status, publication.last_error_code) == (Status.FAILED, IN_DOUBT_CODE)
+    assert publication.request_sent_at is not None
+    assert not PublicationEvent.objects.filter(actor="steerer").exists()
+
+    grant(steering_operator, "settle_publication")
     response = resolve(
         client, "mark_failed", [publication], apply="Mark", reason="checked the account"
     )
@@ -179,3 +204,58 @@ def test_a_published_row_cannot_be_marked_failed(publication, operator):
         transition(publication, status, reason="test")
     with pytest.raises(SchedulingError, match="not in doubt: it is published"):
         resolve_in_doubt(publication, outcome="failed", reason="x", actor=Actor.for_user(operator))
+
+
+@pytest.fixture
+def fake_platform(settings):
+    from tests.publishing.fake_platform import FAKE
+
+    settings.PLATFORM_MODULES = dict.fromkeys(
+        ("twitter", "discord", "instagram", "youtube"), "tests.publishing.fake_platform"
+    )
+    FAKE.reset()
+    yield FAKE
+    FAKE.reset()
+
+
+def run_engine(capture) -> list[str]:
+    """One tick and the workers it feeds, committing as they do."""
+    handed: list[int] = []
+    with capture(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    with capture(execute=True):
+        return [engine.publish_one(pk) for pk in sorted(handed)]
+
+
+@pytest.mark.parametrize("on_the_platform", [True, False])
+def test_a_retry_after_marking_failed_asks_the_platform_first(
+    staff_client, fake_platform, on_the_platform, django_capture_on_commit_callbacks
+):
+    """The operator's "not published" is a judgement: a retry still reconciles before sending."""
+    from django.utils import timezone
+
+    owner = UserFactory()
+    content = schedule_content(
+        owner=owner,
+        body="Hello",
+        targets=[Target("twitter", IntegrationFactory(user=owner))],
+        scheduled_for=timezone.now(),
+    )
+    publication = make_in_doubt(content.publications.get())
+    resolve(staff_client, "mark_failed", [publication], apply="Mark", reason="not on the feed")
+    response = staff_client.post(
+        "/admin/content/content/",
+        {"action": "retry_selected", "_selected_action": [content.pk]},
+        follow=True,
+    )
+    assert messages_of(response) == ["1 retried."]
+    if on_the_platform:
+        fake_platform.reconcile_answer = Published("found-1", "https://fake.example/found-1")
+    assert run_engine(django_capture_on_commit_callbacks) == ["published"]
+    assert fake_platform.reconcile_calls == [publication.idempotency_key]
+    publication.refresh_from_db()
+    if on_the_platform:
+        assert fake_platform.calls == []  # found after all: recorded, not sent twice
+        assert publication.external_id == "found-1"
+    else:
+        assert fake_platform.calls == [publication.idempotency_key]  # checked, then sent once

@@ -100,6 +100,8 @@ def test_flipping_from_the_panel(staff_client, operator, django_assert_max_num_q
 
 def test_staff_without_the_permission_sees_the_panel_but_cannot_flip(client, steering_operator):
     client.force_login(steering_operator)
+    assert client.get(PANEL).status_code == 403  # staff status alone shows nothing
+    grant(steering_operator, "view_switchflip")
     html = client.get(PANEL).content.decode()
     assert "You may look but not flip" in html and 'value="Turn off"' not in html
     response = client.post(PANEL, {"name": "automation_enabled", "active": "off"})
