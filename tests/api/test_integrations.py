@@ -1,6 +1,7 @@
 """Integrations over the API: listing without tokens, connecting, the lifecycle, isolation."""
 
 import json
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -152,3 +153,45 @@ def test_integrations_cannot_be_edited_or_deleted_directly(api, alice):
     integration = IntegrationFactory(user=alice)
     assert api.delete(f"/api/v1/integrations/{integration.pk}/").status_code == 405
     assert api.patch(f"/api/v1/integrations/{integration.pk}/", {}).status_code == 405
+
+
+# --- Hostile tokens ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        (
+            {"provider": "twitter", "access_token": "entered\r\nX-Leak: leaked-secret"},
+            "access_token",
+        ),
+        ({"provider": "twitter", "access_token": "entered-€-leaked-secret"}, "access_token"),
+        ({"provider": "twitter", "access_token": "entered\u2028leaked-secret"}, "access_token"),
+        (
+            {"provider": "twitter", "access_token": "entered", "refresh_token": "r\nleaked-secret"},
+            "refresh_token",
+        ),
+        (
+            {
+                "provider": "discord",
+                "webhook_url": "https://discord.test/api/webhooks/1/t\r\nleaked-secret",
+            },
+            "webhook_url",
+        ),
+        ({"provider": "discord", "access_token": "bot", "channel_id": "١٢٣"}, "channel_id"),
+    ],
+)
+def test_tokens_with_line_breaks_or_non_ascii_characters_are_a_400_naming_the_field(
+    api, mocked, caplog, fields, field
+):
+    with caplog.at_level(logging.DEBUG):
+        answer = api.post("/api/v1/integrations/", fields, format="json")
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "invalid"
+    assert list(body["field_errors"]) == [field]
+    assert body["field_errors"][field][0].startswith("Use printable ASCII characters only")
+    assert "leaked-secret" not in answer.content.decode()
+    assert "leaked-secret" not in caplog.text
+    assert Integration.objects.count() == 0
+    assert len(mocked.calls) == 0
