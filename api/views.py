@@ -381,7 +381,11 @@ def lifecycle_schema(summary: str, description: str, response=None):
         description="The tokens are checked with the platform (one identity call) before "
         "anything is saved; they are write-only and stored encrypted. Entering tokens for an "
         "account you already have updates it. Discord takes a `webhook_url`, or a bot token "
-        "(`access_token`) and a `channel_id`.",
+        "(`access_token`) and a `channel_id`. Tokens, the webhook URL and the channel id are "
+        "printable ASCII without spaces; anything else is a 400 naming the field. A platform "
+        "that cannot be reached, fails or rate-limits the check answers 503 "
+        "`platform_unavailable`: nothing is saved, and the same `Idempotency-Key` may be sent "
+        "again.",
         request=s.IntegrationTokensSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
@@ -390,6 +394,10 @@ def lifecycle_schema(summary: str, description: str, response=None):
             **INVALID,
             **COMMON_ERRORS,
             **IDEMPOTENCY_ERRORS,
+            503: error(
+                "`platform_unavailable`: the platform could not be reached, failed or is rate "
+                "limiting; `Retry-After` says when to try again. Nothing was saved."
+            ),
         },
     ),
     providers=extend_schema(

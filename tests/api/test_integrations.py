@@ -5,9 +5,11 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 from responses import matchers
 
+from api.models import IdempotencyRecord
 from integrations.models import Integration, OAuthState
 from tests.factories import IntegrationFactory
 
@@ -195,3 +197,64 @@ def test_tokens_with_line_breaks_or_non_ascii_characters_are_a_400_naming_the_fi
     assert "leaked-secret" not in caplog.text
     assert Integration.objects.count() == 0
     assert len(mocked.calls) == 0
+
+
+# --- Platform outages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        {"status": 503, "json": {"title": "Service Unavailable"}},
+        {"body": requests.ConnectionError("connection refused")},
+        {"body": requests.ReadTimeout("read timed out")},
+    ],
+    ids=["platform 503", "connection refused", "read timeout"],
+)
+def test_a_platform_outage_is_a_503_that_frees_the_idempotency_key(api, alice, outage):
+    def post():
+        return api.post(
+            "/api/v1/integrations/",
+            {"provider": "twitter", "access_token": "entered-access-token"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="connect-x-1",
+        )
+
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as platform:
+        platform.get(f"{X_API}/2/users/me", **outage)
+        answer = post()
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "60"
+    body = answer.json()
+    assert body["code"] == "platform_unavailable"
+    assert (
+        body["message"] == "X could not be reached for the account lookup. Try again in a minute."
+    )
+    assert "entered-access-token" not in answer.content.decode()
+    assert Integration.objects.count() == 0
+    assert IdempotencyRecord.objects.count() == 0
+    # The platform is back: the same key is not a replay of the outage.
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as platform:
+        platform.get(f"{X_API}/2/users/me", json={"data": {"id": "42", "username": "alice_x"}})
+        answer = post()
+    assert answer.status_code == 201, answer.content
+    assert "Idempotent-Replayed" not in answer
+    assert Integration.objects.get(user=alice).display_name == "@alice_x"
+    assert IdempotencyRecord.objects.get().response_status == 201
+
+
+def test_a_platform_rate_limiting_the_check_is_a_503_too(api):
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as platform:
+        platform.get(f"{X_API}/2/users/me", status=429, json={"title": "Too Many Requests"})
+        answer = api.post(
+            "/api/v1/integrations/",
+            {"provider": "twitter", "access_token": "entered-access-token"},
+            format="json",
+        )
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "platform_unavailable"
+    assert answer.json()["message"] == (
+        "X is rate limiting the account lookup. Try again in a few minutes."
+    )
+    assert answer["Retry-After"] == "300"
+    assert Integration.objects.count() == 0
