@@ -406,11 +406,13 @@ def lifecycle_schema(summary: str, description: str, response=None):
     ),
     connect=extend_schema(
         summary="Start an OAuth connect flow",
-        description="Returns the platform's authorization URL. Open it in a browser: after "
-        "consent the platform sends the user back to Herald, which checks the `state`, saves "
-        "the account (updating it if already connected) and shows the result; then list "
-        "your integrations. A provider without client credentials answers 400 naming the "
-        "settings to set.",
+        description="Returns an authorization URL on Herald. Open it in one browser: Herald "
+        "ties the flow to that browser with a cookie and sends it on to the platform's consent "
+        "page; after consent the platform sends the same browser back to Herald, which checks "
+        "the `state` and the cookie, saves the account (updating it if already connected) and "
+        "shows the result; then list your integrations. The URL works in the first browser "
+        "that opens it, and only there. A provider without client credentials answers 400 "
+        "naming the settings to set.",
         request=s.ConnectRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={

@@ -48,15 +48,19 @@ def test_the_list_shows_accounts_and_never_a_token(api, alice, bob):
     assert 'access_token"' not in text.replace('has_access_token"', "")
 
 
-def test_connect_returns_the_authorization_url_with_a_state_for_this_user(api, alice):
+def test_connect_returns_heralds_start_url_with_a_state_for_this_user(api, alice, settings):
+    settings.SITE_URL = "https://herald.test"
     answer = api.post("/api/v1/integrations/connect/", {"provider": "twitter"}, format="json")
     assert answer.status_code == 200
     url = answer.json()["authorization_url"]
+    assert url.startswith("https://herald.test/integrations/oauth/twitter/start/?")
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     state = OAuthState.objects.get()
-    assert state.user == alice and query["state"] == state.state
-    assert query["code_challenge_method"] == "S256"
+    assert state.user == alice and query == {"state": state.state}
     assert answer.json()["expires_in"] == 900
+    # The API answer binds no browser: the first one to open the URL does.
+    assert not answer.cookies
+    assert state.browser_binding == ""
 
 
 def test_connecting_an_unconfigured_provider_says_what_to_set(api, settings):
