@@ -44,6 +44,21 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class PlatformUnavailable(exceptions.APIException):
+    """The platform could not be reached or failed: try again later (with the same key)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The platform could not be reached. Try again in a minute."
+    default_code = "platform_unavailable"
+    # DRF's handler answers any APIException's ``wait`` with a Retry-After header.
+    wait = 60
+
+    def __init__(self, detail: str, *, rate_limited: bool = False):
+        super().__init__(detail)
+        if rate_limited:  # the platform said "slow down": its message says a few minutes
+            self.wait = 300
+
+
 class PlatformRulesBroken(exceptions.ValidationError):
     """Content a platform would refuse: 400 with the messages per platform."""
 
@@ -109,6 +124,9 @@ def as_api_exception(exc: Exception) -> Exception:
         return exceptions.ValidationError({NON_FIELD: [str(exc)]}, code="invalid")
     if isinstance(exc, IntegrationError):
         return Conflict(str(exc), code="conflict")
+    if isinstance(exc, OAuthError) and exc.transient:
+        # An outage is not the client's mistake: a 5xx, so an Idempotency-Key is freed.
+        return PlatformUnavailable(str(exc), rate_limited=exc.status_code == 429)
     if isinstance(exc, OAuthError):
         # The platform's or the flow's words; what to fix is in the message.
         return exceptions.ValidationError({NON_FIELD: [str(exc)]}, code="invalid")

@@ -485,6 +485,15 @@ class IntegrationSerializer(serializers.ModelSerializer):
         return bool(obj.webhook_url)
 
 
+def printable_ascii(value: str) -> None:
+    """A token, webhook URL or id: visible ASCII only. The error never repeats the value."""
+    if not all("!" <= character <= "~" for character in value):
+        raise serializers.ValidationError(
+            "Use printable ASCII characters only, without spaces, line breaks or control "
+            "characters: check that it was copied whole."
+        )
+
+
 class IntegrationTokensSerializer(serializers.Serializer):
     """Connect by entering tokens: every secret is write-only and checked with the platform."""
 
@@ -494,22 +503,29 @@ class IntegrationTokensSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=4096,
+        validators=[printable_ascii],
         help_text="X, Instagram, YouTube: the user access token. Discord: a bot token.",
     )
     refresh_token = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=4096
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=4096,
+        validators=[printable_ascii],
     )
     webhook_url = serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=True,
         max_length=500,
+        validators=[printable_ascii],
         help_text="Discord: a webhook URL (instead of a bot token and channel).",
     )
     channel_id = serializers.RegexField(
         r"^\d{1,25}$",
         required=False,
         allow_blank=True,
+        validators=[printable_ascii],
         help_text="Discord with a bot token: the channel to post in.",
     )
     token_expires_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -381,7 +381,11 @@ def lifecycle_schema(summary: str, description: str, response=None):
         description="The tokens are checked with the platform (one identity call) before "
         "anything is saved; they are write-only and stored encrypted. Entering tokens for an "
         "account you already have updates it. Discord takes a `webhook_url`, or a bot token "
-        "(`access_token`) and a `channel_id`.",
+        "(`access_token`) and a `channel_id`. Tokens, the webhook URL and the channel id are "
+        "printable ASCII without spaces; anything else is a 400 naming the field. A platform "
+        "that cannot be reached, fails or rate-limits the check answers 503 "
+        "`platform_unavailable`: nothing is saved, and the same `Idempotency-Key` may be sent "
+        "again.",
         request=s.IntegrationTokensSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
@@ -390,6 +394,10 @@ def lifecycle_schema(summary: str, description: str, response=None):
             **INVALID,
             **COMMON_ERRORS,
             **IDEMPOTENCY_ERRORS,
+            503: error(
+                "`platform_unavailable`: the platform could not be reached, failed or is rate "
+                "limiting; `Retry-After` says when to try again. Nothing was saved."
+            ),
         },
     ),
     providers=extend_schema(
@@ -398,11 +406,13 @@ def lifecycle_schema(summary: str, description: str, response=None):
     ),
     connect=extend_schema(
         summary="Start an OAuth connect flow",
-        description="Returns the platform's authorization URL. Open it in a browser: after "
-        "consent the platform sends the user back to Herald, which checks the `state`, saves "
-        "the account (updating it if already connected) and shows the result; then list "
-        "your integrations. A provider without client credentials answers 400 naming the "
-        "settings to set.",
+        description="Returns an authorization URL on Herald. Open it in one browser: Herald "
+        "ties the flow to that browser with a cookie and sends it on to the platform's consent "
+        "page; after consent the platform sends the same browser back to Herald, which checks "
+        "the `state` and the cookie, saves the account (updating it if already connected) and "
+        "shows the result; then list your integrations. The URL works in the first browser "
+        "that opens it, and only there. A provider without client credentials answers 400 "
+        "naming the settings to set.",
         request=s.ConnectRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={

@@ -101,8 +101,11 @@ class LegacyTokenUse(models.Model):
 class OAuthState(models.Model):
     """A connect flow in progress: the ``state`` sent to the provider, bound to one user.
 
-    The callback accepts a state only once, only before it expires, and only
-    for the provider that issued it; the PKCE verifier never leaves the server.
+    The first browser to open the flow's start URL binds it: the row keeps a
+    hash of a random secret that only that browser holds, in a cookie. The
+    callback accepts a state only from that browser, only once, only before it
+    expires, and only for the provider that issued it; the PKCE verifier never
+    leaves the server.
     """
 
     state = models.CharField(max_length=64, unique=True)
@@ -114,6 +117,12 @@ class OAuthState(models.Model):
     redirect_uri = models.CharField(max_length=500)
     return_to = models.CharField(
         max_length=500, blank=True, help_text="A path in Herald to show when the flow ends."
+    )
+    browser_binding = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="sha256 of the secret in the cookie of the browser that opened the flow; "
+        "empty until one has.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)

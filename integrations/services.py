@@ -133,6 +133,14 @@ def connect_with_tokens(
     ``OAuthError`` with the platform's answer when the tokens do not work.
     """
     module = provider_module(provider)
+    check_token_characters(
+        {
+            "bot token" if provider == "discord" else "access token": access_token,
+            "refresh token": refresh_token,
+            "webhook URL": webhook_url,
+            "channel id": channel_id,
+        }
+    )
     grant = TokenGrant(
         access_token=access_token,
         refresh_token=refresh_token,
@@ -152,9 +160,26 @@ def connect_with_tokens(
     return save_connection(user=user, provider=provider, grant=grant, account=account)
 
 
+def check_token_characters(values: dict[str, str]) -> None:
+    """Tokens, webhook URLs and ids are visible ASCII; anything else was pasted with junk.
+
+    A line break or a character Latin-1 cannot encode would only fail later, in
+    the HTTP header. The message names the field, never the value.
+    """
+    for name, value in values.items():
+        if not all("!" <= character <= "~" for character in value):
+            raise OAuthError(
+                f"The {name} may only hold printable ASCII characters, without spaces, line "
+                "breaks or control characters: check that it was copied whole."
+            )
+
+
 def check_webhook_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or "/api/webhooks/" not in parts.path:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        parts = None
+    if parts is None or parts.scheme not in ("https", "http") or "/api/webhooks/" not in parts.path:
         raise OAuthError(
             "That is not a Discord webhook URL (it looks like "
             "https://discord.com/api/webhooks/<id>/<token>)."

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations.oauth import provider_module
 from integrations.oauth.base import OAuthError
-from integrations.oauth.flow import StateRefused, complete_connect, provider_statuses, start_connect
+from integrations.oauth.flow import (
+    BrowserBinding,
+    StateRefused,
+    bind_browser,
+    binding_cookie_name,
+    binding_cookie_path,
+    complete_connect,
+    provider_statuses,
+    start_connect_in_browser,
+)
 from integrations.services import connect_with_tokens
 
 logger = logging.getLogger(__name__)
@@ -45,38 +56,92 @@ def connect_index(request):
 @require_POST
 def connect_start(request, provider: str):
     try:
-        url = start_connect(user=request.user, provider=provider, return_to=integrations_list_url())
+        binding = start_connect_in_browser(
+            user=request.user, provider=provider, return_to=integrations_list_url()
+        )
     except OAuthError as error:
         messages.error(request, str(error))
         return redirect("integrations:connect")
-    return redirect(url)
+    return to_provider(binding)
+
+
+def to_provider(binding: BrowserBinding):
+    """Off to the consent page, with the cookie that ties the flow to this browser.
+
+    SameSite=Lax: the cookie comes back on the provider's top-level redirect to
+    the callback, and on nothing another site sends in the background.
+    """
+    response = redirect(binding.authorization_url)
+    response.set_cookie(
+        binding.cookie_name,
+        binding.cookie_value,
+        max_age=binding.max_age,
+        path=binding.cookie_path,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def not_connected_page(request, provider: str, error: OAuthError):
+    logger.info("Connect flow for %s ended without an account: %s", provider, error)
+    status = 400 if isinstance(error, StateRefused) else 502 if error.transient else 400
+    context = {
+        "title": "The account was not connected",
+        "message": str(error),
+        "provider": provider,
+        "back_url": integrations_list_url() if request.user.is_staff else "",
+    }
+    return render(request, "integrations/connect_result.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def oauth_start(request, provider: str):
+    """The authorization URL the API hands out: the first browser to open it runs the flow."""
+    state = request.GET.get("state", "")
+    try:
+        binding = bind_browser(
+            provider=provider,
+            value=state,
+            browser_secret=request.COOKIES.get(binding_cookie_name(state), ""),
+            browser_user=request.user,
+        )
+    except OAuthError as error:
+        return not_connected_page(request, provider, error)
+    return to_provider(binding)
 
 
 @require_GET
 def oauth_callback(request, provider: str):
-    """Where the provider sends the browser back; the state, not the session, names the user."""
+    """Where the provider sends the browser back.
+
+    The state names the user who started; the cookie, the browser that runs the flow.
+    """
+    cookie_name = binding_cookie_name(request.GET.get("state", ""))
     try:
         connected = complete_connect(
-            provider=provider, params=request.GET, browser_user=request.user
+            provider=provider,
+            params=request.GET,
+            browser_user=request.user,
+            browser_secret=request.COOKIES.get(cookie_name, ""),
         )
     except OAuthError as error:
-        logger.info("Connect flow for %s ended without an account: %s", provider, error)
-        status = 400 if isinstance(error, StateRefused) else 502 if error.transient else 400
-        context = {
-            "title": "The account was not connected",
-            "message": str(error),
-            "provider": provider,
-            "back_url": integrations_list_url() if request.user.is_staff else "",
-        }
-        return render(request, "integrations/connect_result.html", context, status=status)
-    integration = connected.integration
-    verb = "connected" if connected.created else "reconnected; its tokens were updated"
-    message = f"{integration} is {verb}."
-    if request.user.is_authenticated and request.user.is_staff and connected.return_to:
-        messages.success(request, message)
-        return redirect(connected.return_to)
-    context = {"title": "Account connected", "message": message, "ok": True}
-    return render(request, "integrations/connect_result.html", context)
+        response = not_connected_page(request, provider, error)
+    else:
+        integration = connected.integration
+        verb = "connected" if connected.created else "reconnected; its tokens were updated"
+        message = f"{integration} is {verb}."
+        if request.user.is_authenticated and request.user.is_staff and connected.return_to:
+            messages.success(request, message)
+            response = redirect(connected.return_to)
+        else:
+            context = {"title": "Account connected", "message": message, "ok": True}
+            response = render(request, "integrations/connect_result.html", context)
+    # The flow is over either way (or was never this browser's): the cookie has no more use.
+    response.delete_cookie(cookie_name, path=binding_cookie_path(provider), samesite="Lax")
+    return response
 
 
 @staff_member_required

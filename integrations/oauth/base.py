@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import requests
 from django.utils import timezone
 
-from publishing.platforms.base import TransientError
+from publishing.platforms.base import PermanentError, TransientError
 from publishing.platforms.http import json_body, send
 
 
@@ -95,6 +95,11 @@ def call(provider_name: str, what: str, method: str, url: str, **kwargs) -> dict
         raise OAuthError(
             f"{provider_name} could not be reached for {what}. Try again in a minute.",
             transient=True,
+        ) from None
+    except PermanentError:  # never sent: a token or URL with characters HTTP cannot carry
+        raise OAuthError(
+            f"The request to {provider_name} for {what} could not be built: check that the "
+            "tokens and URLs were copied whole, without spaces or line breaks."
         ) from None
     body = json_body(response)
     if response.status_code == 429:

@@ -1,16 +1,26 @@
 """Start a connect flow, and finish it when the provider sends the browser back.
 
 The ``state`` sent to the provider is a random value stored with the user who
-started the flow (an ``OAuthState`` row), so the callback needs no session: an
-API client opens the authorization URL in any browser. A state is accepted
-once, before it expires, for its own provider only.
+started the flow (an ``OAuthState`` row), and with the browser that runs it:
+
+* The API answers Herald's own start URL. The first browser to open it binds
+  the flow (the row keeps a hash of a random secret that only that browser
+  holds, in a cookie) and goes on to the provider; another browser is refused.
+* The admin's connect button binds the operator's browser at once.
+* The callback accepts the state only with that browser's cookie, once,
+  before it expires, for its own provider only.
+
+So an authorization URL that leaks, or a callback URL replayed in another
+browser, cannot connect the consenting account to the user who started.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -30,7 +40,14 @@ from integrations.services import save_connection
 
 
 class StateRefused(OAuthError):
-    """The callback's ``state`` is unknown, used, expired, or not this provider's."""
+    """The ``state`` is unknown, used, expired, not this provider's, or not this browser's."""
+
+
+REFUSAL = (
+    "This connection attempt could not be verified (the state does not match one Herald "
+    "started in this browser, was already used, or expired). Nothing was connected; start again."
+)
+COOKIE_PREFIX = "herald_oauth_"
 
 
 @dataclass(frozen=True)
@@ -74,38 +91,96 @@ def safe_return_to(return_to: str) -> str:
     return ""
 
 
-def start_connect(*, user, provider: str, return_to: str = "") -> str:
-    """Record a new state for ``user`` and return the provider's authorization URL."""
+@dataclass(frozen=True)
+class BrowserBinding:
+    """A flow bound to a browser: the cookie it keeps, and the provider page to send it to."""
+
+    authorization_url: str
+    cookie_name: str
+    cookie_value: str
+    cookie_path: str
+    max_age: int
+
+
+def start_url(provider: str, state: str) -> str:
+    """Herald's own authorization URL: the first browser to open it runs the flow."""
+    path = reverse("integrations:oauth-start", args=[provider])
+    return f"{settings.SITE_URL}{path}?{urlencode({'state': state})}"
+
+
+def binding_cookie_name(state: str) -> str:
+    """One cookie per flow, named after its state (hashed: the state comes from a URL)."""
+    return COOKIE_PREFIX + hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def binding_cookie_path(provider: str) -> str:
+    """The provider's folder, which holds both the start URL and the callback."""
+    return reverse("integrations:oauth-start", args=[provider]).removesuffix("start/")
+
+
+def binding_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_state(*, user, provider: str, return_to: str, browser_binding: str) -> OAuthState:
     module = provider_module(provider)
     if not module.is_configured():
         missing = " and ".join(CLIENT_SETTINGS[provider])
         raise ProviderNotConfigured(
             f"{module.NAME} is not configured: set {missing} in the environment."
         )
-    verifier = new_code_verifier() if module.USES_PKCE else ""
-    state = OAuthState.objects.create(
+    return OAuthState.objects.create(
         state=secrets.token_urlsafe(32),
         user=user,
         provider=provider,
-        code_verifier=verifier,
+        code_verifier=new_code_verifier() if module.USES_PKCE else "",
         redirect_uri=callback_url(provider),
         return_to=safe_return_to(return_to),
+        browser_binding=browser_binding,
     )
-    return module.authorization_url(
+
+
+def binding_for(state: OAuthState, secret: str) -> BrowserBinding:
+    verifier = state.code_verifier
+    authorization_url = provider_module(state.provider).authorization_url(
         state=state.state,
         redirect_uri=state.redirect_uri,
         code_challenge=code_challenge(verifier) if verifier else "",
     )
-
-
-def claim_state(provider: str, value: str, *, browser_user=None) -> OAuthState:
-    """The state row for this callback, marked used; ``StateRefused`` otherwise (CSRF check)."""
-    refused = StateRefused(
-        "This connection attempt could not be verified (the state does not match one Herald "
-        "started, was already used, or expired). Nothing was connected; start again."
+    return BrowserBinding(
+        authorization_url=authorization_url,
+        cookie_name=binding_cookie_name(state.state),
+        cookie_value=secret,
+        cookie_path=binding_cookie_path(state.provider),
+        max_age=settings.OAUTH_STATE_MAX_AGE,
     )
+
+
+def start_connect(*, user, provider: str, return_to: str = "") -> str:
+    """Record a new state for ``user`` and return Herald's start URL for it (for the API).
+
+    No browser is bound yet: the first one to open the URL is.
+    """
+    state = create_state(user=user, provider=provider, return_to=return_to, browser_binding="")
+    return start_url(provider, state.state)
+
+
+def start_connect_in_browser(*, user, provider: str, return_to: str = "") -> BrowserBinding:
+    """Record a new state for ``user``, bound to the browser asking (the admin's button)."""
+    secret = secrets.token_urlsafe(32)
+    state = create_state(
+        user=user, provider=provider, return_to=return_to, browser_binding=binding_hash(secret)
+    )
+    return binding_for(state, secret)
+
+
+def open_state(provider: str, value: str, *, browser_user) -> OAuthState:
+    """The unused, unexpired state ``value`` of ``provider``; ``StateRefused`` otherwise.
+
+    A browser logged in to Herald as another user than the one who started is refused too.
+    """
     if not value:
-        raise refused
+        raise StateRefused(REFUSAL)
     oldest = timezone.now() - dt.timedelta(seconds=settings.OAUTH_STATE_MAX_AGE)
     state = (
         OAuthState.objects.select_related("user")
@@ -113,26 +188,77 @@ def claim_state(provider: str, value: str, *, browser_user=None) -> OAuthState:
         .first()
     )
     if state is None:
-        raise refused
+        raise StateRefused(REFUSAL)
     if browser_user is not None and browser_user.is_authenticated and browser_user != state.user:
-        raise refused
+        raise StateRefused(REFUSAL)
+    return state
+
+
+def holds_binding(state: OAuthState, browser_secret: str) -> bool:
+    return bool(state.browser_binding and browser_secret) and secrets.compare_digest(
+        state.browser_binding, binding_hash(browser_secret)
+    )
+
+
+def bind_browser(
+    *, provider: str, value: str, browser_secret: str = "", browser_user=None
+) -> BrowserBinding:
+    """The start URL opened: bind the flow to this browser, or refuse another one.
+
+    The browser that bound the flow may open the URL again (a reload); any other
+    browser is refused, so a start URL that leaks after use is worth nothing.
+    """
+    state = open_state(provider, value, browser_user=browser_user)
+    if holds_binding(state, browser_secret):
+        return binding_for(state, browser_secret)
+    if state.browser_binding:
+        raise StateRefused(REFUSAL)
+    secret = secrets.token_urlsafe(32)
+    # Compare-and-set: of two browsers opening the URL at once, one wins.
+    bound = OAuthState.objects.filter(pk=state.pk, browser_binding="").update(
+        browser_binding=binding_hash(secret)
+    )
+    if bound != 1:
+        raise StateRefused(REFUSAL)
+    return binding_for(state, secret)
+
+
+def claim_state(
+    provider: str, value: str, *, browser_user=None, browser_secret: str = ""
+) -> OAuthState:
+    """The state row for this callback, marked used; ``StateRefused`` otherwise (CSRF check).
+
+    Another browser is refused before the state is used, so it cannot spoil the
+    flow for the browser that runs it.
+    """
+    state = open_state(provider, value, browser_user=browser_user)
+    if not holds_binding(state, browser_secret):
+        raise StateRefused(REFUSAL)
     # Compare-and-set: of two callbacks racing with one state, one wins.
     claimed = OAuthState.objects.filter(pk=state.pk, used_at__isnull=True).update(
         used_at=timezone.now()
     )
     if claimed != 1:
-        raise refused
+        raise StateRefused(REFUSAL)
     return state
 
 
-def complete_connect(*, provider: str, params, browser_user=None) -> Connected:
-    """Check the state, exchange the code, name the account, and save the Integration.
+def complete_connect(
+    *, provider: str, params, browser_user=None, browser_secret: str = ""
+) -> Connected:
+    """Check the state and the browser, exchange the code, name the account, save it.
 
-    ``params`` is the callback's query string. Raises ``OAuthError`` with a
-    message for the person connecting; nothing is saved then.
+    ``params`` is the callback's query string, ``browser_secret`` the value of
+    the flow's cookie. Raises ``OAuthError`` with a message for the person
+    connecting; nothing is saved then.
     """
     module = provider_module(provider)
-    state = claim_state(provider, params.get("state", ""), browser_user=browser_user)
+    state = claim_state(
+        provider,
+        params.get("state", ""),
+        browser_user=browser_user,
+        browser_secret=browser_secret,
+    )
     error = params.get("error")
     if error:
         raise OAuthError(

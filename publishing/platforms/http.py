@@ -1,9 +1,10 @@
 """The one HTTP client of the platform modules, and the errors every platform shares.
 
 One ``requests.Session`` per thread (connection reuse), Herald's User-Agent and the
-connect/read timeouts from settings. Network failures become the engine's own
-errors, with messages that never carry a token or a query string. Every call is
-timed into ``herald_platform_request_duration_seconds`` by platform and outcome.
+connect/read timeouts from settings. Every failure of ``requests`` becomes one of the
+engine's own errors, with a message that never carries a header value, a token or a
+query string. Every call is timed into ``herald_platform_request_duration_seconds``
+by platform and outcome.
 """
 
 from __future__ import annotations
@@ -19,9 +20,22 @@ from django.conf import settings
 from django.utils import timezone
 
 from metrics import record
-from publishing.platforms.base import Credentials, TransientError
+from publishing.platforms.base import Credentials, PermanentError, TransientError
 
 _local = threading.local()
+
+# Raised while ``requests`` builds the request, before anything goes out: a header
+# value with a line break or a character Latin-1 cannot encode (a token pasted with
+# junk), a URL without a scheme or a host, a body that is not JSON.
+UNSENDABLE = (
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.URLRequired,
+    requests.exceptions.InvalidJSONError,
+    UnicodeError,
+)
 
 # The platform a caller's label speaks for, in the request metrics: the platform
 # modules' LABEL and the OAuth providers' NAME (YouTube's Google OAuth included).
@@ -42,10 +56,13 @@ def session() -> requests.Session:
 
 def safe_url(url: str) -> str:
     """``url`` without its query string (which may hold an access token) or user info."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # a bracketed host or a port that does not parse
+        return "(a URL that does not parse)"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
@@ -53,8 +70,10 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
     """Send one request; network trouble and 5xx answers raise ``TransientError``.
 
     ``maybe_sent`` says whether the platform may have acted: a refused
-    connection or a connect timeout never reached it; a read timeout or a
-    dropped connection may have.
+    connection or a connect timeout never reached it; a read timeout, a
+    dropped connection or a broken answer may have. A request that cannot
+    even be built (a header with a line break) raises ``PermanentError``: it
+    never went out, and trying again cannot help.
     """
     kwargs.setdefault("timeout", settings.PLATFORM_HTTP_TIMEOUT)
     kwargs["headers"] = {
@@ -74,6 +93,11 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
         raise TransientError(
             f"{label}: no answer in time ({where})", code="timeout", maybe_sent=True
         ) from None
+    except requests.Timeout:  # neither a connect nor a read timeout: it may have gone out
+        record.platform_request(platform, "timeout", time.monotonic() - started)
+        raise TransientError(
+            f"{label}: timed out ({where})", code="timeout", maybe_sent=True
+        ) from None
     except requests.ConnectionError as error:
         record.platform_request(platform, "network", time.monotonic() - started)
         never_connected = "NewConnectionError" in repr(error) or "NameResolution" in repr(error)
@@ -83,6 +107,31 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
             else f"{label}: the connection dropped ({where})",
             code="network",
             maybe_sent=not never_connected,
+        ) from None
+    except UNSENDABLE as error:
+        # Nothing went out, and sending it again cannot work. The exception's own text
+        # quotes the offending header value or URL, so it is described, never shown.
+        raise PermanentError(
+            f"{label}: the request could not be built: {unsendable_reason(error)} ({where})",
+            code="unsendable_request",
+        ) from None
+    except requests.TooManyRedirects:
+        record.platform_request(platform, "network", time.monotonic() - started)
+        raise TransientError(
+            f"{label}: too many redirects ({where})", code="network", maybe_sent=True
+        ) from None
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        # The platform answered, so it had the request, but the answer came back broken.
+        record.platform_request(platform, "network", time.monotonic() - started)
+        raise TransientError(
+            f"{label}: the answer arrived broken ({where})", code="network", maybe_sent=True
+        ) from None
+    except requests.RequestException as error:
+        record.platform_request(platform, "network", time.monotonic() - started)
+        raise TransientError(
+            f"{label}: the request failed ({type(error).__name__}) ({where})",
+            code="network",
+            maybe_sent=True,
         ) from None
     record.platform_request(
         platform, record.request_outcome(response.status_code), time.monotonic() - started
@@ -95,6 +144,15 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
             maybe_sent=response.status_code in (502, 504),
         )
     return response
+
+
+def unsendable_reason(error: Exception) -> str:
+    """What was wrong with a request ``requests`` refused to build, without quoting it."""
+    if isinstance(error, requests.exceptions.InvalidHeader | UnicodeError):
+        return "a header holds a line break or a character HTTP headers cannot carry"
+    if isinstance(error, requests.exceptions.InvalidJSONError):
+        return "the body cannot be written as JSON"
+    return "the URL is not a valid http(s) URL"
 
 
 def json_body(response: requests.Response) -> dict:

@@ -1,12 +1,15 @@
 """Integrations over the API: listing without tokens, connecting, the lifecycle, isolation."""
 
 import json
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 from responses import matchers
 
+from api.models import IdempotencyRecord
 from integrations.models import Integration, OAuthState
 from tests.factories import IntegrationFactory
 
@@ -45,15 +48,19 @@ def test_the_list_shows_accounts_and_never_a_token(api, alice, bob):
     assert 'access_token"' not in text.replace('has_access_token"', "")
 
 
-def test_connect_returns_the_authorization_url_with_a_state_for_this_user(api, alice):
+def test_connect_returns_heralds_start_url_with_a_state_for_this_user(api, alice, settings):
+    settings.SITE_URL = "https://herald.test"
     answer = api.post("/api/v1/integrations/connect/", {"provider": "twitter"}, format="json")
     assert answer.status_code == 200
     url = answer.json()["authorization_url"]
+    assert url.startswith("https://herald.test/integrations/oauth/twitter/start/?")
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     state = OAuthState.objects.get()
-    assert state.user == alice and query["state"] == state.state
-    assert query["code_challenge_method"] == "S256"
+    assert state.user == alice and query == {"state": state.state}
     assert answer.json()["expires_in"] == 900
+    # The API answer binds no browser: the first one to open the URL does.
+    assert not answer.cookies
+    assert state.browser_binding == ""
 
 
 def test_connecting_an_unconfigured_provider_says_what_to_set(api, settings):
@@ -152,3 +159,106 @@ def test_integrations_cannot_be_edited_or_deleted_directly(api, alice):
     integration = IntegrationFactory(user=alice)
     assert api.delete(f"/api/v1/integrations/{integration.pk}/").status_code == 405
     assert api.patch(f"/api/v1/integrations/{integration.pk}/", {}).status_code == 405
+
+
+# --- Hostile tokens ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        (
+            {"provider": "twitter", "access_token": "entered\r\nX-Leak: leaked-secret"},
+            "access_token",
+        ),
+        ({"provider": "twitter", "access_token": "entered-€-leaked-secret"}, "access_token"),
+        ({"provider": "twitter", "access_token": "entered\u2028leaked-secret"}, "access_token"),
+        (
+            {"provider": "twitter", "access_token": "entered", "refresh_token": "r\nleaked-secret"},
+            "refresh_token",
+        ),
+        (
+            {
+                "provider": "discord",
+                "webhook_url": "https://discord.test/api/webhooks/1/t\r\nleaked-secret",
+            },
+            "webhook_url",
+        ),
+        ({"provider": "discord", "access_token": "bot", "channel_id": "١٢٣"}, "channel_id"),
+    ],
+)
+def test_tokens_with_line_breaks_or_non_ascii_characters_are_a_400_naming_the_field(
+    api, mocked, caplog, fields, field
+):
+    with caplog.at_level(logging.DEBUG):
+        answer = api.post("/api/v1/integrations/", fields, format="json")
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "invalid"
+    assert list(body["field_errors"]) == [field]
+    assert body["field_errors"][field][0].startswith("Use printable ASCII characters only")
+    assert "leaked-secret" not in answer.content.decode()
+    assert "leaked-secret" not in caplog.text
+    assert Integration.objects.count() == 0
+    assert len(mocked.calls) == 0
+
+
+# --- Platform outages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        {"status": 503, "json": {"title": "Service Unavailable"}},
+        {"body": requests.ConnectionError("connection refused")},
+        {"body": requests.ReadTimeout("read timed out")},
+    ],
+    ids=["platform 503", "connection refused", "read timeout"],
+)
+def test_a_platform_outage_is_a_503_that_frees_the_idempotency_key(api, alice, outage):
+    def post():
+        return api.post(
+            "/api/v1/integrations/",
+            {"provider": "twitter", "access_token": "entered-access-token"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="connect-x-1",
+        )
+
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as platform:
+        platform.get(f"{X_API}/2/users/me", **outage)
+        answer = post()
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "60"
+    body = answer.json()
+    assert body["code"] == "platform_unavailable"
+    assert (
+        body["message"] == "X could not be reached for the account lookup. Try again in a minute."
+    )
+    assert "entered-access-token" not in answer.content.decode()
+    assert Integration.objects.count() == 0
+    assert IdempotencyRecord.objects.count() == 0
+    # The platform is back: the same key is not a replay of the outage.
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as platform:
+        platform.get(f"{X_API}/2/users/me", json={"data": {"id": "42", "username": "alice_x"}})
+        answer = post()
+    assert answer.status_code == 201, answer.content
+    assert "Idempotent-Replayed" not in answer
+    assert Integration.objects.get(user=alice).display_name == "@alice_x"
+    assert IdempotencyRecord.objects.get().response_status == 201
+
+
+def test_a_platform_rate_limiting_the_check_is_a_503_too(api):
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as platform:
+        platform.get(f"{X_API}/2/users/me", status=429, json={"title": "Too Many Requests"})
+        answer = api.post(
+            "/api/v1/integrations/",
+            {"provider": "twitter", "access_token": "entered-access-token"},
+            format="json",
+        )
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "platform_unavailable"
+    assert answer.json()["message"] == (
+        "X is rate limiting the account lookup. Try again in a few minutes."
+    )
+    assert answer["Retry-After"] == "300"
+    assert Integration.objects.count() == 0

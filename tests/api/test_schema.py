@@ -122,6 +122,13 @@ def platforms_unreachable(settings):
     settings.PLATFORM_BASE_URLS = dict.fromkeys(settings.PLATFORM_BASE_URLS, closed)
 
 
+def platform_outage(response) -> bool:
+    """The documented 503 for a platform that cannot be reached: not a server error."""
+    if response.status_code != 503:
+        return False
+    return response.json().get("code") == "platform_unavailable"
+
+
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     alice, sample_data, in_process_app, platforms_unreachable, capsys
 ):
@@ -132,6 +139,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     cases: collections.Counter = collections.Counter()
     statuses: collections.Counter = collections.Counter()
     failures: list[str] = []
+    outages: collections.Counter = collections.Counter()
 
     def fuzz(operation):
         label = f"{operation.method.upper()} {operation.path}"
@@ -154,8 +162,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             response = case.call(headers=headers)
             cases[label] += 1
             statuses[response.status_code] += 1
+            checks = CHECKS
+            if platform_outage(response):  # documented: the platforms are a closed port here
+                outages[label] += 1
+                checks = [check for check in CHECKS if check is not not_a_server_error]
             try:
-                case.validate_response(response, checks=CHECKS, headers=headers)
+                case.validate_response(response, checks=checks, headers=headers)
             except (AssertionError, FailureGroup) as failure:  # keep it for the report
                 failures.append(
                     f"{label} -> {response.status_code}: {failure}".split("Reproduce")[0]
@@ -166,7 +178,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     for operation in operations:
         fuzz(operation)
 
-    server_errors = sum(n for code, n in statuses.items() if code >= 500)
+    server_errors = sum(n for code, n in statuses.items() if code >= 500) - outages.total()
     with capsys.disabled():
         print(
             f"\nschemathesis: {sum(cases.values())} cases over {len(cases)} operations; "
@@ -179,3 +191,5 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     assert sum(cases.values()) >= 300
     assert server_errors == 0
     assert failures == []
+    # Only connecting with tokens asks the platform while answering.
+    assert set(outages) <= {"POST /api/v1/integrations/"}

@@ -1,4 +1,8 @@
-"""Every connect flow end to end, offline: Herald -> sandbox consent page -> callback -> post."""
+"""Every connect flow end to end, offline: Herald -> sandbox consent page -> callback -> post.
+
+Each browser is a ``requests.Session``: it keeps the cookie Herald's start URL sets,
+as a browser does, and sends it back to the callback.
+"""
 
 import datetime as dt
 import re
@@ -20,15 +24,31 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def consent(url: str, decision: str, **fields) -> requests.Response:
-    """Open the consent page, then press a button; returns the callback's answer."""
-    page = requests.get(url, timeout=10)
-    assert page.status_code == 200 and "Authorize app" in page.text
-    answer = requests.post(
-        url, data={"decision": decision, **fields}, allow_redirects=False, timeout=10
+@pytest.fixture(autouse=True)
+def plain_http_cookies(settings):
+    """The live server speaks plain HTTP: a Secure cookie would never come back."""
+    settings.SESSION_COOKIE_SECURE = False
+
+
+def open_consent_page(start_url: str, browser: requests.Session) -> requests.Response:
+    """Open Herald's start URL: it binds this browser and sends it on to the consent page."""
+    page = browser.get(start_url, timeout=10)
+    assert page.status_code == 200 and "Authorize app" in page.text, page.text
+    assert page.history[0].status_code == 302  # Herald's redirect, with the flow's cookie
+    return page
+
+
+def consent(
+    start_url: str, decision: str, browser: requests.Session | None = None, **fields
+) -> requests.Response:
+    """Open the start URL, then press a button on the consent page; the callback's answer."""
+    browser = browser or requests.Session()
+    page = open_consent_page(start_url, browser)
+    answer = browser.post(
+        page.url, data={"decision": decision, **fields}, allow_redirects=False, timeout=10
     )
     assert answer.status_code == 302
-    return requests.get(answer.headers["Location"], timeout=30)
+    return browser.get(answer.headers["Location"], timeout=30)
 
 
 @pytest.mark.parametrize(
@@ -93,10 +113,38 @@ def test_denying_access_on_the_consent_page_is_shown_in_words(sandbox):
 
 def test_a_forged_state_is_refused_with_a_clear_page(sandbox):
     user = UserFactory()
-    url = start_connect(user=user, provider="twitter")
-    answer = requests.post(url, data={"decision": "allow"}, allow_redirects=False, timeout=10)
+    browser = requests.Session()
+    page = open_consent_page(start_connect(user=user, provider="twitter"), browser)
+    answer = browser.post(page.url, data={"decision": "allow"}, allow_redirects=False, timeout=10)
     forged = re.sub(r"state=[^&]+", "state=forged", answer.headers["Location"])
-    result = requests.get(forged, timeout=10)
+    result = browser.get(forged, timeout=10)
     assert result.status_code == 400
     assert "could not be verified" in result.text
     assert Integration.objects.count() == 0
+
+
+def test_a_flow_runs_only_in_the_browser_that_opened_it(sandbox):
+    """A link someone else started cannot connect another person's account to them."""
+    owner = UserFactory()
+    start_url = start_connect(user=owner, provider="twitter")
+    first, second = requests.Session(), requests.Session()
+    page = open_consent_page(start_url, first)
+    # The start URL in a second browser (not logged in to Herald) is refused.
+    refused = second.get(start_url, timeout=10)
+    assert refused.status_code == 400 and "could not be verified" in refused.text
+    # So is the consent page's answer (the callback with a valid state and code) there.
+    answer = first.post(
+        page.url,
+        data={"decision": "allow", "account": "someone-else"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    callback = answer.headers["Location"]
+    refused = second.get(callback, timeout=30)
+    assert refused.status_code == 400 and "could not be verified" in refused.text
+    assert Integration.objects.count() == 0
+    # The browser that opened it completes the flow, and its cookie is gone afterwards.
+    result = first.get(callback, timeout=30)
+    assert result.status_code == 200 and "Account connected" in result.text, result.text
+    assert Integration.objects.get().user == owner
+    assert not [cookie for cookie in first.cookies if cookie.name.startswith("herald_oauth_")]

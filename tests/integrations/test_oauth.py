@@ -12,7 +12,13 @@ from responses import matchers
 
 from integrations.models import Integration, OAuthState
 from integrations.oauth.base import OAuthError, ProviderNotConfigured
-from integrations.oauth.flow import complete_connect, start_connect
+from integrations.oauth.flow import (
+    BrowserBinding,
+    StateRefused,
+    bind_browser,
+    complete_connect,
+    start_connect,
+)
 from tests.factories import IntegrationFactory, UserFactory
 from tests.integrations.hosts import (
     DISCORD,
@@ -33,6 +39,13 @@ def query_of(url: str) -> dict[str, str]:
 
 def callback_url(provider: str) -> str:
     return f"{SITE}/integrations/oauth/{provider}/callback/"
+
+
+def begin(*, user, provider: str) -> tuple[OAuthState, BrowserBinding]:
+    """Start a flow as the API does, and open Herald's start URL in one browser."""
+    start_connect(user=user, provider=provider)
+    state = OAuthState.objects.get()
+    return state, bind_browser(provider=provider, value=state.state)
 
 
 def x_token_exchange(api, *, state: OAuthState, refresh_token="x-refresh-1"):
@@ -69,10 +82,10 @@ def x_token_exchange(api, *, state: OAuthState, refresh_token="x-refresh-1"):
 
 def test_x_authorization_url_carries_pkce_offline_access_and_a_stored_state():
     user = UserFactory()
-    url = start_connect(user=user, provider="twitter")
+    state, browser = begin(user=user, provider="twitter")
+    url = browser.authorization_url
     assert url.startswith("https://x.test/i/oauth2/authorize?")
     query = query_of(url)
-    state = OAuthState.objects.get()
     assert query["state"] == state.state and state.user == user
     assert query["response_type"] == "code"
     assert query["client_id"] == "x-client"
@@ -92,11 +105,12 @@ def test_x_authorization_url_carries_pkce_offline_access_and_a_stored_state():
 
 def test_x_callback_exchanges_the_code_with_the_pkce_verifier_and_stores_the_account(api):
     user = UserFactory()
-    start_connect(user=user, provider="twitter")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=user, provider="twitter")
     x_token_exchange(api, state=state)
     connected = complete_connect(
-        provider="twitter", params={"state": state.state, "code": "the-code"}
+        provider="twitter",
+        params={"state": state.state, "code": "the-code"},
+        browser_secret=browser.cookie_value,
     )
     integration = Integration.objects.get()
     assert connected.integration == integration and connected.created
@@ -113,10 +127,13 @@ def test_x_callback_exchanges_the_code_with_the_pkce_verifier_and_stores_the_acc
 
 def test_confidential_x_client_authenticates_with_basic_auth(api, settings):
     settings.X_CLIENT_SECRET = "x-secret"
-    start_connect(user=UserFactory(), provider="twitter")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=UserFactory(), provider="twitter")
     x_token_exchange(api, state=state)
-    complete_connect(provider="twitter", params={"state": state.state, "code": "the-code"})
+    complete_connect(
+        provider="twitter",
+        params={"state": state.state, "code": "the-code"},
+        browser_secret=browser.cookie_value,
+    )
     sent = api.calls[0].request.headers["Authorization"]
     assert sent == "Basic " + base64.b64encode(b"x-client:x-secret").decode()
 
@@ -131,11 +148,12 @@ def test_reconnecting_updates_the_same_integration_and_keeps_the_refresh_token(a
         status=Integration.Status.NEEDS_REAUTH,
         last_error="X refused the refresh token",
     )
-    start_connect(user=user, provider="twitter")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=user, provider="twitter")
     x_token_exchange(api, state=state, refresh_token=None)
     connected = complete_connect(
-        provider="twitter", params={"state": state.state, "code": "the-code"}
+        provider="twitter",
+        params={"state": state.state, "code": "the-code"},
+        browser_secret=browser.cookie_value,
     )
     assert not connected.created
     assert Integration.objects.count() == 1
@@ -148,14 +166,23 @@ def test_reconnecting_updates_the_same_integration_and_keeps_the_refresh_token(a
 
 @pytest.mark.parametrize(
     "case",
-    ["unknown", "reused", "expired", "other provider", "other browser user", "missing"],
+    [
+        "unknown",
+        "reused",
+        "expired",
+        "other provider",
+        "other browser user",
+        "missing",
+        "no cookie",
+        "another browser's cookie",
+        "never opened in a browser",
+    ],
 )
 def test_a_state_that_does_not_match_is_refused_and_nothing_is_called(case, api, settings):
     user = UserFactory()
-    start_connect(user=user, provider="twitter")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=user, provider="twitter")
     params = {"state": state.state, "code": "the-code"}
-    provider, browser_user = "twitter", None
+    provider, browser_user, secret = "twitter", None, browser.cookie_value
     if case == "unknown":
         params["state"] = "forged-state"
     elif case == "reused":
@@ -169,28 +196,84 @@ def test_a_state_that_does_not_match_is_refused_and_nothing_is_called(case, api,
         provider = "youtube"
     elif case == "other browser user":
         browser_user = UserFactory()
+    elif case == "no cookie":
+        secret = ""
+    elif case == "another browser's cookie":
+        start_connect(user=user, provider="twitter")
+        other = OAuthState.objects.exclude(pk=state.pk).get()
+        secret = bind_browser(provider="twitter", value=other.state).cookie_value
+    elif case == "never opened in a browser":
+        OAuthState.objects.update(browser_binding="")
     else:
         del params["state"]
     with pytest.raises(OAuthError, match="could not be verified"):
-        complete_connect(provider=provider, params=params, browser_user=browser_user)
+        complete_connect(
+            provider=provider, params=params, browser_user=browser_user, browser_secret=secret
+        )
     assert Integration.objects.count() == 0
     assert len(api.calls) == 0
 
 
-def test_a_denied_consent_is_said_in_words():
-    start_connect(user=UserFactory(), provider="twitter")
+def test_the_api_gets_heralds_start_url_and_the_first_browser_to_open_it_binds_the_flow():
+    user = UserFactory()
+    url = start_connect(user=user, provider="twitter")
     state = OAuthState.objects.get()
+    assert url == f"{SITE}/integrations/oauth/twitter/start/?state={state.state}"
+    assert state.browser_binding == ""
+    first = bind_browser(provider="twitter", value=state.state)
+    state.refresh_from_db()
+    # The row keeps a hash, never the browser's secret itself.
+    assert state.browser_binding == hashlib.sha256(first.cookie_value.encode()).hexdigest()
+    assert first.cookie_value not in state.browser_binding
+    assert first.authorization_url.startswith("https://x.test/i/oauth2/authorize?")
+    assert first.cookie_path == "/integrations/oauth/twitter/"
+    # The same browser may open it again (a reload); any other browser is refused.
+    again = bind_browser(provider="twitter", value=state.state, browser_secret=first.cookie_value)
+    assert again.cookie_value == first.cookie_value
+    with pytest.raises(StateRefused, match="could not be verified"):
+        bind_browser(provider="twitter", value=state.state)
+    with pytest.raises(StateRefused):
+        bind_browser(provider="twitter", value=state.state, browser_secret="guessed")
+    state.refresh_from_db()
+    assert state.browser_binding == hashlib.sha256(first.cookie_value.encode()).hexdigest()
+
+
+def test_a_browser_logged_in_as_someone_else_cannot_open_the_start_url():
+    state, _ = begin(user=UserFactory(), provider="twitter")
+    OAuthState.objects.update(browser_binding="")
+    with pytest.raises(StateRefused):
+        bind_browser(provider="twitter", value=state.state, browser_user=UserFactory())
+    assert OAuthState.objects.get().browser_binding == ""
+
+
+def test_a_refused_browser_does_not_use_up_the_state_of_the_browser_that_runs_the_flow(api):
+    user = UserFactory()
+    state, browser = begin(user=user, provider="twitter")
+    with pytest.raises(StateRefused):
+        complete_connect(provider="twitter", params={"state": state.state, "code": "the-code"})
+    x_token_exchange(api, state=state)
+    complete_connect(
+        provider="twitter",
+        params={"state": state.state, "code": "the-code"},
+        browser_secret=browser.cookie_value,
+    )
+    assert Integration.objects.get().user == user
+
+
+def test_a_denied_consent_is_said_in_words():
+    state, browser = begin(user=UserFactory(), provider="twitter")
     with pytest.raises(OAuthError) as refused:
         complete_connect(
-            provider="twitter", params={"state": state.state, "error": "access_denied"}
+            provider="twitter",
+            params={"state": state.state, "error": "access_denied"},
+            browser_secret=browser.cookie_value,
         )
     assert str(refused.value) == "Access was denied on X, so no account was connected."
     assert Integration.objects.count() == 0
 
 
 def test_a_refused_code_exchange_shows_the_platform_words(api):
-    start_connect(user=UserFactory(), provider="twitter")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=UserFactory(), provider="twitter")
     api.post(
         f"{X_API}/2/oauth2/token",
         status=400,
@@ -200,7 +283,11 @@ def test_a_refused_code_exchange_shows_the_platform_words(api):
         },
     )
     with pytest.raises(OAuthError) as refused:
-        complete_connect(provider="twitter", params={"state": state.state, "code": "stale"})
+        complete_connect(
+            provider="twitter",
+            params={"state": state.state, "code": "stale"},
+            browser_secret=browser.cookie_value,
+        )
     assert str(refused.value) == (
         "X refused the authorization code: Value passed for the authorization code was invalid."
     )
@@ -227,13 +314,11 @@ def test_an_unknown_provider_is_refused():
 
 
 def test_youtube_asks_for_offline_access_and_stores_the_channel(api):
-    user = UserFactory()
-    url = start_connect(user=user, provider="youtube")
-    query = query_of(url)
+    state, browser = begin(user=UserFactory(), provider="youtube")
+    query = query_of(browser.authorization_url)
     assert query["access_type"] == "offline"
     assert query["prompt"] == "consent"
     assert "youtube.upload" in query["scope"]
-    state = OAuthState.objects.get()
     api.post(
         f"{GOOGLE_OAUTH}/token",
         match=[
@@ -264,7 +349,11 @@ def test_youtube_asks_for_offline_access_and_stores_the_channel(api):
         ],
         json={"items": [{"id": "UCabc", "snippet": {"title": "Herald Channel"}}]},
     )
-    complete_connect(provider="youtube", params={"state": state.state, "code": "g-code"})
+    complete_connect(
+        provider="youtube",
+        params={"state": state.state, "code": "g-code"},
+        browser_secret=browser.cookie_value,
+    )
     integration = Integration.objects.get()
     assert (integration.external_account_id, integration.display_name) == (
         "UCabc",
@@ -274,12 +363,15 @@ def test_youtube_asks_for_offline_access_and_stores_the_channel(api):
 
 
 def test_a_google_account_without_a_channel_is_refused_in_words(api):
-    start_connect(user=UserFactory(), provider="youtube")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=UserFactory(), provider="youtube")
     api.post(f"{GOOGLE_OAUTH}/token", json={"access_token": "ya29", "expires_in": 3599})
     api.get(f"{YOUTUBE_API}/youtube/v3/channels", json={"items": []})
     with pytest.raises(OAuthError, match="has no YouTube channel"):
-        complete_connect(provider="youtube", params={"state": state.state, "code": "c"})
+        complete_connect(
+            provider="youtube",
+            params={"state": state.state, "code": "c"},
+            browser_secret=browser.cookie_value,
+        )
     assert Integration.objects.count() == 0
 
 
@@ -287,8 +379,7 @@ def test_a_google_account_without_a_channel_is_refused_in_words(api):
 
 
 def test_instagram_exchanges_the_short_lived_token_for_a_long_lived_one(api):
-    start_connect(user=UserFactory(), provider="instagram")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=UserFactory(), provider="instagram")
     api.post(
         f"{INSTAGRAM_LOGIN}/oauth/access_token",
         match=[
@@ -334,7 +425,11 @@ def test_instagram_exchanges_the_short_lived_token_for_a_long_lived_one(api):
         ],
         json={"user_id": "17841400000000009", "username": "herald.hq"},
     )
-    complete_connect(provider="instagram", params={"state": state.state, "code": "ig-code"})
+    complete_connect(
+        provider="instagram",
+        params={"state": state.state, "code": "ig-code"},
+        browser_secret=browser.cookie_value,
+    )
     integration = Integration.objects.get()
     assert integration.access_token == "long-lived"
     assert integration.external_account_id == "17841400000000009"
@@ -347,8 +442,7 @@ def test_instagram_exchanges_the_short_lived_token_for_a_long_lived_one(api):
 
 
 def test_discord_webhook_incoming_stores_the_webhook_url(api):
-    start_connect(user=UserFactory(), provider="discord")
-    state = OAuthState.objects.get()
+    state, browser = begin(user=UserFactory(), provider="discord")
     webhook_url = f"{DISCORD}/api/webhooks/1200/webhook-token"
     api.post(
         f"{DISCORD}/api/v10/oauth2/token",
@@ -377,7 +471,11 @@ def test_discord_webhook_incoming_stores_the_webhook_url(api):
         webhook_url,
         json={"id": "1200", "name": "Herald #news", "channel_id": "345", "guild_id": "678"},
     )
-    complete_connect(provider="discord", params={"state": state.state, "code": "d-code"})
+    complete_connect(
+        provider="discord",
+        params={"state": state.state, "code": "d-code"},
+        browser_secret=browser.cookie_value,
+    )
     integration = Integration.objects.get()
     assert integration.webhook_url == webhook_url
     assert integration.display_name == "Herald #news"
