@@ -73,8 +73,9 @@ OPERATOR_PAGES = {
         ("post", ACT, {"bot_token": "bot-token-0123456789", "channel_id": "345"}),
     ],
 }
-# Public by design: the platform sends the browser back there; the state names the user.
-PUBLIC_PAGES = {"integrations:oauth-callback"}
+# Public by design: the browser that opens an API client's start URL, and the platform
+# sending it back; the state names the user and the cookie the browser.
+PUBLIC_PAGES = {"integrations:oauth-start", "integrations:oauth-callback"}
 
 # Sent with every action, so an action that should have been refused would run to the end:
 # the confirmation, the reason, the time, the post's id.
