@@ -138,6 +138,40 @@ def redis_url_from_environment() -> str:
     return f"redis://{auth}{host}:{port}/0"
 
 
+# Django's own bar for a secret key (check --deploy, security.W009).
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+SECRET_KEY_HOWTO = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def refuse_development_key(name: str, value: str, development_keys: tuple[str, ...]) -> None:
+    """With DEBUG off, a key written in the source code is no secret, whoever set it."""
+    if value in development_keys:
+        advice = (
+            "; if tokens were stored under it, keep it in TOKEN_ENCRYPTION_OLD_KEYS until "
+            "manage.py rotate_token_keys has run"
+            if name == "TOKEN_ENCRYPTION_KEY"
+            else ""
+        )
+        raise ImproperlyConfigured(
+            f"{name} is a development key published in config/settings.py; set a key of "
+            f"your own when DJANGO_DEBUG is off{advice}."
+        )
+
+
+def check_secret_key_strength(key: str) -> None:
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too weak ({len(key)} characters, {len(set(key))} different; "
+            f"at least {SECRET_KEY_MIN_LENGTH} and {SECRET_KEY_MIN_UNIQUE_CHARACTERS} needed); "
+            f"{SECRET_KEY_HOWTO}"
+        )
+    if key.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is a key Django generated for development; {SECRET_KEY_HOWTO}"
+        )
+
+
 def check_token_key_strength(key: str) -> None:
     if len(key) < TOKEN_KEY_MIN_LENGTH:
         raise ImproperlyConfigured(
