@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-migrate clean \
+.PHONY: install run serve test lint format bench bench-migrate bench-connections clean \
 	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
 
 $(STAMP): pyproject.toml
@@ -26,6 +26,15 @@ run: install
 	$(MANAGE) seed_demo
 	@echo "Herald: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops the web server and the cluster)"
 	$(MANAGE) serve $(HOST):$(PORT)
+
+## Production: migrate, collect the static files, then gunicorn and a django-q2 cluster
+## together, configured from the environment (README: Running in production). DEBUG is off
+## unless DJANGO_DEBUG says otherwise. Ctrl-C stops both.
+serve: export DJANGO_DEBUG ?= 0
+serve: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput
+	$(MANAGE) serve --production $(HOST):$(PORT)
 
 ## Run the whole test suite (PYTEST_ARGS passes extra arguments to pytest).
 test: install
@@ -73,4 +82,4 @@ drills: install
 	$(DRILL) all $(DRILL_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media test-artifacts *.egg-info
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles test-artifacts *.egg-info

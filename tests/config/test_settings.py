@@ -59,8 +59,19 @@ def test_production_without_token_key_is_a_named_check_error():
     assert "Traceback" not in result.stderr
 
 
-def test_production_settings_pass_check_deploy():
-    result = manage("check", "--deploy", **PRODUCTION_ENV)
+@pytest.mark.parametrize(
+    "servers",
+    [
+        {},
+        {
+            "DATABASE_URL": "postgres://herald:pw@db.internal:5432/herald",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        },
+    ],
+    ids=["embedded", "postgres-redis"],
+)
+def test_production_settings_pass_check_deploy_without_a_warning(servers):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV, **servers)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
