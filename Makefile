@@ -55,6 +55,11 @@ bench: install
 bench-migrate: install
 	$(BIN)/python bench/migrate_tokens.py $(BENCH_ARGS)
 
+## PostgreSQL connections under 300 concurrent API requests, pooled and not (throwaway
+## database on the server of DATABASE_URL, default 127.0.0.1:5432).
+bench-connections: install
+	$(BIN)/python bench/connections.py $(BENCH_ARGS)
+
 ## Fault drills against the sandbox on private servers (PostgreSQL 5440/5441, Redis 6390,
 ## sandbox 8471-8474). Defaults are the full-size figures; DRILL_ARGS passes options, e.g.
 ## DRILL_ARGS="--posts 500 --accounts 20 --clusters 1".
