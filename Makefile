@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-migrate clean \
+.PHONY: install run serve test lint format bench bench-migrate bench-connections clean \
 	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
 
 $(STAMP): pyproject.toml
@@ -26,6 +26,15 @@ run: install
 	$(MANAGE) seed_demo
 	@echo "Herald: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops the web server and the cluster)"
 	$(MANAGE) serve $(HOST):$(PORT)
+
+## Production: migrate, collect the static files, then gunicorn and a django-q2 cluster
+## together, configured from the environment (README: Running in production). DEBUG is off
+## unless DJANGO_DEBUG says otherwise. Ctrl-C stops both.
+serve: export DJANGO_DEBUG ?= 0
+serve: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput
+	$(MANAGE) serve --production $(HOST):$(PORT)
 
 ## Run the whole test suite (PYTEST_ARGS passes extra arguments to pytest).
 test: install
@@ -45,6 +54,11 @@ bench: install
 ## migrate_user_tokens on 10,000 users, batched vs per user (SQLite; DATABASE_URL for PostgreSQL).
 bench-migrate: install
 	$(BIN)/python bench/migrate_tokens.py $(BENCH_ARGS)
+
+## PostgreSQL connections under 300 concurrent API requests, pooled and not (throwaway
+## database on the server of DATABASE_URL, default 127.0.0.1:5432).
+bench-connections: install
+	$(BIN)/python bench/connections.py $(BENCH_ARGS)
 
 ## Fault drills against the sandbox on private servers (PostgreSQL 5440/5441, Redis 6390,
 ## sandbox 8471-8474). Defaults are the full-size figures; DRILL_ARGS passes options, e.g.
@@ -73,4 +87,4 @@ drills: install
 	$(DRILL) all $(DRILL_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media test-artifacts *.egg-info
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles test-artifacts *.egg-info

@@ -92,6 +92,9 @@ def database_from_url(url: str) -> dict:
     # libpq waits forever for an unanswering server by default; a web request,
     # a worker or /health/ should give up and say so. ?connect_timeout= overrides.
     options.setdefault("connect_timeout", "5")
+    pool = connection_pool_from_environment()
+    if pool:
+        options["pool"] = pool
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -100,10 +103,34 @@ def database_from_url(url: str) -> dict:
         "HOST": parts.hostname or "",
         "PORT": str(port or ""),
         "OPTIONS": options,
-        # Persistent connections with a health check before reuse: a restarted
-        # PostgreSQL costs one failed check, not a crashed worker.
-        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        # Pooled, or persistent when the pool is off; either way connections are
+        # health-checked before reuse, so a restarted PostgreSQL costs one failed
+        # check, not a crashed worker. Django refuses CONN_MAX_AGE with a pool.
+        "CONN_MAX_AGE": 0 if pool else env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def connection_pool_from_environment() -> dict | None:
+    """psycopg's pool options per process (Django's ``OPTIONS["pool"]``), or None when off.
+
+    A threaded web server otherwise keeps one connection per thread; the pool caps a
+    process at DATABASE_POOL_MAX_SIZE, and a request waits up to DATABASE_POOL_TIMEOUT
+    seconds for a free one before failing.
+    """
+    if not env_bool("DATABASE_POOL", True):
+        return None
+    if env_str("DATABASE_CONN_MAX_AGE") not in {"", "0"}:
+        raise ImproperlyConfigured(
+            "DATABASE_CONN_MAX_AGE applies only without the connection pool; "
+            "unset it, or set DATABASE_POOL=0 to keep persistent connections instead."
+        )
+    max_size = env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1)
+    return {
+        # One connection stays open between bursts; the rest close after ten idle minutes.
+        "min_size": 1,
+        "max_size": max_size,
+        "timeout": env_float("DATABASE_POOL_TIMEOUT", 5.0, minimum=0.1, maximum=600.0),
     }
 
 
@@ -136,6 +163,40 @@ def redis_url_from_environment() -> str:
     password = env_str("REDIS_PASSWORD")
     auth = f":{password}@" if password else ""
     return f"redis://{auth}{host}:{port}/0"
+
+
+# Django's own bar for a secret key (check --deploy, security.W009).
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+SECRET_KEY_HOWTO = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def refuse_development_key(name: str, value: str, development_keys: tuple[str, ...]) -> None:
+    """With DEBUG off, a key written in the source code is no secret, whoever set it."""
+    if value in development_keys:
+        advice = (
+            "; if tokens were stored under it, keep it in TOKEN_ENCRYPTION_OLD_KEYS until "
+            "manage.py rotate_token_keys has run"
+            if name == "TOKEN_ENCRYPTION_KEY"
+            else ""
+        )
+        raise ImproperlyConfigured(
+            f"{name} is a development key published in config/settings.py; set a key of "
+            f"your own when DJANGO_DEBUG is off{advice}."
+        )
+
+
+def check_secret_key_strength(key: str) -> None:
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too weak ({len(key)} characters, {len(set(key))} different; "
+            f"at least {SECRET_KEY_MIN_LENGTH} and {SECRET_KEY_MIN_UNIQUE_CHARACTERS} needed); "
+            f"{SECRET_KEY_HOWTO}"
+        )
+    if key.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is a key Django generated for development; {SECRET_KEY_HOWTO}"
+        )
 
 
 def check_token_key_strength(key: str) -> None:

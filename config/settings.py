@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.environment import (
+    check_secret_key_strength,
     check_token_key_strength,
     database_from_url,
     env_bool,
@@ -22,6 +23,7 @@ from config.environment import (
     env_rate,
     env_str,
     redis_url_from_environment,
+    refuse_development_key,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,9 +36,14 @@ MISSING_PRODUCTION_VARIABLES: list[str] = []
 
 DEVELOPMENT_SECRET_KEY = "herald-development-secret-key-do-not-use-in-production"
 DEVELOPMENT_TOKEN_KEY = "herald-development-token-key-do-not-use-in-production"
+DEVELOPMENT_KEYS = (DEVELOPMENT_SECRET_KEY, DEVELOPMENT_TOKEN_KEY)
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
+if SECRET_KEY:
+    if not DEBUG:
+        refuse_development_key("DJANGO_SECRET_KEY", SECRET_KEY, DEVELOPMENT_KEYS)
+        check_secret_key_strength(SECRET_KEY)
+else:
     if not DEBUG:
         MISSING_PRODUCTION_VARIABLES.append("DJANGO_SECRET_KEY")
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
@@ -52,6 +59,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY")
 if TOKEN_ENCRYPTION_KEY:
     if not DEBUG:
+        refuse_development_key("TOKEN_ENCRYPTION_KEY", TOKEN_ENCRYPTION_KEY, DEVELOPMENT_KEYS)
         check_token_key_strength(TOKEN_ENCRYPTION_KEY)
 else:
     if not DEBUG:
@@ -91,6 +99,8 @@ if SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's static files itself, so any WSGI server will do (see STORAGES).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -363,7 +373,20 @@ TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# With DEBUG off, whitenoise serves what collectstatic wrote to STATIC_ROOT: compressed,
+# and under hashed names cached for a year. That manifest exists only after
+# collectstatic, so with DEBUG on (and in the tests) the files come from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
@@ -375,7 +398,10 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only behind a proxy that sets it and drops the client's own:
+# otherwise any client could claim HTTPS over plain HTTP and skip the redirect.
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Load balancers probe over plain HTTP; a redirect would count as healthy.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
