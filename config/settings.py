@@ -7,6 +7,7 @@ django-q2 ORM broker and the local platform sandbox. ``DATABASE_URL`` and
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -72,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
@@ -329,7 +330,7 @@ SANDBOX_FAILURE_RATE = env_float("SANDBOX_FAILURE_RATE", 0.0, minimum=0.0, maxim
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -342,6 +343,17 @@ REST_FRAMEWORK = {
 # Requests per client: per user when authenticated, per IP address otherwise.
 API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "1000/hour")
 API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "60/hour")
+# API tokens (django-rest-knox): stored as digests, valid API_TOKEN_TTL_HOURS; a user's
+# oldest tokens are revoked beyond API_TOKEN_LIMIT_PER_USER.
+KNOX_TOKEN_MODEL = "api.APIToken"
+# knox's own migrations would create a table for its default model although it is swapped
+# out: unused, and its foreign key to users makes PostgreSQL refuse to flush the user table.
+MIGRATION_MODULES = {"knox": None}
+API_TOKEN_LIMIT_PER_USER = env_int("API_TOKEN_LIMIT_PER_USER", 10, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 30 * 24, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Herald API",
     "DESCRIPTION": "Schedule content and follow its publication to X, Discord, Instagram and YouTube.",
