@@ -1,8 +1,9 @@
 """Sign-in for API clients: a token for a username and password, rotation, sign-out.
 
-The password is checked by ``django.contrib.auth.authenticate(request=...)``.
-Tokens are django-rest-knox tokens (api/tokens.py): the full token is in the one
-answer that issues it.
+The password is checked by ``django.contrib.auth.authenticate(request=...)``,
+so django-axes counts every failure and refuses a locked-out client (429,
+``locked_out``) before the password is even looked at. Tokens are django-rest-knox
+tokens (api/tokens.py): the full token is in the one answer that issues it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.lockout import cool_off_seconds, lockout_message
 from api import serializers as s
 from api.authentication import TokenAuthentication
 from api.errors import NON_FIELD
@@ -26,11 +28,27 @@ from api.views import COMMON_ERRORS, INVALID, error
 logger = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = "Unable to log in with provided credentials."
+SIGN_IN_REFUSED = {
+    429: error(
+        "`throttled`: too many requests from this address; or `locked_out`: too many "
+        "failed sign-ins for this username or from this address (the right password is "
+        "refused too until then). `Retry-After` says when to come back."
+    )
+}
 TOKEN_ONLY = {
     401: error(
         "No valid token. These take `Authorization: Token <token>` (a session is not enough)."
     )
 }
+
+
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self):
+        super().__init__(lockout_message())
+        self.wait = cool_off_seconds()  # DRF sends it as Retry-After
 
 
 class ObtainTokenView(APIView):
@@ -45,12 +63,14 @@ class ObtainTokenView(APIView):
         operation_id="auth_token_create",
         summary="Sign in: a new API token",
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenSerializer, **INVALID, 429: COMMON_ERRORS[429]},
+        responses={200: s.TokenSerializer, **INVALID, **SIGN_IN_REFUSED},
         auth=[],
         description='Returns `{"token": ..., "expiry": ...}`; send the token as '
         "`Authorization: Token <token>`. The token is shown only in this answer: Herald "
         "keeps a digest of it. Each call issues a new token; past `API_TOKEN_LIMIT_PER_USER` "
-        "tokens the oldest is revoked. Takes no `Idempotency-Key`.",
+        "tokens the oldest is revoked. After `LOGIN_FAILURE_LIMIT` failures for a username or "
+        "from an address, both are locked out for `LOGIN_LOCKOUT_MINUTES`. "
+        "Takes no `Idempotency-Key`.",
     )
     def post(self, request, *args, **kwargs):
         form = s.TokenRequestSerializer(data=request.data)
@@ -59,11 +79,15 @@ class ObtainTokenView(APIView):
         user = authenticate(
             request=request, username=username, password=form.validated_data["password"]
         )
+        address = getattr(request, "axes_ip_address", None)
+        if getattr(request, "axes_locked_out", False):
+            logger.warning("API sign-in refused: %r or %s is locked out.", username, address)
+            raise LockedOut()
         if user is None:
-            logger.warning("API sign-in failed for %r.", username)
+            logger.warning("API sign-in failed for %r from %s.", username, address)
             raise exceptions.ValidationError({NON_FIELD: [WRONG_CREDENTIALS]}, code="invalid")
         issued = issue_token(user=user)
-        logger.info("API token issued to %r.", username)
+        logger.info("API token issued to %r from %s.", username, address)
         return Response(s.TokenSerializer(issued).data)
 
 

@@ -1,9 +1,11 @@
-"""Tokens, authentication and throttling."""
+"""Tokens, authentication, sign-in lockout and throttling."""
 
 import datetime as dt
 import importlib
+import logging
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -15,6 +17,7 @@ from api.models import APIToken
 from api.throttling import UserThrottle
 from api.tokens import issue_token
 from tests.api.conftest import client_for
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +176,91 @@ def test_rotate_and_logout_need_a_token_not_a_session(alice, path):
     assert APIToken.objects.filter(user=alice).count() == 1
 
 
+# --- Brute force: sign-in lockout --------------------------------------------------------
+
+
+@pytest.fixture
+def failure_limit(settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    return 5
+
+
+def test_after_the_failure_limit_even_the_right_password_is_refused_with_429(alice, failure_limit):
+    statuses = [sign_in(password=f"guess {n}").status_code for n in range(failure_limit - 1)]
+    assert statuses == [400] * (failure_limit - 1)
+    last_failure = sign_in(password="one more guess")
+    assert last_failure.status_code == 429
+    answer = sign_in()
+    assert answer.status_code == 429
+    assert answer.json() == {
+        "code": "locked_out",
+        "message": "Too many failed sign-in attempts for this account or from this address. "
+        "Try again in 15 minutes.",
+        "field_errors": {},
+        "platforms": {},
+    }
+    assert answer["Retry-After"] == str(15 * 60)
+    assert not APIToken.objects.exists()
+
+
+def test_the_lockout_ends_after_the_cool_off(alice, failure_limit):
+    for n in range(failure_limit):
+        sign_in(password=f"guess {n}")
+    assert sign_in().status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=16))
+    assert sign_in().status_code == 200
+
+
+def test_a_username_is_locked_out_from_every_address(alice, failure_limit):
+    for n in range(failure_limit):
+        sign_in(password=f"guess {n}", REMOTE_ADDR=f"10.0.0.{n + 1}")
+    assert sign_in(REMOTE_ADDR="10.0.1.1").status_code == 429
+    UserFactory(username="carol")
+    assert sign_in(username="carol", REMOTE_ADDR="10.0.1.1").status_code == 200
+
+
+def test_an_address_is_locked_out_for_every_username(alice, failure_limit):
+    for n in range(failure_limit):
+        sign_in(username=f"nobody{n}", password="guess", REMOTE_ADDR="10.0.0.9")
+    assert sign_in(REMOTE_ADDR="10.0.0.9").status_code == 429
+    assert sign_in(REMOTE_ADDR="10.0.0.10").status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_address_lockout(alice, failure_limit):
+    for n in range(failure_limit):
+        sign_in(username=f"nobody{n}", password="guess", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert sign_in(HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 429
+
+
+def test_behind_trusted_proxies_the_forwarded_address_counts(alice, failure_limit, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(failure_limit):
+        sign_in(username=f"nobody{n}", password="guess", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert sign_in(HTTP_X_FORWARDED_FOR="192.0.2.1").status_code == 429
+    assert sign_in(HTTP_X_FORWARDED_FOR="192.0.2.2").status_code == 200
+
+
+def test_failures_are_logged_without_the_password(alice, failure_limit, caplog):
+    secret = "hunter2-not-the-password"
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(failure_limit + 1):
+            sign_in(password=secret)
+        APIClient().post(TOKEN_URL, {"username": "alice", "password": secret})  # form-encoded
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("API sign-in failed for 'alice'" in m for m in messages)
+    assert any("is locked out" in m for m in messages)
+    assert not [m for m in messages if secret in m]
+    assert not AccessAttempt.objects.filter(post_data__contains=secret).exists()
+
+
+def test_a_locked_out_user_keeps_the_tokens_already_issued(alice, failure_limit):
+    token = issue_token(user=alice).token
+    for n in range(failure_limit):
+        sign_in(password=f"guess {n}")
+    assert sign_in().status_code == 429
+    assert with_token(token).get("/api/v1/content/").status_code == 200
+
+
 # --- Throttling --------------------------------------------------------------------------
 
 
@@ -189,6 +277,21 @@ def test_each_user_is_throttled_with_the_configured_rate(settings, alice, bob):
     assert int(answer["Retry-After"]) > 0
     # Another user has a window of their own.
     assert client_for(bob).get("/api/v1/content/").status_code == 200
+
+
+def test_the_anonymous_throttle_applies_to_the_token_endpoint(settings, alice):
+    settings.API_THROTTLE_ANON = "3/minute"
+    assert [sign_in().status_code for _ in range(3)] == [200] * 3
+    answer = sign_in(HTTP_X_FORWARDED_FOR="198.51.100.7")  # a forged header changes nothing
+    assert answer.status_code == 429
+    assert answer.json()["code"] == "throttled"
+    assert int(answer["Retry-After"]) > 0
+
+
+def test_anonymous_requests_elsewhere_answer_401_even_past_the_anonymous_rate(settings):
+    settings.API_THROTTLE_ANON = "1/minute"
+    statuses = [APIClient().get("/api/v1/content/").status_code for _ in range(3)]
+    assert statuses == [401] * 3
 
 
 # --- The tokens of DRF's authtoken, from before ----------------------------------------------
