@@ -3,6 +3,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 # How long a client's Idempotency-Key is remembered, as Stripe defines it.
 IDEMPOTENCY_KEY_TTL = dt.timedelta(hours=24)
@@ -40,3 +42,23 @@ class IdempotencyRecord(models.Model):
     @property
     def expired(self) -> bool:
         return self.created_at < timezone.now() - IDEMPOTENCY_KEY_TTL
+
+
+class APIToken(AbstractAuthToken):
+    """A client's API token, stored as a digest (django-rest-knox's token model).
+
+    The token itself is shown once, in the answer that issues it. The digest is
+    as secret as a password hash: it is not the primary key (so it never appears
+    in an admin URL, a form or a log entry) and ``__str__`` shows only the
+    short ``token_key`` prefix knox uses to find candidates.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+
+    class Meta:
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… ({self.user})"

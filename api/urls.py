@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import auth_views, views
 
 router = SimpleRouter()
 router.register("content", views.ContentViewSet, basename="content")
@@ -9,6 +9,9 @@ router.register("publications", views.PublicationViewSet, basename="publication"
 router.register("integrations", views.IntegrationViewSet, basename="integration")
 
 urlpatterns = [
-    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/", auth_views.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/rotate/", auth_views.RotateTokenView.as_view(), name="api-token-rotate"),
+    path("auth/logout/", auth_views.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", auth_views.LogoutAllView.as_view(), name="api-logout-all"),
     *router.urls,
 ]

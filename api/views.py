@@ -15,7 +15,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -69,23 +68,6 @@ IDEMPOTENCY_ERRORS = {
     422: error("`idempotency_key_reused`: this key was used for a different request."),
 }
 INVALID = {400: error("Invalid input: `field_errors` (and `platforms`) say what to fix.")}
-
-
-class ObtainTokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (the same token each time)."""
-
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
-
-    @extend_schema(
-        operation_id="auth_token_create",
-        request=s.TokenRequestSerializer,
-        responses={200: s.TokenSerializer, **INVALID, 429: COMMON_ERRORS[429]},
-        auth=[],
-        description='Returns `{"token": ...}`; send it as `Authorization: Token <token>`. '
-        "Naturally idempotent: it takes no `Idempotency-Key`.",
-    )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
 
 
 def owned_contents(user):

@@ -7,6 +7,7 @@ django-q2 ORM broker and the local platform sandbox. ``DATABASE_URL`` and
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -54,6 +55,9 @@ if not ALLOWED_HOSTS:
         MISSING_PRODUCTION_VARIABLES.append("DJANGO_ALLOWED_HOSTS")
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Reverse proxies in front of Herald that append to X-Forwarded-For (0: none, the
+# connection's address is the client's). Sign-in lockout and throttles count by it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- Token encryption (django-fernet-fields-v2) --------------------------------
 TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY")
@@ -80,7 +84,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
@@ -108,11 +113,18 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "waffle.middleware.WaffleMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 TEMPLATES = [
     {
@@ -339,7 +351,7 @@ SANDBOX_FAILURE_RATE = env_float("SANDBOX_FAILURE_RATE", 0.0, minimum=0.0, maxim
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -348,10 +360,33 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle", "api.throttling.AnonThrottle"],
+    # The client address for the anonymous throttle: X-Forwarded-For only as far as it is trusted.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # Requests per client: per user when authenticated, per IP address otherwise.
 API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "1000/hour")
 API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "60/hour")
+# API tokens (django-rest-knox): stored as digests, valid API_TOKEN_TTL_HOURS; a user's
+# oldest tokens are revoked beyond API_TOKEN_LIMIT_PER_USER.
+KNOX_TOKEN_MODEL = "api.APIToken"
+# knox's own migrations would create a table for its default model although it is swapped
+# out: unused, and its foreign key to users makes PostgreSQL refuse to flush the user table.
+MIGRATION_MODULES = {"knox": None}
+API_TOKEN_LIMIT_PER_USER = env_int("API_TOKEN_LIMIT_PER_USER", 10, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 30 * 24, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Sign-in lockout (django-axes), for the admin login and POST /api/v1/auth/token/ alike:
+# LOGIN_FAILURE_LIMIT failures for one username, or from one address, lock both out
+# for LOGIN_LOCKOUT_MINUTES (counted from the latest failure), the right password included.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False  # no start-up banner; its log lines stay masked either way
 SPECTACULAR_SETTINGS = {
     "TITLE": "Herald API",
     "DESCRIPTION": "Schedule content and follow its publication to X, Discord, Instagram and YouTube.",

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import issue_token
 from publishing.services import Target, schedule_content
 from tests.factories import UserFactory
 
@@ -24,8 +24,7 @@ def api_settings(settings, tmp_path):
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=user).token}")
     return client
 
 
