@@ -1,6 +1,9 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from config.admin_secrets import SecretFieldsAdminMixin, secret_form
@@ -96,3 +99,18 @@ class UserAdmin(SecretFieldsAdminMixin, DjangoUserAdmin):
     @admin.display(boolean=True, description="Legacy tokens")
     def legacy_tokens(self, obj: User) -> bool:
         return obj.has_legacy_tokens()
+
+
+# django-axes' attempt list offers "Clean up expired attempts" to anyone who may look at it,
+# and the action fails outside a sign-in request (it reads the time axes stamps on those).
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class SignInAttemptAdmin(AccessAttemptAdmin):
+    """Failed sign-ins (never a password); only those who may delete them clean them up."""
+
+    @admin.action(description="Clean up expired attempts", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        request.axes_attempt_time = timezone.now()
+        return super().cleanup_expired_attempts(request, queryset)

@@ -32,6 +32,7 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.models import APIToken
 from content.choices import Status
 from content.models import Content
 from flags.models import SwitchFlip
@@ -192,6 +193,8 @@ def objects(db) -> Objects:
             SwitchFlip: SwitchFlip.objects.create(
                 name="automation_enabled", active=True, username="op", note="walk"
             ),
+            # Its manager makes the secret itself and answers (row, token).
+            APIToken: APIToken.objects.create(user=owner)[0],
         }
     )
     for model in admin.site._registry:
