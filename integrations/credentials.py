@@ -100,6 +100,8 @@ def resolve_credentials(*, owner, platform: str, integration: Integration | None
         access_token=getattr(owner, access_column) if access_column else "",
         refresh_token=getattr(owner, refresh_column) if refresh_column else "",
         webhook_url=getattr(owner, webhook_column) if webhook_column else "",
+        # The old columns never held the platform's account id: a module that needs it
+        # asks the token (X: users/me, Instagram: /me), as it does for a migrated row.
         account={"legacy_user_id": owner.pk},
     )
     if legacy.access_token or legacy.webhook_url:
