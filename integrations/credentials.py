@@ -43,6 +43,10 @@ class Credentials:
     def __repr__(self) -> str:  # never print a token
         return f"Credentials(integration_id={self.integration_id!r}, account={self.account!r})"
 
+    def secrets(self) -> tuple[str, str, str]:
+        """The values to redact wherever this account's work is logged or stored."""
+        return (self.access_token, self.refresh_token, self.webhook_url)
+
 
 class NotConnected(Exception):
     """No usable account for a platform."""

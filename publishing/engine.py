@@ -40,6 +40,7 @@ from integrations.credentials import (
     resolve_credentials,
 )
 from integrations.models import Integration
+from integrations.redaction import redact, redacting, remember
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
 from metrics import record
 from publishing import selectors
@@ -238,10 +239,21 @@ class Claim:
 
 
 def publish_one(publication_id: int) -> str:
-    """Publish one dispatched publication. Returns what happened, for logs and tests."""
+    """Publish one dispatched publication. Returns what happened, for logs and tests.
+
+    The attempt runs inside ``redacting``: the account's tokens are masked in
+    everything it logs and in every error text it stores, whatever the
+    platform quoted back.
+    """
     claim = claim_publication(publication_id)
     if isinstance(claim, str):
         return claim
+    with redacting():
+        return attempt(claim)
+
+
+def attempt(claim: Claim) -> str:
+    """Call the platform for a claimed publication and record the outcome."""
     publication, content = claim.publication, claim.content
     module = platform_module(publication.platform)
     post = build_post(content, publication.platform, publication=publication)
@@ -375,9 +387,11 @@ def hold(publication: Publication, *, reason: str, until: dt.datetime | None) ->
 
 
 def fresh_credentials(publication: Publication, content: Content, module) -> Credentials:
+    """The account's credentials, refreshed when about to expire; their secrets are redacted."""
     credentials = resolve_credentials(
         owner=content.owner, platform=publication.platform, integration=publication.integration
     )
+    remember(*credentials.secrets())
     expires_at = credentials.expires_at
     if (
         credentials.integration_id
@@ -390,6 +404,7 @@ def fresh_credentials(publication: Publication, content: Content, module) -> Cre
             module.refresh,
             renew_before=timezone.now() + TOKEN_REFRESH_MARGIN,
         )
+        remember(*credentials.secrets())
     return credentials
 
 
@@ -445,6 +460,7 @@ def record_failed(
     publication: Publication, *, code: str, message: str, sent_nothing: bool = False
 ) -> str:
     """End the attempt FAILED. ``sent_nothing``: no request left, so the sent mark goes too."""
+    message = redact(message)
     cleared = {"request_sent_at": None} if sent_nothing else {}
     transition(
         publication,
@@ -485,6 +501,8 @@ def record_platform_error(
     """
     record.platform_error(publication.platform, error)
     now = timezone.now()
+    # The platform's words may quote a token back: stored and shown only redacted.
+    message = redact(error.message)
     # Keep the sent mark if the platform may have acted now or before: the next
     # attempt then reconciles before it could send again.
     keep_sent_mark = in_doubt or getattr(error, "maybe_sent", False)
@@ -507,11 +525,11 @@ def record_platform_error(
     if isinstance(error, AuthError):
         with transaction.atomic():
             mark_integration_error(
-                publication.integration_id, error.message, status=Integration.Status.NEEDS_REAUTH
+                publication.integration_id, message, status=Integration.Status.NEEDS_REAUTH
             )
             record_failed(
                 publication,
-                **failure(error, error.message, keep_sent_mark),
+                **failure(error, message, keep_sent_mark),
                 sent_nothing=sent_nothing,
             )
         return "failed"
@@ -522,13 +540,13 @@ def record_platform_error(
                 publication,
                 Status.RETRYING,
                 reason=f"transient error, retry {retry_number} of "
-                f"{settings.PUBLISH_MAX_RETRIES}: {error.message}",
+                f"{settings.PUBLISH_MAX_RETRIES}: {message}",
                 error_code=error.code,
                 retry_count=retry_number,
                 last_retry_at=now,
                 next_attempt_at=now + retry_delay(retry_number),
                 last_error_code=error.code,
-                last_error=error.message,
+                last_error=message,
                 lease_expires_at=None,
                 request_sent_at=sent_mark,
             )
@@ -537,14 +555,14 @@ def record_platform_error(
             )
         return "retrying"
     if isinstance(error, TransientError):
-        message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {error.message}"
+        message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {message}"
         return record_failed(
             publication, **failure(error, message, keep_sent_mark), sent_nothing=sent_nothing
         )
     if not isinstance(error, PermanentError):
         logger.error("Unknown platform error class %s", type(error).__name__)
     return record_failed(
-        publication, **failure(error, error.message, keep_sent_mark), sent_nothing=sent_nothing
+        publication, **failure(error, message, keep_sent_mark), sent_nothing=sent_nothing
     )
 
 
