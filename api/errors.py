@@ -20,7 +20,7 @@ from rest_framework.views import exception_handler
 
 from integrations.oauth.base import OAuthError
 from integrations.services import IntegrationError
-from publishing.services import ContentLocked, SchedulingError
+from publishing.services import ContentBusy, ContentLocked, SchedulingError
 from publishing.states import IllegalTransition, StaleTransition
 
 NON_FIELD = "non_field_errors"
@@ -118,6 +118,8 @@ def as_api_exception(exc: Exception) -> Exception:
     """Domain and Django errors as the DRF exceptions that answer them."""
     if isinstance(exc, ContentLocked):
         return Conflict(str(exc), code="locked")
+    if isinstance(exc, ContentBusy):
+        return Conflict(str(exc), code="busy")
     if isinstance(exc, SchedulingError):
         if exc.problems:
             return PlatformRulesBroken(exc)

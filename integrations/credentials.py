@@ -43,6 +43,10 @@ class Credentials:
     def __repr__(self) -> str:  # never print a token
         return f"Credentials(integration_id={self.integration_id!r}, account={self.account!r})"
 
+    def secrets(self) -> tuple[str, str, str]:
+        """The values to redact wherever this account's work is logged or stored."""
+        return (self.access_token, self.refresh_token, self.webhook_url)
+
 
 class NotConnected(Exception):
     """No usable account for a platform."""
@@ -100,6 +104,8 @@ def resolve_credentials(*, owner, platform: str, integration: Integration | None
         access_token=getattr(owner, access_column) if access_column else "",
         refresh_token=getattr(owner, refresh_column) if refresh_column else "",
         webhook_url=getattr(owner, webhook_column) if webhook_column else "",
+        # The old columns never held the platform's account id: a module that needs it
+        # asks the token (X: users/me, Instagram: /me), as it does for a migrated row.
         account={"legacy_user_id": owner.pk},
     )
     if legacy.access_token or legacy.webhook_url:

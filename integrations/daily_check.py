@@ -8,7 +8,9 @@ For every active account:
   channel); a token the platform refuses marks the account ``needs_reauth``.
 
 A platform that cannot be reached is recorded and tried again the next day:
-that says nothing about the token.
+that says nothing about the token. Each account is checked inside
+``redacting`` its own tokens: what a platform answers is stored and logged
+without them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils import timezone
 from integrations.models import Integration, OAuthState
 from integrations.oauth import provider_module
 from integrations.oauth.base import OAuthError, TokenGrant
+from integrations.redaction import redact, redacting
 from integrations.services import IntegrationError, mark_integration_error, refresh_tokens
 from publishing.platforms import platform_module
 from publishing.platforms.base import AuthError, PlatformError
@@ -73,8 +76,17 @@ def verify_account(integration: Integration) -> None:
     )
 
 
+def account_secrets(integration: Integration) -> tuple[str | None, ...]:
+    return (integration.access_token, integration.refresh_token, integration.webhook_url)
+
+
 def check_integration(integration: Integration, *, now: dt.datetime) -> str:
     """Check one account; returns the outcome's name and records any problem on the row."""
+    with redacting(*account_secrets(integration)):
+        return check_tokens(integration, now=now)
+
+
+def check_tokens(integration: Integration, *, now: dt.datetime) -> str:
     expires_at = integration.token_expires_at
     warn_from = now + dt.timedelta(days=settings.INTEGRATION_EXPIRY_WARNING_DAYS)
     if expires_at and expires_at <= warn_from:
@@ -119,7 +131,7 @@ def check_integration(integration: Integration, *, now: dt.datetime) -> str:
 def note(integration: Integration, message: str) -> None:
     """Record a problem that does not (yet) stop the account from publishing."""
     Integration.objects.filter(pk=integration.pk).update(
-        last_error=message, last_error_at=timezone.now()
+        last_error=redact(message), last_error_at=timezone.now()
     )
 
 
@@ -167,19 +179,22 @@ def refresh_integration(integration: Integration) -> Integration:
             f"{integration}: {name} gives no way to refresh this token; connect the account again."
         )
     module = platform_module(integration.provider)
-    try:
-        refresh_tokens(integration.pk, module.refresh, renew_before=REFRESH_NOW)
-    except AuthError as error:
-        mark_integration_error(integration.pk, error.message, status=Status.NEEDS_REAUTH)
-        raise IntegrationError(
-            f"{integration}: {name} refused the refresh ({error.message}); the account needs "
-            "to be connected again."
-        ) from error
-    except PlatformError as error:
-        note(integration, f"A refresh asked from the admin failed: {error.message}")
-        raise IntegrationError(
-            f"{integration}: {name} could not be reached to refresh the token ({error.message}); "
-            "try again later."
-        ) from error
+    with redacting(*account_secrets(integration)):
+        try:
+            refresh_tokens(integration.pk, module.refresh, renew_before=REFRESH_NOW)
+        except AuthError as error:
+            said = redact(error.message)
+            mark_integration_error(integration.pk, said, status=Status.NEEDS_REAUTH)
+            raise IntegrationError(
+                f"{integration}: {name} refused the refresh ({said}); the account needs "
+                "to be connected again."
+            ) from None
+        except PlatformError as error:
+            said = redact(error.message)
+            note(integration, f"A refresh asked from the admin failed: {said}")
+            raise IntegrationError(
+                f"{integration}: {name} could not be reached to refresh the token ({said}); "
+                "try again later."
+            ) from None
     integration.refresh_from_db()
     return integration

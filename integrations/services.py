@@ -7,6 +7,7 @@ Views, admin actions, the API and commands call these; none of them set
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from integrations.credentials import Credentials, credentials_from_integration
 from integrations.models import Integration
 from integrations.oauth import provider_module
 from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant
+from integrations.redaction import redact, redacting
 from integrations.signals import integration_released
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,11 @@ def mark_rate_limited(integration_id: int | None, until: dt.datetime) -> None:
 
 
 def mark_integration_error(integration_id: int | None, message: str, *, status: str) -> None:
+    """Record what the platform said (redacted: it may quote a token) and the new status."""
     if integration_id is None:
         return
     Integration.objects.filter(pk=integration_id).update(
-        status=status, last_error=message, last_error_at=timezone.now()
+        status=status, last_error=redact(message), last_error_at=timezone.now()
     )
 
 
@@ -61,7 +64,8 @@ def refresh_tokens(
         current = credentials_from_integration(integration)
         if current.expires_at and current.expires_at >= renew_before:
             return current
-        renewed = refresh(current)
+        with redacting(*current.secrets()):
+            renewed = refresh(current)
         integration.access_token = renewed.access_token
         if renewed.refresh_token:  # a provider that sends none keeps the old one valid
             integration.refresh_token = renewed.refresh_token
@@ -117,6 +121,27 @@ def save_connection(
     return integration, created
 
 
+def redacted_errors(connect):
+    """Mask the tokens ``connect`` was given in its logs and in the ``OAuthError`` it raises.
+
+    A platform may quote a token it refuses; the message goes back to the
+    person who typed it, into the API's 400 answer and the admin page.
+    """
+
+    @functools.wraps(connect)
+    def run(**fields):
+        typed = [fields.get(name) for name in ("access_token", "refresh_token", "webhook_url")]
+        with redacting(*typed):
+            try:
+                return connect(**fields)
+            except OAuthError as error:
+                error.args = (redact(str(error)),)
+                raise error from None
+
+    return run
+
+
+@redacted_errors
 def connect_with_tokens(
     *,
     user,
@@ -246,12 +271,16 @@ def revoke_integration(integration: Integration) -> Revoked:
     elif not (grant.access_token or grant.refresh_token or grant.webhook_url):
         platform_message = "No token was stored, so there was nothing to revoke at the platform."
     else:
-        try:
-            module.revoke(grant)
-            platform_message = f"{module.NAME} revoked the access."
-        except OAuthError as failure:
-            error = f"Revoked in Herald, but {failure} Remove Herald in the account's settings."
-            platform_message = error
+        # The platform's refusal may quote the token: masked in logs and in the message.
+        with redacting(grant.access_token, grant.refresh_token, grant.webhook_url):
+            try:
+                module.revoke(grant)
+                platform_message = f"{module.NAME} revoked the access."
+            except OAuthError as failure:
+                error = redact(
+                    f"Revoked in Herald, but {failure} Remove Herald in the account's settings."
+                )
+                platform_message = error
     now = timezone.now()
     integration.status = Status.REVOKED
     integration.access_token = None

@@ -12,6 +12,9 @@ The database is the queue of record; the broker only rings the doorbell.
   calls the platform, and records the outcome in one transaction.
 * A row whose request went out but whose outcome was not recorded is never
   re-sent blindly: the platform module's ``reconcile`` decides first.
+* An attempt that failed before any request left (the HTTP client counts
+  them) sent nothing: it is an ordinary failure, never in doubt, and its
+  ``request_sent_at`` is cleared.
 """
 
 from __future__ import annotations
@@ -37,11 +40,12 @@ from integrations.credentials import (
     resolve_credentials,
 )
 from integrations.models import Integration
+from integrations.redaction import redact, redacting, remember
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
 from metrics import record
 from publishing import selectors
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
-from publishing.platforms import platform_module
+from publishing.platforms import http, platform_module
 from publishing.platforms.base import (
     UNKNOWN,
     AuthError,
@@ -69,6 +73,8 @@ PLATFORM_WAIT_HOLD = "the platform asked us to wait"
 # Refresh an access token that expires within this margin.
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
 TICK = EngineHeartbeat.TICK
+# The code of an attempt that Herald's own code broke off before anything was sent.
+INTERNAL_ERROR_CODE = "internal_error"
 
 
 # --- tick ------------------------------------------------------------------------
@@ -233,16 +239,29 @@ class Claim:
 
 
 def publish_one(publication_id: int) -> str:
-    """Publish one dispatched publication. Returns what happened, for logs and tests."""
+    """Publish one dispatched publication. Returns what happened, for logs and tests.
+
+    The attempt runs inside ``redacting``: the account's tokens are masked in
+    everything it logs and in every error text it stores, whatever the
+    platform quoted back.
+    """
     claim = claim_publication(publication_id)
     if isinstance(claim, str):
         return claim
+    with redacting():
+        return attempt(claim)
+
+
+def attempt(claim: Claim) -> str:
+    """Call the platform for a claimed publication and record the outcome."""
     publication, content = claim.publication, claim.content
     module = platform_module(publication.platform)
     post = build_post(content, publication.platform, publication=publication)
     # Set when an earlier attempt's request went out with no recorded outcome:
     # until reconcile settles it, no error may clear that mark.
     in_doubt = publication.request_sent_at is not None
+    # The thread's request count when the platform call began: None until then.
+    requests_before = None
     try:
         credentials = fresh_credentials(publication, content, module)
         if in_doubt:
@@ -262,18 +281,39 @@ def publish_one(publication_id: int) -> str:
             in_doubt = False
         if not mark_request_sent(publication, content):
             return release_after_edit(publication)
+        requests_before = http.requests_sent()
         result = module.publish(post, credentials)
     except PlatformError as error:
-        return record_platform_error(publication, content, error, in_doubt=in_doubt)
+        return record_platform_error(
+            publication,
+            content,
+            error,
+            in_doubt=in_doubt,
+            nothing_sent=nothing_sent_since(requests_before),
+        )
     except (NotConnected, IntegrationUnavailable) as error:
         return record_failed(publication, code="not_connected", message=str(error))
     except Exception as error:
-        # A bug or an unexpected answer after the request may have gone out:
-        # treat it as in doubt, so the next attempt reconciles first.
-        logger.exception("Publication %s: unexpected error while publishing.", publication.pk)
-        wrapped = TransientError(f"Unexpected error: {type(error).__name__}", maybe_sent=True)
-        return record_platform_error(publication, content, wrapped, in_doubt=in_doubt)
+        if in_doubt or not nothing_sent_since(requests_before):
+            # A bug or an unexpected answer after a request went out: the post
+            # may be out, so the next attempt reconciles first.
+            logger.exception("Publication %s: unexpected error while publishing.", publication.pk)
+            wrapped = TransientError(f"Unexpected error: {type(error).__name__}", maybe_sent=True)
+            return record_platform_error(publication, content, wrapped, in_doubt=in_doubt)
+        logger.exception("Publication %s: unexpected error before any request.", publication.pk)
+        return record_failed(
+            publication,
+            code=INTERNAL_ERROR_CODE,
+            message=f"Herald failed before sending anything ({type(error).__name__}); nothing "
+            "went out. Retry once the cause is fixed.",
+            sent_nothing=True,
+        )
     return record_published(publication, result, reason="published")
+
+
+def nothing_sent_since(requests_before: int | None) -> bool:
+    """True when no request left this thread since ``requests_before`` (None: no call began)."""
+    return requests_before is None or http.requests_sent() == requests_before
 
 
 def claim_publication(publication_id: int) -> Claim | str:
@@ -347,9 +387,11 @@ def hold(publication: Publication, *, reason: str, until: dt.datetime | None) ->
 
 
 def fresh_credentials(publication: Publication, content: Content, module) -> Credentials:
+    """The account's credentials, refreshed when about to expire; their secrets are redacted."""
     credentials = resolve_credentials(
         owner=content.owner, platform=publication.platform, integration=publication.integration
     )
+    remember(*credentials.secrets())
     expires_at = credentials.expires_at
     if (
         credentials.integration_id
@@ -362,6 +404,7 @@ def fresh_credentials(publication: Publication, content: Content, module) -> Cre
             module.refresh,
             renew_before=timezone.now() + TOKEN_REFRESH_MARGIN,
         )
+        remember(*credentials.secrets())
     return credentials
 
 
@@ -413,7 +456,12 @@ def record_published(publication: Publication, result: Published, *, reason: str
     return "published"
 
 
-def record_failed(publication: Publication, *, code: str, message: str) -> str:
+def record_failed(
+    publication: Publication, *, code: str, message: str, sent_nothing: bool = False
+) -> str:
+    """End the attempt FAILED. ``sent_nothing``: no request left, so the sent mark goes too."""
+    message = redact(message)
+    cleared = {"request_sent_at": None} if sent_nothing else {}
     transition(
         publication,
         Status.FAILED,
@@ -423,6 +471,7 @@ def record_failed(publication: Publication, *, code: str, message: str) -> str:
         last_error=message,
         lease_expires_at=None,
         next_attempt_at=None,
+        **cleared,
     )
     return "failed"
 
@@ -437,15 +486,28 @@ def retry_delay(retry_number: int) -> dt.timedelta:
 
 
 def record_platform_error(
-    publication: Publication, content: Content, error: PlatformError, *, in_doubt: bool = False
+    publication: Publication,
+    content: Content,
+    error: PlatformError,
+    *,
+    in_doubt: bool = False,
+    nothing_sent: bool = False,
 ) -> str:
-    """Record a failed attempt. ``in_doubt``: an earlier request is still unaccounted for."""
+    """Record a failed attempt.
+
+    ``in_doubt``: an earlier request is still unaccounted for. ``nothing_sent``:
+    no request left during this attempt, so a final failure clears the sent
+    mark (a refusal after a request keeps it: the next attempt reconciles).
+    """
     record.platform_error(publication.platform, error)
     now = timezone.now()
+    # The platform's words may quote a token back: stored and shown only redacted.
+    message = redact(error.message)
     # Keep the sent mark if the platform may have acted now or before: the next
     # attempt then reconciles before it could send again.
     keep_sent_mark = in_doubt or getattr(error, "maybe_sent", False)
     sent_mark = publication.request_sent_at if keep_sent_mark else None
+    sent_nothing = nothing_sent and not keep_sent_mark
     if isinstance(error, RateLimited):
         with transaction.atomic():
             mark_rate_limited(publication.integration_id, error.until)
@@ -463,9 +525,13 @@ def record_platform_error(
     if isinstance(error, AuthError):
         with transaction.atomic():
             mark_integration_error(
-                publication.integration_id, error.message, status=Integration.Status.NEEDS_REAUTH
+                publication.integration_id, message, status=Integration.Status.NEEDS_REAUTH
             )
-            record_failed(publication, **failure(error, error.message, keep_sent_mark))
+            record_failed(
+                publication,
+                **failure(error, message, keep_sent_mark),
+                sent_nothing=sent_nothing,
+            )
         return "failed"
     if isinstance(error, TransientError) and publication.retry_count < settings.PUBLISH_MAX_RETRIES:
         retry_number = publication.retry_count + 1
@@ -474,13 +540,13 @@ def record_platform_error(
                 publication,
                 Status.RETRYING,
                 reason=f"transient error, retry {retry_number} of "
-                f"{settings.PUBLISH_MAX_RETRIES}: {error.message}",
+                f"{settings.PUBLISH_MAX_RETRIES}: {message}",
                 error_code=error.code,
                 retry_count=retry_number,
                 last_retry_at=now,
                 next_attempt_at=now + retry_delay(retry_number),
                 last_error_code=error.code,
-                last_error=error.message,
+                last_error=message,
                 lease_expires_at=None,
                 request_sent_at=sent_mark,
             )
@@ -489,11 +555,15 @@ def record_platform_error(
             )
         return "retrying"
     if isinstance(error, TransientError):
-        message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {error.message}"
-        return record_failed(publication, **failure(error, message, keep_sent_mark))
+        message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {message}"
+        return record_failed(
+            publication, **failure(error, message, keep_sent_mark), sent_nothing=sent_nothing
+        )
     if not isinstance(error, PermanentError):
         logger.error("Unknown platform error class %s", type(error).__name__)
-    return record_failed(publication, **failure(error, error.message, keep_sent_mark))
+    return record_failed(
+        publication, **failure(error, message, keep_sent_mark), sent_nothing=sent_nothing
+    )
 
 
 def failure(error: PlatformError, message: str, in_doubt: bool) -> dict[str, str]:

@@ -7,10 +7,14 @@ Views, admin actions and commands call these; none of them touch
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
+import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.utils import timezone
 
 from content.choices import Platform, Status
@@ -19,6 +23,8 @@ from integrations.models import Integration
 from publishing.models import IN_DOUBT_CODE, Publication
 from publishing.posts import validation_problems
 from publishing.states import Actor, record_creation, record_note, transition, transition_many
+
+logger = logging.getLogger(__name__)
 
 
 class SchedulingError(Exception):
@@ -37,6 +43,58 @@ class ContentLocked(SchedulingError):
 
     Not a problem with the input but with the moment: the API answers 409.
     """
+
+
+class ContentBusy(SchedulingError):
+    """Another action on the same content held its rows, twice: the API answers 409 ``busy``."""
+
+
+BUSY_MESSAGE = "Another action on this content was running; try again."
+# PostgreSQL's SQLSTATEs for "this transaction lost a lock conflict; run it again":
+# deadlock_detected and serialization_failure.
+LOCK_CONFLICT_STATES = {"40P01", "40001"}
+
+
+def is_lock_conflict(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in LOCK_CONFLICT_STATES
+
+
+def retried_once_on_lock_conflict(service):
+    """Run ``service`` in its own transaction, and once more if the database aborted it.
+
+    Rows are locked in primary-key order everywhere, so two actions on one
+    content queue behind each other; should PostgreSQL still pick this
+    transaction as a deadlock victim (or fail it for serialization), nothing
+    of it was written, and it runs once more from the start. A second
+    conflict raises ``ContentBusy``. Inside a caller's transaction there is
+    nothing to run again (the whole transaction was aborted): the error goes
+    up to the caller as it is.
+    """
+
+    @functools.wraps(service)
+    def run(*args, **kwargs):
+        def in_transaction():
+            with transaction.atomic():
+                return service(*args, **kwargs)
+
+        if transaction.get_connection().in_atomic_block:
+            return in_transaction()
+        try:
+            return in_transaction()
+        except OperationalError as error:
+            if not is_lock_conflict(error):
+                raise
+        logger.info("%s lost a lock conflict; running it once more.", service.__name__)
+        # A short random pause, so the losers of one conflict do not meet again at once.
+        time.sleep(random.uniform(0.01, 0.05))  # noqa: S311 - not security
+        try:
+            return in_transaction()
+        except OperationalError as error:
+            if is_lock_conflict(error):
+                raise ContentBusy(BUSY_MESSAGE) from error
+            raise
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -151,7 +209,9 @@ def edit_content(
     before sending and releases the row, so old text never goes out. Moving
     the time is allowed only while every target is still SCHEDULED.
     """
-    publications = list(Publication.objects.select_for_update().filter(content=content))
+    publications = list(
+        Publication.objects.select_for_update().filter(content=content).order_by("pk")
+    )
     started = [p for p in publications if p.status not in EDITABLE_STATUSES or p.request_sent_at]
     if started:
         names = ", ".join(f"{p.get_platform_display()}: {p.status}" for p in started)
@@ -266,6 +326,7 @@ def in_doubt_evidence(publication: Publication) -> str:
     return "; ".join(facts)
 
 
+@retried_once_on_lock_conflict
 def cancel_content(content: Content, *, actor: Actor) -> list[int]:
     """Cancel every target that has not started; returns the ids canceled."""
     return transition_many(
@@ -314,11 +375,11 @@ class TargetsOutcome:
         return ", ".join(parts)
 
 
+@retried_once_on_lock_conflict
 def cancel_targets(content: Content, *, actor: Actor) -> TargetsOutcome:
     """``cancel_content``, telling which targets were left alone and why."""
-    with transaction.atomic():
-        canceled = set(cancel_content(content, actor=actor))
-        statuses = dict(content.publications.values_list("pk", "status"))
+    canceled = set(cancel_content(content, actor=actor))
+    statuses = dict(content.publications.values_list("pk", "status"))
     return TargetsOutcome(
         verb="canceled",
         done=sorted(canceled),
@@ -326,7 +387,7 @@ def cancel_targets(content: Content, *, actor: Actor) -> TargetsOutcome:
     )
 
 
-@transaction.atomic
+@retried_once_on_lock_conflict
 def publish_now(content: Content, *, actor: Actor) -> TargetsOutcome:
     """Make every SCHEDULED target of ``content`` due now: the engine takes it at its next poll.
 
@@ -353,7 +414,7 @@ def publish_now(content: Content, *, actor: Actor) -> TargetsOutcome:
     )
 
 
-@transaction.atomic
+@retried_once_on_lock_conflict
 def retry_failed(content: Content, *, actor: Actor) -> TargetsOutcome:
     """Give every FAILED target of ``content`` a new attempt: FAILED -> QUEUED, due now.
 

@@ -141,7 +141,9 @@ def transition_many(
     """Move every listed publication still in one of ``from_statuses`` to ``to_status``.
 
     Runs a fixed number of queries whatever the batch size. Returns the ids
-    actually moved; the others had already left ``from_statuses``.
+    actually moved; the others had already left ``from_statuses``. The rows
+    are locked in primary-key order, as every multi-row lock in Herald is, so
+    two batches that share rows queue behind each other instead of deadlocking.
     """
     from_statuses = list(from_statuses)
     for from_status in from_statuses:
@@ -154,6 +156,7 @@ def transition_many(
         rows = list(
             Publication.objects.select_for_update()
             .filter(pk__in=ids, status__in=from_statuses)
+            .order_by("pk")
             .values_list("pk", "status", "content_id")
         )
         if not rows:

@@ -54,6 +54,20 @@ def session() -> requests.Session:
     return _local.session
 
 
+def requests_sent() -> int:
+    """How many requests this thread has started so far.
+
+    The engine reads it before and after a platform call: an attempt whose
+    count did not move sent nothing, so it cannot have published anything.
+    """
+    return getattr(_local, "requests_sent", 0)
+
+
+def note_request() -> None:
+    """Count a request that is about to leave (it may fail on the way: counted all the same)."""
+    _local.requests_sent = requests_sent() + 1
+
+
 def safe_url(url: str) -> str:
     """``url`` without its query string (which may hold an access token) or user info."""
     try:
@@ -83,6 +97,7 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
     where = f"{method} {safe_url(url)}"
     platform = PLATFORM_OF_LABEL.get(label, record.OTHER_PLATFORM)
     started = time.monotonic()
+    note_request()
     try:
         response = session().request(method, url, **kwargs)
     except requests.ConnectTimeout:

@@ -95,6 +95,31 @@ def graph(method: str, path: str, credentials: Credentials, **params) -> dict:
     return json_body(response)
 
 
+def account_id(credentials: Credentials) -> str:
+    """The Instagram user id the token publishes as.
+
+    An account connected through Instagram Login has it stored. The legacy
+    token columns carry none (the old system kept only the token), and the
+    Integrations ``migrate_user_tokens`` makes from them carry a placeholder,
+    so for those the token itself is asked, with ``GET /me?fields=user_id``
+    (the call connecting an account makes): a read, once per attempt, before
+    anything is created. Refusing such accounts at scheduling instead would
+    strand every post already scheduled through them. Instagram ids are all
+    digits, which tells a stored id from a placeholder.
+    """
+    stored = str(credentials.account.get("external_account_id") or "")
+    if stored.isdigit():
+        return stored
+    answer = graph("GET", "me", credentials, fields="user_id,username")
+    user_id = str(answer.get("user_id") or answer.get("id") or "")
+    if not user_id.isdigit():
+        raise PermanentError(
+            "Instagram did not say which account the token belongs to; connect the account again.",
+            code="unknown_account",
+        )
+    return user_id
+
+
 def check_quota(user_id: str, credentials: Credentials) -> None:
     answer = graph(
         "GET", f"{user_id}/content_publishing_limit", credentials, fields="quota_usage,config"
@@ -159,7 +184,7 @@ def publish(post: Post, credentials: Credentials) -> Published:
         # An earlier attempt published the media, then failed (fetching the permalink):
         # the container cannot be published twice, so finish that attempt instead.
         return Published(media_id, permalink_of(media_id, credentials))
-    user_id = credentials.account["external_account_id"]
+    user_id = account_id(credentials)
     check_quota(user_id, credentials)
     container_id = post.platform_state.get("container_id")
     if not container_id:
@@ -188,7 +213,7 @@ def reconcile(post: Post, credentials: Credentials):
     if status in ("FINISHED", "IN_PROGRESS"):
         return None  # publish reuses the container: no second post
     if status == "PUBLISHED":
-        user_id = credentials.account["external_account_id"]
+        user_id = account_id(credentials)
         recent = graph(
             "GET",
             f"{user_id}/media",

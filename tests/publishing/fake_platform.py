@@ -2,6 +2,9 @@
 
 Set ``FAKE.script`` to a list of outcomes consumed per publish call: a
 ``Published``, an exception instance to raise, or None for a default success.
+Every publish call counts as a request sent (as the HTTP client counts one),
+and a scripted exception is raised after it; ``FAKE.fail_before_sending``
+raises its exception before any request instead.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import threading
 from collections import Counter
 
 from publishing.platforms.base import UNKNOWN, Published
+from publishing.platforms.http import note_request
 
 
 class FakePlatform:
@@ -24,6 +28,7 @@ class FakePlatform:
         self.reconcile_answer = None
         self.reconcile_calls: list[str] = []
         self.crash_after_send = False
+        self.fail_before_sending: Exception | None = None
         self.problems: list[str] = []
 
 
@@ -35,6 +40,9 @@ def validate(post):
 
 
 def publish(post, credentials):
+    if FAKE.fail_before_sending is not None:
+        raise FAKE.fail_before_sending
+    note_request()
     with FAKE.lock:
         FAKE.calls.append(post.idempotency_key)
         FAKE.per_key[post.idempotency_key] += 1

@@ -518,6 +518,60 @@ def test_a_timeout_on_the_last_retry_fails_in_doubt_not_as_a_refusal(drain, fake
     assert len(fake_platform.calls) == 4
 
 
+def test_a_bug_before_any_request_is_a_plain_failure_not_in_doubt(drain, fake_platform):
+    fake_platform.fail_before_sending = KeyError("external_account_id")
+    content = schedule()
+    assert drain() == ["failed"]
+    publication = content.publications.get()
+    assert in_doubt_figures(publication) == (Status.FAILED, "internal_error", False)
+    assert "nothing went out" in publication.last_error
+    assert fake_platform.calls == []
+    # A retry sends at once: there is nothing to ask the platform about.
+    fake_platform.fail_before_sending = None
+    outcome = retry_failed(content, actor=Actor.for_user(content.owner))
+    assert outcome.notes == {}
+    assert drain() == ["published"]
+    assert fake_platform.reconcile_calls == []
+
+
+def test_a_refusal_before_any_request_clears_the_sent_mark_and_one_after_keeps_it(
+    drain, fake_platform
+):
+    fake_platform.fail_before_sending = PermanentError("no media to send", code="no_media")
+    before = schedule(body="refused before sending").publications.get()
+    assert drain() == ["failed"]
+    assert in_doubt_figures(before) == (Status.FAILED, "no_media", False)
+    fake_platform.fail_before_sending = None
+    fake_platform.script = [PermanentError("Duplicate content", code="duplicate_content")]
+    after = schedule(body="refused after sending").publications.get()
+    assert drain() == ["failed"]
+    # Not in doubt (a refusal), but a retry still asks the platform before sending again.
+    assert in_doubt_figures(after) == (Status.FAILED, "duplicate_content", True)
+
+
+def test_a_bug_before_sending_again_after_reconcile_found_nothing_is_a_plain_failure(
+    drain, fake_platform, django_capture_on_commit_callbacks
+):
+    publication = crash_mid_publish(fake_platform, django_capture_on_commit_callbacks)
+    fake_platform.reconcile_answer = None  # the crashed attempt's post is not out
+    fake_platform.fail_before_sending = ValueError("a bug")
+    assert drain() == ["failed"]
+    assert in_doubt_figures(publication) == (Status.FAILED, "internal_error", False)
+
+
+def test_a_bug_while_reconciling_keeps_the_row_in_doubt(
+    drain, fake_platform, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tests.publishing import fake_platform as fake_module
+
+    publication = crash_mid_publish(fake_platform, django_capture_on_commit_callbacks)
+    monkeypatch.setattr(
+        fake_module, "reconcile", FailingReconcile(fake_platform, ValueError("a bug"))
+    )
+    assert drain() == ["retrying"]
+    assert in_doubt_figures(publication) == (Status.RETRYING, "transient", True)
+
+
 def test_legacy_fallback_is_counted_where_operators_see_it(drain, fake_platform):
     from integrations.credentials import legacy_fallback_count
     from integrations.models import LegacyTokenUse
