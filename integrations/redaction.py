@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus
 
 MASK = "[redacted]"
 SECRET_KEYS = r"(?:access_token|refresh_token|client_secret|id_token|code_verifier|password)"
@@ -97,7 +97,8 @@ def secret_values(values: Iterable[str | None]) -> set[str]:
             continue
         found.add(value)
         if "://" in value:
-            found.add(urlsplit(value).path.rstrip("/").rsplit("/", 1)[-1])
+            # Split by hand: a URL that does not parse (pasted by hand) is still masked.
+            found.add(value.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1])
     return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
 
 

@@ -8,9 +8,9 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import issue_token
 from integrations.daily_check import check_integrations, refresh_integration
 from integrations.models import Integration
 from integrations.redaction import (
@@ -157,8 +157,7 @@ def nothing_echoed(*texts: str) -> bool:
 
 def client_of(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=user).token}")
     return client
 
 

@@ -13,9 +13,9 @@ import threading
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import issue_token
 from content.choices import Status
 from content.models import Content
 from publishing.models import PublicationEvent
@@ -71,7 +71,7 @@ def assert_consistent(content: Content) -> None:
     assert content.status == aggregate_status(p.status for p in publications)
 
 
-def run_actions_at_once(token: Token, content: Content) -> list[tuple[str, int, dict]]:
+def run_actions_at_once(token: str, content: Content) -> list[tuple[str, int, dict]]:
     """CALLS mixed actions, each from its own client and thread, released together."""
     start = threading.Barrier(CALLS)
     answers: list[tuple[str, int, dict]] = []
@@ -80,7 +80,7 @@ def run_actions_at_once(token: Token, content: Content) -> list[tuple[str, int, 
     def call(action: str) -> None:
         try:
             client = APIClient(raise_request_exception=False)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
             start.wait()
             response = client.post(f"/api/v1/content/{content.pk}/{action}/")
             answers.append((action, response.status_code, getattr(response, "data", None)))
@@ -107,7 +107,7 @@ def run_actions_at_once(token: Token, content: Content) -> list[tuple[str, int, 
 def test_concurrent_actions_on_one_content_answer_200_or_409_never_500(settings):
     settings.API_THROTTLE_USER = "1000000/hour"
     owner = UserFactory()
-    token = Token.objects.create(user=owner)
+    token = issue_token(user=owner).token
     for _ in range(ROUNDS):
         content = content_with_mixed_targets(owner)
         answers = run_actions_at_once(token, content)

@@ -11,9 +11,9 @@ import pytest
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from psycopg import errors as pg_errors
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import issue_token
 from content.choices import Status
 from publishing import services
 from publishing.services import (
@@ -105,7 +105,7 @@ def test_the_api_answers_409_busy_when_the_rerun_loses_too(always_deadlocking):
     owner = UserFactory()
     content = scheduled_content(owner)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=owner).token}")
     response = client.post(f"/api/v1/content/{content.pk}/publish-now/")
     assert response.status_code == 409
     assert response.json() == {

@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import issue_token
 from content.choices import Status
 from integrations.models import Integration
 from publishing.models import Publication, PublicationEvent
@@ -52,8 +52,7 @@ def everything_a_person_can_read(publication, operator, client) -> list[str]:
     """The stored texts, the API's answers and the admin's pages about this publication."""
     owner = publication.content.owner
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=owner)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=owner).token}")
     client.force_login(operator)
     publication.refresh_from_db()
     integration = Integration.objects.get(pk=publication.integration_id)
