@@ -11,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.parsers import loads_bounded
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
@@ -45,6 +46,16 @@ class UserDateTimeField(serializers.DateTimeField):
         return aware
 
 
+class BoundedListField(serializers.ListField):
+    """A ListField that counts before it validates each item: a list of a million bad
+    items is one error, not a million."""
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 SCHEDULED_FOR_HELP = (
     "When to publish, ISO 8601, e.g. `2030-05-01T09:30:00+02:00`. A time without an offset "
     "(`2030-05-01T09:30:00`) is read in your account's time zone (`User.timezone`). "
@@ -52,12 +63,17 @@ SCHEDULED_FOR_HELP = (
 )
 
 
+# Unknown keys named in one error answer: enough to fix a request, and a body of a
+# million unknown keys does not become an answer of a million messages.
+MAX_UNKNOWN_KEYS_NAMED = 10
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know, naming the ones it does."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
+            unknown = sorted(set(data) - set(self.fields))[:MAX_UNKNOWN_KEYS_NAMED]
             if unknown:
                 message = (
                     f"Unknown option; the known ones are: {', '.join(self.fields)}."
@@ -69,7 +85,7 @@ class StrictSerializer(serializers.Serializer):
 
 
 class TwitterOptionsSerializer(StrictSerializer):
-    thread = serializers.ListField(
+    thread = BoundedListField(
         child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_BODY),
         max_length=25,
         required=False,
@@ -88,7 +104,7 @@ class YouTubeOptionsSerializer(StrictSerializer):
         max_length=MAX_BODY,
         help_text="Defaults to the body.",
     )
-    tags = serializers.ListField(
+    tags = BoundedListField(
         child=serializers.CharField(max_length=500), max_length=500, required=False
     )
     category_id = serializers.CharField(required=False, max_length=10)
@@ -112,7 +128,13 @@ class OptionsField(serializers.JSONField):
     """Per-platform options: a JSON object (JSON text in a multipart request)."""
 
     def to_internal_value(self, data):
-        data = super().to_internal_value(data)
+        if getattr(data, "is_json_string", False):  # JSON text from a form
+            try:
+                data = loads_bounded(data)
+            except ValueError as error:
+                raise serializers.ValidationError(f"Value must be valid JSON: {error}") from None
+        else:
+            data = super().to_internal_value(data)
         options = ContentOptionsSerializer(data=data)
         if not options.is_valid():
             raise serializers.ValidationError(options.errors)
@@ -151,7 +173,7 @@ class TargetField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, str) and data.lstrip().startswith("{"):
             try:  # a JSON object in a multipart form
-                data = json.loads(data)
+                data = loads_bounded(data)
             except ValueError:
                 self.fail("invalid")
         if isinstance(data, str):
@@ -231,7 +253,7 @@ class ContentWriteFields(serializers.Serializer):
 class ContentCreateSerializer(ContentWriteFields):
     """Schedule content: one publication per target."""
 
-    targets = serializers.ListField(
+    targets = BoundedListField(
         child=TargetField(),
         min_length=1,
         max_length=MAX_TARGETS,
@@ -239,7 +261,7 @@ class ContentCreateSerializer(ContentWriteFields):
         'tokens) or `{"integration": id}` for one of your accounts. In a multipart request, '
         "repeat the field.",
     )
-    media = serializers.ListField(
+    media = BoundedListField(
         child=serializers.FileField(allow_empty_file=False),
         required=False,
         max_length=MAX_MEDIA,

@@ -17,12 +17,13 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api import serializers as s
 from api.errors import ErrorSerializer
 from api.idempotency import HEADER, IdempotentPostMixin
+from api.parsers import BoundedJSONParser
 from content.models import Content, ContentMedia
 from integrations.models import Integration
 from integrations.oauth.flow import provider_statuses, start_connect
@@ -74,7 +75,7 @@ INVALID = {400: error("Invalid input: `field_errors` (and `platforms`) say what 
 class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (the same token each time)."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -205,7 +206,7 @@ def action_schema(summary: str, description: str):
     ),
 )
 class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
     serializer_class = s.ContentSerializer
 
     def get_queryset(self):
@@ -428,7 +429,7 @@ class IntegrationViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = s.IntegrationSerializer
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

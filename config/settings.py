@@ -338,6 +338,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle", "api.throttling.AnonThrottle"],
+    # JSON with bounded nesting, in valid Unicode: hostile JSON is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 # Requests per client: per user when authenticated, per IP address otherwise.
 API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "1000/hour")
