@@ -8,6 +8,7 @@ import json
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,7 +18,13 @@ from content.models import Content, ContentMedia
 from integrations.models import Integration
 from publishing.models import Publication, PublicationEvent
 from publishing.platforms.youtube import PRIVACY
-from publishing.services import SchedulingError, Target, resolve_target
+from publishing.services import (
+    SchedulingError,
+    Target,
+    beyond_horizon,
+    check_schedule_time,
+    resolve_target,
+)
 
 MAX_ID = 2**63 - 1
 MAX_TARGETS = 10
@@ -26,7 +33,11 @@ MAX_BODY = 20_000
 
 
 class UserDateTimeField(serializers.DateTimeField):
-    """ISO 8601. Without an offset the time is read in the requesting user's time zone."""
+    """ISO 8601. Without an offset the time is read in the requesting user's time zone.
+
+    Total: a time that is outside the calendar in UTC, where the database keeps it (the
+    first or last day of year 1 or 9999 moved across by an offset), is a 400.
+    """
 
     def default_timezone(self):
         request = self.context.get("request")
@@ -34,16 +45,42 @@ class UserDateTimeField(serializers.DateTimeField):
         return zone or super().default_timezone()
 
     def enforce_timezone(self, value):
+        if timezone.is_aware(value):
+            try:
+                return value.astimezone(self.default_timezone())
+            except OverflowError:
+                # The user's zone cannot show the calendar's last hours; UTC can.
+                return value.astimezone(dt.UTC)
         aware = super().enforce_timezone(value)
-        if timezone.is_naive(value):
-            # A local time the clocks skip (spring forward) would silently move by an hour.
-            zone = aware.tzinfo
-            if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
-                raise serializers.ValidationError(
-                    f"{value.isoformat()} does not exist in {zone} (the clocks change then); "
-                    "give the time with an offset."
-                )
+        # A local time the clocks skip (spring forward) would silently move by an hour.
+        zone = aware.tzinfo
+        if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+            raise serializers.ValidationError(
+                f"{value.isoformat()} does not exist in {zone} (the clocks change then); "
+                "give the time with an offset."
+            )
         return aware
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+            moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise serializers.ValidationError(self.out_of_range(value)) from None
+        return moment
+
+    def out_of_range(self, value) -> str:
+        return f"{value} cannot be stored: it falls outside the years 1 to 9999 in UTC."
+
+
+class ScheduleTimeField(UserDateTimeField):
+    """A time to publish at: one past the end of the calendar is past the horizon too."""
+
+    def out_of_range(self, value) -> str:
+        wall_time = parse_datetime(str(value))
+        if wall_time is not None and wall_time.year == dt.MAXYEAR:
+            return str(beyond_horizon())
+        return super().out_of_range(value)
 
 
 class BoundedListField(serializers.ListField):
@@ -239,14 +276,21 @@ class ContentWriteFields(serializers.Serializer):
         '`{"youtube": {"title": "Launch", "privacy": "unlisted"}, "twitter": {"thread": ["2/2"]}}`.'
         " In a multipart request, JSON text.",
     )
-    scheduled_for = UserDateTimeField(help_text=SCHEDULED_FOR_HELP)
+    scheduled_for = ScheduleTimeField(help_text=SCHEDULED_FOR_HELP)
 
-    def check_not_past(self, value, current=None):
-        if value != current and value < timezone.now():
+    def check_schedulable(self, value, current=None):
+        """Neither in the past nor past the scheduling horizon (unless left unchanged)."""
+        if value == current:
+            return value
+        if value < timezone.now():
             raise serializers.ValidationError(
                 f"{value.isoformat()} is in the past; choose a later time, or use publish-now "
                 "to publish at once."
             )
+        try:
+            check_schedule_time(value)
+        except SchedulingError as error:
+            raise serializers.ValidationError(str(error)) from None
         return value
 
 
@@ -270,7 +314,7 @@ class ContentCreateSerializer(ContentWriteFields):
     )
 
     def validate_scheduled_for(self, value):
-        return self.check_not_past(value)
+        return self.check_schedulable(value)
 
     def validate_targets(self, items):
         owner = self.context["request"].user
@@ -310,7 +354,7 @@ class ContentUpdateSerializer(ContentWriteFields):
     """Edit content nothing was sent for yet (the version grows)."""
 
     def validate_scheduled_for(self, value):
-        return self.check_not_past(value, current=self.instance.scheduled_for)
+        return self.check_schedulable(value, current=self.instance.scheduled_for)
 
 
 class MediaSerializer(serializers.ModelSerializer):
@@ -534,7 +578,7 @@ class IntegrationTokensSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Discord with a bot token: the channel to post in.",
     )
-    token_expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    token_expires_at = UserDateTimeField(required=False, allow_null=True)
 
 
 class ConnectRequestSerializer(serializers.Serializer):

@@ -210,6 +210,13 @@ if TICK_BUDGET_SECONDS >= Q_CLUSTER["timeout"]:
 # /health/ fails when the tick's heartbeat is older than this, or a due
 # publication has waited longer than this (seconds). Below a minute they would
 # flap: the tick is scheduled once a minute.
+# How far ahead content may be scheduled, in days. No post waits years, and times near the
+# end of the calendar cannot be shown in zones ahead of UTC.
+SCHEDULING_HORIZON_DAYS = env_int("SCHEDULING_HORIZON_DAYS", 730, minimum=1)
+if SCHEDULING_HORIZON_DAYS > 36_500:
+    raise ImproperlyConfigured(
+        f"SCHEDULING_HORIZON_DAYS ({SCHEDULING_HORIZON_DAYS}) must be at most 36500 (100 years)."
+    )
 HEALTH_MAX_TICK_AGE = env_int("HEALTH_MAX_TICK_AGE", 180, minimum=60)
 HEALTH_MAX_OVERDUE = env_int("HEALTH_MAX_OVERDUE", 300, minimum=60)
 # /metrics accepts "Authorization: Bearer <METRICS_TOKEN>" (Prometheus) or a staff

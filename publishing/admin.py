@@ -23,6 +23,7 @@ from publishing.services import (
     IN_DOUBT_CODE,
     SchedulingError,
     cancel_content,
+    check_schedule_time,
     edit_content,
     publish_now,
     resolve_in_doubt,
@@ -385,6 +386,15 @@ class ContentAdminForm(forms.ModelForm):
             )
         return drafts
 
+    def clean_scheduled_for(self):
+        when = self.cleaned_data.get("scheduled_for")
+        if when is not None and when != self.instance.scheduled_for:
+            try:
+                check_schedule_time(when)
+            except SchedulingError as error:
+                raise forms.ValidationError(str(error)) from None
+        return when
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
@@ -452,6 +462,14 @@ class RescheduleForm(forms.Form):
         widget=AdminSplitDateTime,
         help_text="In your time zone. Only content whose targets are all still scheduled moves.",
     )
+
+    def clean_scheduled_for(self):
+        when = self.cleaned_data["scheduled_for"]
+        try:
+            check_schedule_time(when)
+        except SchedulingError as error:
+            raise forms.ValidationError(str(error)) from None
+        return when
 
 
 def not_done_because(content: Content) -> str:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -83,6 +84,43 @@ def resolve_target(owner, platform: str) -> Target:
     return Target(platform=platform, integration=accounts[0] if accounts else None)
 
 
+def latest_schedule_time() -> dt.datetime:
+    """The furthest time content may be scheduled for now (``SCHEDULING_HORIZON_DAYS``)."""
+    return timezone.now() + dt.timedelta(days=settings.SCHEDULING_HORIZON_DAYS)
+
+
+def beyond_horizon() -> SchedulingError:
+    """The refusal of a time past the horizon, saying the limit and the latest time allowed."""
+    latest = latest_schedule_time().astimezone(dt.UTC).replace(second=0, microsecond=0)
+    return SchedulingError(
+        f"Too far ahead: content can be scheduled at most {settings.SCHEDULING_HORIZON_DAYS} "
+        f"days ahead; the latest time allowed now is {latest.isoformat().replace('+00:00', 'Z')}."
+    )
+
+
+def check_schedule_time(scheduled_for: dt.datetime) -> None:
+    """Refuse a time Herald cannot schedule: without an offset, outside the calendar in UTC
+    (where it is stored), or past the scheduling horizon.
+
+    Far-future times are not harmless: near the end of the calendar, every page showing
+    one in a zone ahead of UTC fails. API, admin and services all refuse through this
+    function.
+    """
+    if timezone.is_naive(scheduled_for):
+        raise SchedulingError("scheduled_for needs a time zone offset.")
+    try:
+        scheduled_for.astimezone(dt.UTC)
+    except OverflowError:
+        if scheduled_for.year == dt.MAXYEAR:
+            raise beyond_horizon() from None
+        raise SchedulingError(
+            f"{scheduled_for.isoformat()} cannot be stored: it falls outside the years 1 to "
+            "9999 in UTC."
+        ) from None
+    if scheduled_for > latest_schedule_time():
+        raise beyond_horizon()
+
+
 @transaction.atomic
 def schedule_content(
     *,
@@ -97,11 +135,10 @@ def schedule_content(
 ) -> Content:
     """Create a Content (with unsaved ``media`` rows) and one SCHEDULED Publication per target.
 
-    Raises ``SchedulingError``, having written nothing, when a platform would
-    refuse the content.
+    Raises ``SchedulingError``, having written nothing, for a time it cannot
+    schedule (``check_schedule_time``) or content a platform would refuse.
     """
-    if timezone.is_naive(scheduled_for):
-        raise SchedulingError("scheduled_for needs a time zone offset.")
+    check_schedule_time(scheduled_for)
     if not targets:
         raise SchedulingError("Choose at least one platform to publish to.")
     actor = actor or Actor.for_user(owner)
@@ -160,8 +197,7 @@ def edit_content(
         )
     moving = scheduled_for is not None and scheduled_for != content.scheduled_for
     if moving:
-        if timezone.is_naive(scheduled_for):
-            raise SchedulingError("scheduled_for needs a time zone offset.")
+        check_schedule_time(scheduled_for)
         if any(p.status != Status.SCHEDULED for p in publications):
             raise ContentLocked("Only content whose targets are all still scheduled can be moved.")
         content.scheduled_for = scheduled_for

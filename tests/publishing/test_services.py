@@ -1,6 +1,7 @@
 """Scheduling: publications, audit rows, keys, and refusal of what a platform would refuse."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -122,3 +123,60 @@ def test_an_edit_a_platform_refuses_changes_nothing(fake_platform):
         edit_content(content, body="x" * 400)
     content.refresh_from_db()
     assert (content.body, content.version) == ("ok", 1)
+
+
+# --- the scheduling horizon ----------------------------------------------------------------
+
+
+@pytest.fixture
+def two_year_horizon(settings):
+    settings.SCHEDULING_HORIZON_DAYS = 730
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York")),
+        dt.datetime(9999, 12, 31, 23, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")),
+    ],
+)
+def test_scheduling_past_the_horizon_is_refused_saying_the_limit(two_year_horizon, when):
+    with pytest.raises(SchedulingError) as refused:
+        schedule_content(
+            owner=UserFactory(), body="x", targets=[Target("twitter")], scheduled_for=when
+        )
+    message = str(refused.value)
+    assert "at most 730 days ahead; the latest time allowed now is " in message
+    latest = dt.datetime.fromisoformat(message.rsplit(" ", 1)[1].rstrip("."))
+    assert abs(latest - (timezone.now() + dt.timedelta(days=730))) < dt.timedelta(minutes=2)
+    assert not Content.objects.exists()
+
+
+def test_a_time_outside_the_calendar_in_utc_is_refused_in_words(two_year_horizon):
+    year_one_in_tokyo = dt.datetime(1, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo"))
+    with pytest.raises(SchedulingError, match="falls outside the years 1 to 9999 in UTC"):
+        schedule_content(
+            owner=UserFactory(),
+            body="x",
+            targets=[Target("twitter")],
+            scheduled_for=year_one_in_tokyo,
+        )
+
+
+def test_moving_content_past_the_horizon_is_refused(two_year_horizon):
+    from publishing.services import edit_content
+
+    soon = timezone.now() + dt.timedelta(days=1)
+    content = schedule_content(
+        owner=UserFactory(), body="x", targets=[Target("twitter")], scheduled_for=soon
+    )
+    with pytest.raises(SchedulingError, match="at most 730 days ahead"):
+        edit_content(content, scheduled_for=timezone.now() + dt.timedelta(days=731))
+    content.refresh_from_db()
+    assert (content.scheduled_for, content.version) == (soon, 1)
+    # Text edits of content already past the horizon (stored before it existed) still work.
+    Content.objects.filter(pk=content.pk).update(
+        scheduled_for=dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+    )
+    edit_content(Content.objects.get(pk=content.pk), body="y")
