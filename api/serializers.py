@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
@@ -16,6 +14,7 @@ from api.parsers import loads_bounded
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
+from publishing.media import ACCEPTED, UploadRefused, media_draft
 from publishing.models import Publication, PublicationEvent
 from publishing.platforms.youtube import PRIVACY
 from publishing.services import (
@@ -23,6 +22,7 @@ from publishing.services import (
     Target,
     beyond_horizon,
     check_schedule_time,
+    media_quota_problem,
     resolve_target,
 )
 
@@ -256,15 +256,6 @@ def resolve(owner, item: dict) -> Target:
     return Target(account.provider, account)
 
 
-def media_kind(upload) -> str | None:
-    mime = (getattr(upload, "content_type", "") or "").lower()
-    if mime.startswith("image/"):
-        return ContentMedia.Kind.IMAGE
-    if mime.startswith("video/"):
-        return ContentMedia.Kind.VIDEO
-    return None
-
-
 class ContentWriteFields(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     body = serializers.CharField(
@@ -309,8 +300,9 @@ class ContentCreateSerializer(ContentWriteFields):
         child=serializers.FileField(allow_empty_file=False),
         required=False,
         max_length=MAX_MEDIA,
-        help_text="Images or videos, in order (multipart requests only). "
-        "Each at most MAX_UPLOAD_BYTES.",
+        help_text=f"{ACCEPTED[0].upper()}{ACCEPTED[1:]}, in order (multipart requests only). "
+        "Each at most MAX_UPLOAD_BYTES; its type is read from its content and must match the "
+        "declared one.",
     )
 
     def validate_scheduled_for(self, value):
@@ -332,22 +324,22 @@ class ContentCreateSerializer(ContentWriteFields):
             raise serializers.ValidationError(errors)
         return targets
 
-    def validate_media(self, uploads):
-        limit = settings.MAX_UPLOAD_BYTES
-        errors = {}
-        for index, upload in enumerate(uploads):
-            if upload.size > limit:
-                errors[index] = [
-                    f"{upload.name} is {filesizeformat(upload.size)}; the largest accepted file "
-                    f"is {filesizeformat(limit)}."
-                ]
-            elif media_kind(upload) is None:
-                errors[index] = [
-                    f"{upload.name} is {upload.content_type or 'of no type'}; send images or videos."
-                ]
+    def validate_media(self, uploads) -> list[ContentMedia]:
+        """Unsaved media rows, typed by their content; nothing is written here."""
+        drafts, errors = [], {}
+        for position, upload in enumerate(uploads):
+            try:
+                drafts.append(media_draft(upload, position=position))
+            except UploadRefused as error:
+                errors[position] = [str(error)]
         if errors:
             raise serializers.ValidationError(errors)
-        return uploads
+        problem = media_quota_problem(
+            owner=self.context["request"].user, incoming_bytes=sum(u.size for u in uploads)
+        )
+        if problem:
+            raise serializers.ValidationError(problem)
+        return drafts
 
 
 class ContentUpdateSerializer(ContentWriteFields):

@@ -243,7 +243,6 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         form = s.ContentCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        uploads = data.get("media", [])
         content = schedule_content(
             owner=request.user,
             title=data.get("title", ""),
@@ -251,16 +250,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
             options=data.get("options") or {},
             scheduled_for=data["scheduled_for"],
             targets=data["targets"],
-            media=[
-                ContentMedia(
-                    file=upload,
-                    kind=s.media_kind(upload),
-                    mime_type=upload.content_type or "",
-                    size_bytes=upload.size,
-                    position=position,
-                )
-                for position, upload in enumerate(uploads)
-            ],
+            media=data.get("media", []),
             actor=Actor.for_user(request.user),
         )
         return Response(self.refreshed(content.pk), status=status.HTTP_201_CREATED)

@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminSplitDateTime
@@ -16,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from publishing.media import UploadRefused, media_draft
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent
 from publishing.posts import validation_problems
 from publishing.services import (
@@ -25,6 +25,7 @@ from publishing.services import (
     cancel_content,
     check_schedule_time,
     edit_content,
+    media_quota_problem,
     publish_now,
     resolve_in_doubt,
     resolve_target,
@@ -339,11 +340,6 @@ class MediaFilesField(forms.FileField):
         return [super(MediaFilesField, self).clean(item, initial) for item in files if item]
 
 
-def media_kind(upload) -> str | None:
-    kind = (getattr(upload, "content_type", "") or "").split("/")[0]
-    return kind if kind in ContentMedia.Kind.values else None
-
-
 class ContentAdminForm(forms.ModelForm):
     """Scheduling from the admin: the same services and rules as the API."""
 
@@ -364,26 +360,15 @@ class ContentAdminForm(forms.ModelForm):
         fields = ("owner", "title", "body", "options", "scheduled_for")
 
     def clean_media_files(self):
-        drafts = []
+        """Unsaved media rows, typed by their content (the API's rules); nothing is written."""
+        drafts, refusals = [], []
         for position, upload in enumerate(self.cleaned_data.get("media_files") or []):
-            kind = media_kind(upload)
-            if kind is None:
-                raise forms.ValidationError(
-                    f"{upload.name}: only images and videos can be attached."
-                )
-            if upload.size > settings.MAX_UPLOAD_BYTES:
-                raise forms.ValidationError(
-                    f"{upload.name} is {upload.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES}."
-                )
-            drafts.append(
-                ContentMedia(
-                    file=upload,
-                    kind=kind,
-                    mime_type=upload.content_type or "",
-                    size_bytes=upload.size,
-                    position=position,
-                )
-            )
+            try:
+                drafts.append(media_draft(upload, position=position))
+            except UploadRefused as error:
+                refusals.append(str(error))
+        if refusals:
+            raise forms.ValidationError(refusals)
         return drafts
 
     def clean_scheduled_for(self):
@@ -422,6 +407,11 @@ class ContentAdminForm(forms.ModelForm):
             platforms = cleaned["platforms"]
             # The files are checked as they will be attached, before anything is saved.
             media = cleaned.get("media_files") or []
+            quota_problem = media_quota_problem(
+                owner=draft.owner, incoming_bytes=sum(item.size_bytes for item in media)
+            )
+            if quota_problem:
+                self.add_error("media_files", quota_problem)
         else:
             platforms = list(self.instance.publications.values_list("platform", flat=True))
         for found in validation_problems(draft, platforms, media=media).values():
