@@ -13,8 +13,11 @@ always present, empty when they do not apply.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
@@ -168,3 +171,32 @@ def api_exception_handler(exc, context):
         "platforms": getattr(exc, "problems", {}),
     }
     return response
+
+
+@csrf_exempt  # it changes nothing, and a CSRF refusal would be an HTML page
+def not_found(request, *args, **kwargs):
+    """A path under /api/ that matches no route: 404 in the error shape, not Django's page.
+
+    Mounted last, so it sees only what nothing else matched. Like Django's
+    ``APPEND_SLASH``, a GET or HEAD for a route without its trailing slash is
+    redirected to it; other methods are told where the route is.
+    """
+    hint = ""
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(f"{request.path_info}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            if request.method in ("GET", "HEAD"):
+                return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+            hint = f" Did you mean {request.path}/ (with the slash)?"
+    return JsonResponse(
+        {
+            "code": "not_found",
+            "message": f"No API endpoint at {request.path}.{hint} See /api/docs/.",
+            "field_errors": {},
+            "platforms": {},
+        },
+        status=404,
+    )

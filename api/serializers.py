@@ -5,18 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.parsers import loads_bounded
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
+from publishing.media import ACCEPTED, UploadRefused, media_draft
 from publishing.models import Publication, PublicationEvent
 from publishing.platforms.youtube import PRIVACY
-from publishing.services import SchedulingError, Target, resolve_target
+from publishing.services import (
+    SchedulingError,
+    Target,
+    beyond_horizon,
+    check_schedule_time,
+    media_quota_problem,
+    resolve_target,
+)
 
 MAX_ID = 2**63 - 1
 MAX_TARGETS = 10
@@ -25,7 +33,11 @@ MAX_BODY = 20_000
 
 
 class UserDateTimeField(serializers.DateTimeField):
-    """ISO 8601. Without an offset the time is read in the requesting user's time zone."""
+    """ISO 8601. Without an offset the time is read in the requesting user's time zone.
+
+    Total: a time that is outside the calendar in UTC, where the database keeps it (the
+    first or last day of year 1 or 9999 moved across by an offset), is a 400.
+    """
 
     def default_timezone(self):
         request = self.context.get("request")
@@ -33,16 +45,52 @@ class UserDateTimeField(serializers.DateTimeField):
         return zone or super().default_timezone()
 
     def enforce_timezone(self, value):
+        if timezone.is_aware(value):
+            try:
+                return value.astimezone(self.default_timezone())
+            except OverflowError:
+                # The user's zone cannot show the calendar's last hours; UTC can.
+                return value.astimezone(dt.UTC)
         aware = super().enforce_timezone(value)
-        if timezone.is_naive(value):
-            # A local time the clocks skip (spring forward) would silently move by an hour.
-            zone = aware.tzinfo
-            if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
-                raise serializers.ValidationError(
-                    f"{value.isoformat()} does not exist in {zone} (the clocks change then); "
-                    "give the time with an offset."
-                )
+        # A local time the clocks skip (spring forward) would silently move by an hour.
+        zone = aware.tzinfo
+        if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+            raise serializers.ValidationError(
+                f"{value.isoformat()} does not exist in {zone} (the clocks change then); "
+                "give the time with an offset."
+            )
         return aware
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+            moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise serializers.ValidationError(self.out_of_range(value)) from None
+        return moment
+
+    def out_of_range(self, value) -> str:
+        return f"{value} cannot be stored: it falls outside the years 1 to 9999 in UTC."
+
+
+class ScheduleTimeField(UserDateTimeField):
+    """A time to publish at: one past the end of the calendar is past the horizon too."""
+
+    def out_of_range(self, value) -> str:
+        wall_time = parse_datetime(str(value))
+        if wall_time is not None and wall_time.year == dt.MAXYEAR:
+            return str(beyond_horizon())
+        return super().out_of_range(value)
+
+
+class BoundedListField(serializers.ListField):
+    """A ListField that counts before it validates each item: a list of a million bad
+    items is one error, not a million."""
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
 
 
 SCHEDULED_FOR_HELP = (
@@ -52,12 +100,17 @@ SCHEDULED_FOR_HELP = (
 )
 
 
+# Unknown keys named in one error answer: enough to fix a request, and a body of a
+# million unknown keys does not become an answer of a million messages.
+MAX_UNKNOWN_KEYS_NAMED = 10
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know, naming the ones it does."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
+            unknown = sorted(set(data) - set(self.fields))[:MAX_UNKNOWN_KEYS_NAMED]
             if unknown:
                 message = (
                     f"Unknown option; the known ones are: {', '.join(self.fields)}."
@@ -69,7 +122,7 @@ class StrictSerializer(serializers.Serializer):
 
 
 class TwitterOptionsSerializer(StrictSerializer):
-    thread = serializers.ListField(
+    thread = BoundedListField(
         child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_BODY),
         max_length=25,
         required=False,
@@ -88,7 +141,7 @@ class YouTubeOptionsSerializer(StrictSerializer):
         max_length=MAX_BODY,
         help_text="Defaults to the body.",
     )
-    tags = serializers.ListField(
+    tags = BoundedListField(
         child=serializers.CharField(max_length=500), max_length=500, required=False
     )
     category_id = serializers.CharField(required=False, max_length=10)
@@ -112,7 +165,13 @@ class OptionsField(serializers.JSONField):
     """Per-platform options: a JSON object (JSON text in a multipart request)."""
 
     def to_internal_value(self, data):
-        data = super().to_internal_value(data)
+        if getattr(data, "is_json_string", False):  # JSON text from a form
+            try:
+                data = loads_bounded(data)
+            except ValueError as error:
+                raise serializers.ValidationError(f"Value must be valid JSON: {error}") from None
+        else:
+            data = super().to_internal_value(data)
         options = ContentOptionsSerializer(data=data)
         if not options.is_valid():
             raise serializers.ValidationError(options.errors)
@@ -151,7 +210,7 @@ class TargetField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, str) and data.lstrip().startswith("{"):
             try:  # a JSON object in a multipart form
-                data = json.loads(data)
+                data = loads_bounded(data)
             except ValueError:
                 self.fail("invalid")
         if isinstance(data, str):
@@ -197,15 +256,6 @@ def resolve(owner, item: dict) -> Target:
     return Target(account.provider, account)
 
 
-def media_kind(upload) -> str | None:
-    mime = (getattr(upload, "content_type", "") or "").lower()
-    if mime.startswith("image/"):
-        return ContentMedia.Kind.IMAGE
-    if mime.startswith("video/"):
-        return ContentMedia.Kind.VIDEO
-    return None
-
-
 class ContentWriteFields(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     body = serializers.CharField(
@@ -217,21 +267,28 @@ class ContentWriteFields(serializers.Serializer):
         '`{"youtube": {"title": "Launch", "privacy": "unlisted"}, "twitter": {"thread": ["2/2"]}}`.'
         " In a multipart request, JSON text.",
     )
-    scheduled_for = UserDateTimeField(help_text=SCHEDULED_FOR_HELP)
+    scheduled_for = ScheduleTimeField(help_text=SCHEDULED_FOR_HELP)
 
-    def check_not_past(self, value, current=None):
-        if value != current and value < timezone.now():
+    def check_schedulable(self, value, current=None):
+        """Neither in the past nor past the scheduling horizon (unless left unchanged)."""
+        if value == current:
+            return value
+        if value < timezone.now():
             raise serializers.ValidationError(
                 f"{value.isoformat()} is in the past; choose a later time, or use publish-now "
                 "to publish at once."
             )
+        try:
+            check_schedule_time(value)
+        except SchedulingError as error:
+            raise serializers.ValidationError(str(error)) from None
         return value
 
 
 class ContentCreateSerializer(ContentWriteFields):
     """Schedule content: one publication per target."""
 
-    targets = serializers.ListField(
+    targets = BoundedListField(
         child=TargetField(),
         min_length=1,
         max_length=MAX_TARGETS,
@@ -239,16 +296,17 @@ class ContentCreateSerializer(ContentWriteFields):
         'tokens) or `{"integration": id}` for one of your accounts. In a multipart request, '
         "repeat the field.",
     )
-    media = serializers.ListField(
+    media = BoundedListField(
         child=serializers.FileField(allow_empty_file=False),
         required=False,
         max_length=MAX_MEDIA,
-        help_text="Images or videos, in order (multipart requests only). "
-        "Each at most MAX_UPLOAD_BYTES.",
+        help_text=f"{ACCEPTED[0].upper()}{ACCEPTED[1:]}, in order (multipart requests only). "
+        "Each at most MAX_UPLOAD_BYTES; its type is read from its content and must match the "
+        "declared one.",
     )
 
     def validate_scheduled_for(self, value):
-        return self.check_not_past(value)
+        return self.check_schedulable(value)
 
     def validate_targets(self, items):
         owner = self.context["request"].user
@@ -266,29 +324,29 @@ class ContentCreateSerializer(ContentWriteFields):
             raise serializers.ValidationError(errors)
         return targets
 
-    def validate_media(self, uploads):
-        limit = settings.MAX_UPLOAD_BYTES
-        errors = {}
-        for index, upload in enumerate(uploads):
-            if upload.size > limit:
-                errors[index] = [
-                    f"{upload.name} is {filesizeformat(upload.size)}; the largest accepted file "
-                    f"is {filesizeformat(limit)}."
-                ]
-            elif media_kind(upload) is None:
-                errors[index] = [
-                    f"{upload.name} is {upload.content_type or 'of no type'}; send images or videos."
-                ]
+    def validate_media(self, uploads) -> list[ContentMedia]:
+        """Unsaved media rows, typed by their content; nothing is written here."""
+        drafts, errors = [], {}
+        for position, upload in enumerate(uploads):
+            try:
+                drafts.append(media_draft(upload, position=position))
+            except UploadRefused as error:
+                errors[position] = [str(error)]
         if errors:
             raise serializers.ValidationError(errors)
-        return uploads
+        problem = media_quota_problem(
+            owner=self.context["request"].user, incoming_bytes=sum(u.size for u in uploads)
+        )
+        if problem:
+            raise serializers.ValidationError(problem)
+        return drafts
 
 
 class ContentUpdateSerializer(ContentWriteFields):
     """Edit content nothing was sent for yet (the version grows)."""
 
     def validate_scheduled_for(self, value):
-        return self.check_not_past(value, current=self.instance.scheduled_for)
+        return self.check_schedulable(value, current=self.instance.scheduled_for)
 
 
 class MediaSerializer(serializers.ModelSerializer):
@@ -536,7 +594,7 @@ class IntegrationTokensSerializer(serializers.Serializer):
         validators=[printable_ascii],
         help_text="Discord with a bot token: the channel to post in.",
     )
-    token_expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    token_expires_at = UserDateTimeField(required=False, allow_null=True)
 
 
 class ConnectRequestSerializer(serializers.Serializer):

@@ -16,12 +16,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api import serializers as s
 from api.errors import ErrorSerializer
 from api.idempotency import HEADER, IdempotentPostMixin
+from api.parsers import BoundedJSONParser
 from content.models import Content, ContentMedia
 from integrations.models import Integration
 from integrations.oauth.flow import provider_statuses, start_connect
@@ -187,7 +188,7 @@ def action_schema(summary: str, description: str):
     ),
 )
 class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
     serializer_class = s.ContentSerializer
 
     def get_queryset(self):
@@ -224,7 +225,6 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         form = s.ContentCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        uploads = data.get("media", [])
         content = schedule_content(
             owner=request.user,
             title=data.get("title", ""),
@@ -232,16 +232,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
             options=data.get("options") or {},
             scheduled_for=data["scheduled_for"],
             targets=data["targets"],
-            media=[
-                ContentMedia(
-                    file=upload,
-                    kind=s.media_kind(upload),
-                    mime_type=upload.content_type or "",
-                    size_bytes=upload.size,
-                    position=position,
-                )
-                for position, upload in enumerate(uploads)
-            ],
+            media=data.get("media", []),
             actor=Actor.for_user(request.user),
         )
         return Response(self.refreshed(content.pk), status=status.HTTP_201_CREATED)
@@ -420,7 +411,7 @@ class IntegrationViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = s.IntegrationSerializer
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

@@ -232,6 +232,13 @@ if TICK_BUDGET_SECONDS >= Q_CLUSTER["timeout"]:
 # /health/ fails when the tick's heartbeat is older than this, or a due
 # publication has waited longer than this (seconds). Below a minute they would
 # flap: the tick is scheduled once a minute.
+# How far ahead content may be scheduled, in days. No post waits years, and times near the
+# end of the calendar cannot be shown in zones ahead of UTC.
+SCHEDULING_HORIZON_DAYS = env_int("SCHEDULING_HORIZON_DAYS", 730, minimum=1)
+if SCHEDULING_HORIZON_DAYS > 36_500:
+    raise ImproperlyConfigured(
+        f"SCHEDULING_HORIZON_DAYS ({SCHEDULING_HORIZON_DAYS}) must be at most 36500 (100 years)."
+    )
 HEALTH_MAX_TICK_AGE = env_int("HEALTH_MAX_TICK_AGE", 180, minimum=60)
 HEALTH_MAX_OVERDUE = env_int("HEALTH_MAX_OVERDUE", 300, minimum=60)
 # /metrics accepts "Authorization: Bearer <METRICS_TOKEN>" (Prometheus) or a staff
@@ -362,6 +369,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle", "api.throttling.AnonThrottle"],
     # The client address for the anonymous throttle: X-Forwarded-For only as far as it is trusted.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # JSON with bounded nesting, in valid Unicode: hostile JSON is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 # Requests per client: per user when authenticated, per IP address otherwise.
 API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "1000/hour")
@@ -425,6 +438,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
+# The media one user's content may hold in all (0: no media at all).
+MEDIA_QUOTA_BYTES_PER_USER = env_int("MEDIA_QUOTA_BYTES_PER_USER", 5 * 1024**3, minimum=0)
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG

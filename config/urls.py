@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from api.errors import not_found as api_not_found
 from config.views import health
 from metrics.views import metrics
 from publishing import admin_views
@@ -25,3 +26,6 @@ urlpatterns = [
 
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("publishing.sandbox.urls")))
+
+# Last, so it sees only what no route matched: unknown paths under /api/ answer JSON too.
+urlpatterns.append(re_path(r"^api/", api_not_found))

@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminSplitDateTime
@@ -20,6 +19,7 @@ from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
+from publishing.media import UploadRefused, media_draft
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent
 from publishing.posts import validation_problems
 from publishing.services import (
@@ -27,7 +27,9 @@ from publishing.services import (
     IN_DOUBT_CODE,
     SchedulingError,
     cancel_content,
+    check_schedule_time,
     edit_content,
+    media_quota_problem,
     publish_now,
     resolve_in_doubt,
     resolve_target,
@@ -348,11 +350,6 @@ class MediaFilesField(forms.FileField):
         return [super(MediaFilesField, self).clean(item, initial) for item in files if item]
 
 
-def media_kind(upload) -> str | None:
-    kind = (getattr(upload, "content_type", "") or "").split("/")[0]
-    return kind if kind in ContentMedia.Kind.values else None
-
-
 class ContentAdminForm(forms.ModelForm):
     """Scheduling from the admin: the same services and rules as the API."""
 
@@ -373,27 +370,25 @@ class ContentAdminForm(forms.ModelForm):
         fields = ("owner", "title", "body", "options", "scheduled_for")
 
     def clean_media_files(self):
-        drafts = []
+        """Unsaved media rows, typed by their content (the API's rules); nothing is written."""
+        drafts, refusals = [], []
         for position, upload in enumerate(self.cleaned_data.get("media_files") or []):
-            kind = media_kind(upload)
-            if kind is None:
-                raise forms.ValidationError(
-                    f"{upload.name}: only images and videos can be attached."
-                )
-            if upload.size > settings.MAX_UPLOAD_BYTES:
-                raise forms.ValidationError(
-                    f"{upload.name} is {upload.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES}."
-                )
-            drafts.append(
-                ContentMedia(
-                    file=upload,
-                    kind=kind,
-                    mime_type=upload.content_type or "",
-                    size_bytes=upload.size,
-                    position=position,
-                )
-            )
+            try:
+                drafts.append(media_draft(upload, position=position))
+            except UploadRefused as error:
+                refusals.append(str(error))
+        if refusals:
+            raise forms.ValidationError(refusals)
         return drafts
+
+    def clean_scheduled_for(self):
+        when = self.cleaned_data.get("scheduled_for")
+        if when is not None and when != self.instance.scheduled_for:
+            try:
+                check_schedule_time(when)
+            except SchedulingError as error:
+                raise forms.ValidationError(str(error)) from None
+        return when
 
     def clean(self):
         cleaned = super().clean()
@@ -422,6 +417,11 @@ class ContentAdminForm(forms.ModelForm):
             platforms = cleaned["platforms"]
             # The files are checked as they will be attached, before anything is saved.
             media = cleaned.get("media_files") or []
+            quota_problem = media_quota_problem(
+                owner=draft.owner, incoming_bytes=sum(item.size_bytes for item in media)
+            )
+            if quota_problem:
+                self.add_error("media_files", quota_problem)
         else:
             platforms = list(self.instance.publications.values_list("platform", flat=True))
         for found in validation_problems(draft, platforms, media=media).values():
@@ -462,6 +462,14 @@ class RescheduleForm(forms.Form):
         widget=AdminSplitDateTime,
         help_text="In your time zone. Only content whose targets are all still scheduled moves.",
     )
+
+    def clean_scheduled_for(self):
+        when = self.cleaned_data["scheduled_for"]
+        try:
+            check_schedule_time(when)
+        except SchedulingError as error:
+            raise forms.ValidationError(str(error)) from None
+        return when
 
 
 def not_done_because(content: Content) -> str:

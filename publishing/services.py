@@ -12,9 +12,13 @@ import logging
 import random
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import OperationalError, models, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from content.choices import Platform, Status
@@ -141,7 +145,105 @@ def resolve_target(owner, platform: str) -> Target:
     return Target(platform=platform, integration=accounts[0] if accounts else None)
 
 
-@transaction.atomic
+def latest_schedule_time() -> dt.datetime:
+    """The furthest time content may be scheduled for now (``SCHEDULING_HORIZON_DAYS``)."""
+    return timezone.now() + dt.timedelta(days=settings.SCHEDULING_HORIZON_DAYS)
+
+
+def beyond_horizon() -> SchedulingError:
+    """The refusal of a time past the horizon, saying the limit and the latest time allowed."""
+    latest = latest_schedule_time().astimezone(dt.UTC).replace(second=0, microsecond=0)
+    return SchedulingError(
+        f"Too far ahead: content can be scheduled at most {settings.SCHEDULING_HORIZON_DAYS} "
+        f"days ahead; the latest time allowed now is {latest.isoformat().replace('+00:00', 'Z')}."
+    )
+
+
+def check_schedule_time(scheduled_for: dt.datetime) -> None:
+    """Refuse a time Herald cannot schedule: without an offset, outside the calendar in UTC
+    (where it is stored), or past the scheduling horizon.
+
+    Far-future times are not harmless: near the end of the calendar, every page showing
+    one in a zone ahead of UTC fails. API, admin and services all refuse through this
+    function.
+    """
+    if timezone.is_naive(scheduled_for):
+        raise SchedulingError("scheduled_for needs a time zone offset.")
+    try:
+        scheduled_for.astimezone(dt.UTC)
+    except OverflowError:
+        if scheduled_for.year == dt.MAXYEAR:
+            raise beyond_horizon() from None
+        raise SchedulingError(
+            f"{scheduled_for.isoformat()} cannot be stored: it falls outside the years 1 to "
+            "9999 in UTC."
+        ) from None
+    if scheduled_for > latest_schedule_time():
+        raise beyond_horizon()
+
+
+def media_quota_problem(*, owner, incoming_bytes: int) -> str:
+    """Why ``incoming_bytes`` more media would not fit in ``owner``'s quota; "" when it fits.
+
+    The quota (``MEDIA_QUOTA_BYTES_PER_USER``) counts the files of all the owner's content.
+    """
+    limit = settings.MEDIA_QUOTA_BYTES_PER_USER
+    if not incoming_bytes:
+        return ""
+    owned = ContentMedia.objects.filter(content__owner=owner)
+    used = owned.aggregate(total=models.Sum("size_bytes"))["total"] or 0
+    if used + incoming_bytes <= limit:
+        return ""
+    return (
+        f"Not enough media storage: your content holds {filesizeformat(used)} of your "
+        f"{filesizeformat(limit)} quota, and these files add {filesizeformat(incoming_bytes)}. "
+        "Delete content you no longer need, or send smaller files."
+    )
+
+
+@contextmanager
+def atomic_with_files():
+    """A transaction that owns the files written inside it: unless it commits, they go.
+
+    Yields the list to which the body appends each storage name *before* writing it (a
+    write that fails half-way leaves half a file). On any exception the block's rows roll
+    back and those files are deleted. Django has no rollback hook, so a transaction of
+    the caller's that encloses this one and rolls back later does not delete them: run
+    this as the outermost transaction where you can.
+    """
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        storage = ContentMedia._meta.get_field("file").storage
+        for name in written:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Could not delete %s after a failed transaction", name)
+        raise
+
+
+def store_media_files(items: list[ContentMedia], written: list[str]) -> None:
+    """Write the files of unsaved media rows, noting each name in ``written`` first.
+
+    A file already in storage (committed, as Django's own ``FileField.pre_save`` tells)
+    is left as it is.
+    """
+    file_field = ContentMedia._meta.get_field("file")
+    for item in items:
+        if item.file._committed:
+            continue
+        name = file_field.generate_filename(item, item.file.name)
+        written.append(name)
+        saved = file_field.storage.save(name, item.file.file, max_length=file_field.max_length)
+        # The storage picks another name only when this one was taken meanwhile (media
+        # names are random): the file under the noted name is someone else's then.
+        written[-1] = saved
+        item.file = saved
+
+
 def schedule_content(
     *,
     owner,
@@ -155,39 +257,53 @@ def schedule_content(
 ) -> Content:
     """Create a Content (with unsaved ``media`` rows) and one SCHEDULED Publication per target.
 
-    Raises ``SchedulingError``, having written nothing, when a platform would
-    refuse the content.
+    Every rule is checked before anything is written: the time, each platform's rules
+    and the owner's media quota raise ``SchedulingError``, leaving no row and no file.
+    A failure after the files were written deletes them with the rows.
     """
-    if timezone.is_naive(scheduled_for):
-        raise SchedulingError("scheduled_for needs a time zone offset.")
+    check_schedule_time(scheduled_for)
     if not targets:
         raise SchedulingError("Choose at least one platform to publish to.")
     actor = actor or Actor.for_user(owner)
-    content = Content.objects.create(
+    media = list(media or ())
+    content = Content(
         owner=owner, title=title, body=body, options=options or {}, scheduled_for=scheduled_for
     )
-    for item in media or ():
-        item.content = content
-    ContentMedia.objects.bulk_create(media or ())
     # A post a platform would refuse is refused now, not at publish time.
-    problems = validation_problems(content, sorted({t.platform for t in targets}))
+    problems = validation_problems(content, sorted({t.platform for t in targets}), media=media)
     if problems:
         raise SchedulingError(
             " ".join(p for found in problems.values() for p in found), problems=problems
         )
-    publications = Publication.objects.bulk_create(
-        Publication(
-            content=content,
-            platform=target.platform,
-            integration=target.integration,
-            account_key=account_key(owner.pk, target),
-            idempotency_key=idempotency_key(content, target),
-            status=Status.SCHEDULED,
-            next_attempt_at=scheduled_for,
+    with atomic_with_files() as written:
+        if media:
+            # One owner's uploads are counted one request at a time.
+            get_user_model().objects.select_for_update().only("pk").get(pk=owner.pk)
+            problem = media_quota_problem(
+                owner=owner, incoming_bytes=sum(item.size_bytes for item in media)
+            )
+            if problem:
+                raise SchedulingError(problem)
+        content.save()
+        for item in media:
+            item.content = content
+        store_media_files(media, written)
+        ContentMedia.objects.bulk_create(media)
+        publications = Publication.objects.bulk_create(
+            Publication(
+                content=content,
+                platform=target.platform,
+                integration=target.integration,
+                account_key=account_key(owner.pk, target),
+                idempotency_key=idempotency_key(content, target),
+                status=Status.SCHEDULED,
+                next_attempt_at=scheduled_for,
+            )
+            for target in targets
         )
-        for target in targets
-    )
-    record_creation(publications, actor=actor, reason=f"scheduled for {scheduled_for.isoformat()}")
+        record_creation(
+            publications, actor=actor, reason=f"scheduled for {scheduled_for.isoformat()}"
+        )
     return content
 
 
@@ -220,8 +336,7 @@ def edit_content(
         )
     moving = scheduled_for is not None and scheduled_for != content.scheduled_for
     if moving:
-        if timezone.is_naive(scheduled_for):
-            raise SchedulingError("scheduled_for needs a time zone offset.")
+        check_schedule_time(scheduled_for)
         if any(p.status != Status.SCHEDULED for p in publications):
             raise ContentLocked("Only content whose targets are all still scheduled can be moved.")
         content.scheduled_for = scheduled_for

@@ -39,6 +39,12 @@ def fresh_rate_windows(settings):
         client.delete(*keys)
 
 
+@pytest.fixture(autouse=True)
+def scheduling_horizon(settings):
+    """Tests schedule at fixed dates years ahead: a ten-year horizon, unless a test sets its own."""
+    settings.SCHEDULING_HORIZON_DAYS = 3650
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

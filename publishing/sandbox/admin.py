@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from config.admin_changelist import DateSafeChangeListMixin
 from publishing.sandbox.models import (
     SandboxContainer,
     SandboxPost,
@@ -12,7 +13,7 @@ from publishing.sandbox.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(DateSafeChangeListMixin, admin.ModelAdmin):
     """Only the emulated APIs write these rows; the admin shows them."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

@@ -171,7 +171,10 @@ def test_instagram_without_media_or_with_a_text_file_is_refused(staff_client, me
         "/admin/content/content/add/",
         add_form(owner, platforms=["instagram"], media_files=notes),
     ).content.decode()
-    assert "notes.txt: only images and videos can be attached." in html
+    assert (
+        "notes.txt is text/plain; send JPEG, PNG, GIF or WebP images, or MP4, QuickTime or "
+        "WebM videos." in html
+    )
     assert not Content.objects.exists()
     assert not list(media_settings.rglob("*.*"))
 

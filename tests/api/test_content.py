@@ -12,6 +12,7 @@ from publishing.models import Publication, PublicationEvent
 from publishing.states import transition
 from tests.api.conftest import FUTURE, scheduled, soon
 from tests.factories import IntegrationFactory
+from tests.media_files import MP4, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,7 @@ def test_media_is_uploaded_with_multipart(api):
 
 
 def test_youtube_options_reach_the_platform_rules(api):
-    video = SimpleUploadedFile("clip.mp4", b"\x00\x00\x00\x18ftyp", content_type="video/mp4")
+    video = upload("clip.mp4", MP4, "video/mp4")
     answer = api.post(
         "/api/v1/content/",
         {
@@ -233,7 +234,10 @@ def test_a_file_that_is_not_an_image_or_video_is_refused(api):
     )
     assert answer.status_code == 400
     assert answer.json()["field_errors"] == {
-        "media.0": ["notes.pdf is application/pdf; send images or videos."]
+        "media.0": [
+            "notes.pdf is application/pdf; send JPEG, PNG, GIF or WebP images, or MP4, "
+            "QuickTime or WebM videos."
+        ]
     }
 
 

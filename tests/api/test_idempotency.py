@@ -155,8 +155,10 @@ def test_actions_are_idempotent(api, alice):
 def test_multipart_bodies_are_fingerprinted_with_their_files(api):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from tests.media_files import PNG
+
     def upload(content: bytes):
-        image = SimpleUploadedFile("a.png", content, content_type="image/png")
+        image = SimpleUploadedFile("a.png", PNG + content, content_type="image/png")
         return api.post(
             "/api/v1/content/",
             {"body": "x", "scheduled_for": soon(), "targets": ["twitter"], "media": [image]},

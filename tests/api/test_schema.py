@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import schemathesis
+import werkzeug.test
 from django.core import signals
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
@@ -14,8 +15,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from rest_framework.test import APIClient
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NOT_SET
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -132,67 +136,198 @@ def platform_outage(response) -> bool:
     return response.json().get("code") == "platform_unavailable"
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    alice, sample_data, in_process_app, platforms_unreachable, capsys
-):
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", in_process_app)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    cases: collections.Counter = collections.Counter()
-    statuses: collections.Counter = collections.Counter()
-    failures: list[str] = []
-    outages: collections.Counter = collections.Counter()
+class Fuzzing:
+    """Sends cases to the API and keeps the score: cases per phase and operation, answers
+    by status, platform outages, and every failed check."""
 
-    def fuzz(operation):
-        label = f"{operation.method.upper()} {operation.path}"
-        kind = next((k for k in ("publications", "integrations") if k in operation.path), "content")
-        real_ids = sample_data[kind]
-        known_id = st.sampled_from([*real_ids, None]) if "{id}" in operation.path else st.none()
+    def __init__(self, user, sample_data: dict):
+        self.user, self.sample_data = user, sample_data
+        self.cases: collections.Counter = collections.Counter()
+        self.statuses: collections.Counter = collections.Counter()
+        self.outages: collections.Counter = collections.Counter()
+        self.failures: list[str] = []
+
+    def auth_headers(self) -> dict:
+        """A token of its own for each case: rotating and signing out revoke tokens."""
+        return {"Authorization": f"Token {issue_token(user=self.user).token}"}
+
+    def object_ids(self, operation) -> list[int]:
+        kinds = ("publications", "integrations")
+        return self.sample_data[next((k for k in kinds if k in operation.path), "content")]
+
+    def send(self, phase: str, case, checks, headers: dict | None = None) -> None:
+        label = f"{case.operation.method.upper()} {case.operation.path}"
+        headers = {**self.auth_headers(), **(headers or {})}
+        response = case.call(headers=headers)
+        self.record(phase, label, response.status_code)
+        if platform_outage(response):  # documented: the platforms are a closed port here
+            self.outages[label] += 1
+            checks = [check for check in checks if check is not not_a_server_error]
+        try:
+            case.validate_response(response, checks=checks, headers=headers)
+        except (AssertionError, FailureGroup) as failure:  # keep it for the report
+            self.failures.append(
+                f"{phase} {label} -> {response.status_code}: {failure}".split("Reproduce")[0]
+            )
+
+    def record(self, phase: str, label: str, status: int) -> None:
+        self.cases[phase, label] += 1
+        self.statuses[status] += 1
+
+    def generated(self, phase: str, operation, mode, examples: int, checks) -> None:
+        """``examples`` generated cases (positive or negative data) for ``operation``."""
+        ids = self.object_ids(operation)
+        known_id = st.sampled_from([*ids, None]) if "{id}" in operation.path else st.none()
 
         @hypothesis_settings(
-            max_examples=CASES_PER_OPERATION,
+            max_examples=examples,
             deadline=None,
             derandomize=True,
             database=None,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=operation.as_strategy(), object_id=known_id)
+        @given(case=operation.as_strategy(generation_mode=mode), object_id=known_id)
         def run(case, object_id):
             if object_id is not None:
                 case.path_parameters["id"] = object_id
-            # A token of its own for each case: rotating and signing out revoke tokens.
-            headers = {"Authorization": f"Token {issue_token(user=alice).token}"}
-            response = case.call(headers=headers)
-            cases[label] += 1
-            statuses[response.status_code] += 1
-            checks = CHECKS
-            if platform_outage(response):  # documented: the platforms are a closed port here
-                outages[label] += 1
-                checks = [check for check in CHECKS if check is not not_a_server_error]
-            try:
-                case.validate_response(response, checks=checks, headers=headers)
-            except (AssertionError, FailureGroup) as failure:  # keep it for the report
-                failures.append(
-                    f"{label} -> {response.status_code}: {failure}".split("Reproduce")[0]
-                )
+            self.send(phase, case, checks)
 
-        run()
+        try:
+            run()
+        except Unsatisfiable:
+            # Nothing of the request can be made invalid: an operation without parameters
+            # or body (e.g. GET providers; the auth header is not negated) has no negative
+            # cases.
+            assert mode == GenerationMode.NEGATIVE, operation
+            assert not (operation.path_parameters or operation.query or operation.body), operation
+
+    def server_errors(self) -> int:
+        return sum(n for code, n in self.statuses.items() if code >= 500) - self.outages.total()
+
+    def phase_cases(self, phase: str) -> int:
+        return sum(n for (name, _), n in self.cases.items() if name == phase)
+
+
+# Values no client should send, in every field and parameter: the ends of the calendar,
+# offsets at the limit, odd characters, NUL bytes, numbers out of every range.
+HOSTILE_VALUES = [
+    "9999-12-31T23:59:59Z",
+    "9999-12-31T23:00:00",
+    "9999-12-31T23:59:59.999999-23:59",
+    "0001-01-01T00:00:00",
+    "0001-01-01T00:00:00+23:59",
+    "2030-06-01T12:00:00+23:59",
+    "2030-06-01T12:00:00-23:59",
+    "10000-01-01T00:00:00Z",
+    "\x00",
+    "nul\x00byte",
+    "\u202e\ufeff\U0001f600\u0301 \u00a0\u2028",
+    "%00%ff../..\\<script>",
+    "9" * 400,
+    2**64,
+    -(2**63) - 1,
+    1e308,
+]
+HOSTILE_KEYS = ["\x00", "\u202e\U0001f600", "a" * 300, "Ключ"]
+
+
+def schema_properties(raw_schema: dict, operation) -> list[str]:
+    """The property names of the operation's JSON request body (none without one)."""
+    content = operation.definition.raw.get("requestBody", {}).get("content", {})
+    body = content.get("application/json", {}).get("schema", {})
+    if "$ref" in body:
+        body = raw_schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    return list(body.get("properties", {}))
+
+
+def hostile_cases(raw_schema: dict, operation, object_ids: list[int]):
+    """Every hostile value in every query parameter and body property at once, with a
+    real object and with the value as the object's id."""
+    query_names = [parameter.name for parameter in operation.query]
+    properties = schema_properties(raw_schema, operation)
+    for value in HOSTILE_VALUES:
+        ids = [object_ids[0], str(value)] if "{id}" in operation.path else [None]
+        for object_id in ids:
+            yield operation.Case(
+                path_parameters={"id": object_id} if object_id is not None else None,
+                query=dict.fromkeys(query_names, value) if query_names else None,
+                body=dict.fromkeys(properties, value) if properties else NOT_SET,
+                media_type="application/json" if properties else None,
+            )
+
+
+def deep_json(depth: int) -> str:
+    return '{"body": ' + "[" * depth + "]" * depth + "}"
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    alice, sample_data, in_process_app, platforms_unreachable, capsys
+):
+    """Every operation the schema lists at run time, in three phases: data that fits the
+    schema, data that breaks it (negative mode), and explicit hostile values."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", in_process_app)
+    raw_schema = schema.raw_schema
+    operations = [result.ok() for result in schema.get_all_operations()]
+    fuzzing = Fuzzing(alice, sample_data)
 
     for operation in operations:
-        fuzz(operation)
+        fuzzing.generated(
+            "positive", operation, GenerationMode.POSITIVE, CASES_PER_OPERATION, CHECKS
+        )
+    for operation in operations:
+        fuzzing.generated(
+            "negative", operation, GenerationMode.NEGATIVE, CASES_PER_OPERATION, CHECKS
+        )
+    # Raw bodies go to the same in-process application (Django's test client would put back
+    # the connection-closing signal handlers the fixture took away).
+    client = werkzeug.test.Client(in_process_app)
+    for operation in operations:
+        label = f"{operation.method.upper()} {operation.path}"
+        for case in hostile_cases(raw_schema, operation, fuzzing.object_ids(operation)):
+            fuzzing.send("hostile", case, CHECKS)
+        if operation.method.upper() == "POST":
+            for key in HOSTILE_KEYS:
+                case = next(hostile_cases(raw_schema, operation, fuzzing.object_ids(operation)))
+                fuzzing.send("hostile", case, CHECKS, headers={"Idempotency-Key": key})
+        # Bodies no generator builds: nested past any recursion limit, or not UTF-8.
+        path = operation.path.replace("{id}", str(fuzzing.object_ids(operation)[0]))
+        for raw, content_type in (
+            (deep_json(5000), "application/json"),
+            (b'{"body": "\xff\xfe\x00"}', "application/json"),
+            (
+                b'--x\r\nContent-Disposition: form-data; name="options"\r\n\r\n'
+                + b"[" * 5000
+                + b"\r\n--x--\r\n",
+                "multipart/form-data; boundary=x",
+            ),
+        ):
+            answer = client.open(
+                path,
+                method=operation.method.upper(),
+                data=raw,
+                content_type=content_type,
+                headers=fuzzing.auth_headers(),
+            )
+            fuzzing.record("hostile", label, answer.status_code)
+            assert answer.status_code < 500, (label, raw[:40])
 
-    server_errors = sum(n for code, n in statuses.items() if code >= 500) - outages.total()
     with capsys.disabled():
         print(
-            f"\nschemathesis: {sum(cases.values())} cases over {len(cases)} operations; "
-            f"responses by status {dict(sorted(statuses.items()))}; "
-            f"{server_errors} server errors; {len(failures)} check failures"
+            f"\nschemathesis: {sum(fuzzing.cases.values())} cases over {len(operations)} "
+            f"operations (positive {fuzzing.phase_cases('positive')}, negative "
+            f"{fuzzing.phase_cases('negative')}, hostile {fuzzing.phase_cases('hostile')}); "
+            f"responses by status {dict(sorted(fuzzing.statuses.items()))}; "
+            f"{fuzzing.server_errors()} server errors; {len(fuzzing.failures)} check failures"
         )
-        for failure in sorted(set(failures))[:20]:
+        for failure in sorted(set(fuzzing.failures))[:20]:
             print(f"  {failure[:1500]}")
-    assert len(cases) == len(operations) >= 20
-    assert sum(cases.values()) >= 300
-    assert server_errors == 0
-    assert failures == []
+    covered = {label for _, label in fuzzing.cases}
+    assert len(covered) == len(operations) >= 20
+    assert fuzzing.phase_cases("positive") >= 300
+    assert fuzzing.phase_cases("negative") >= 300
+    assert sum(fuzzing.cases.values()) >= 1000
+    assert fuzzing.server_errors() == 0
+    assert fuzzing.failures == []
     # Only connecting with tokens asks the platform while answering.
-    assert set(outages) <= {"POST /api/v1/integrations/"}
+    assert set(fuzzing.outages) <= {"POST /api/v1/integrations/"}
