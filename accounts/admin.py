@@ -1,11 +1,12 @@
-from axes.admin import AccessAttemptAdmin
-from axes.models import AccessAttempt
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from config.admin_changelist import DateSafeChangeListMixin
 from config.admin_secrets import SecretFieldsAdminMixin, secret_form
 from content.models import Content
 from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
@@ -101,13 +102,26 @@ class UserAdmin(SecretFieldsAdminMixin, DjangoUserAdmin):
         return obj.has_legacy_tokens()
 
 
-# django-axes' attempt list offers "Clean up expired attempts" to anyone who may look at it,
-# and the action fails outside a sign-in request (it reads the time axes stamps on those).
+# django-axes' lists, with a date hierarchy that takes any year (a 500 for year 9999), and an
+# attempt list that offers "Clean up expired attempts" to anyone who may look at it; the
+# action also fails outside a sign-in request (it reads the time axes stamps on those).
 admin.site.unregister(AccessAttempt)
+admin.site.unregister(AccessLog)
+admin.site.unregister(AccessFailureLog)
+
+
+@admin.register(AccessLog)
+class SignInLogAdmin(DateSafeChangeListMixin, AccessLogAdmin):
+    """Successful admin sign-ins and sign-outs."""
+
+
+@admin.register(AccessFailureLog)
+class SignInFailureLogAdmin(DateSafeChangeListMixin, AccessFailureLogAdmin):
+    """Every failed sign-in, locked out or not (never a password)."""
 
 
 @admin.register(AccessAttempt)
-class SignInAttemptAdmin(AccessAttemptAdmin):
+class SignInAttemptAdmin(DateSafeChangeListMixin, AccessAttemptAdmin):
     """Failed sign-ins (never a password); only those who may delete them clean them up."""
 
     @admin.action(description="Clean up expired attempts", permissions=["delete"])

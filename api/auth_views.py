@@ -13,7 +13,7 @@ import logging
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from accounts.lockout import cool_off_seconds, lockout_message
 from api import serializers as s
 from api.authentication import TokenAuthentication
 from api.errors import NON_FIELD
+from api.parsers import BoundedJSONParser
 from api.tokens import TokenRevoked, issue_token, revoke_all_tokens, revoke_token, rotate_token
 from api.views import COMMON_ERRORS, INVALID, error
 
@@ -57,7 +58,7 @@ class ObtainTokenView(APIView):
     # A stale token in the header must not stand in the way of getting a new one.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         operation_id="auth_token_create",
