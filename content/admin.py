@@ -8,8 +8,25 @@ from content.models import ContentMedia
 
 @admin.register(ContentMedia)
 class ContentMediaAdmin(admin.ModelAdmin):
+    """Attached files, read-only.
+
+    Files come in through the content form (or the API), where each is typed by
+    its bytes, checked against the platform rules and counted in the owner's
+    quota; here they could skip all three, or change what a sent post showed.
+    They go away with their content (publishing.services.delete_content).
+    """
+
     list_display = ("__str__", "content", "kind", "mime_type", "size_bytes")
     list_filter = ("kind",)
     search_fields = ("file", "content__title")
     list_select_related = ("content",)
     raw_id_fields = ("content",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
