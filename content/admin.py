@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.admin_readonly import ReadOnlyAdminMixin
 from content.models import ContentMedia
 
 # Content itself is administered in publishing/admin.py: scheduling and
@@ -7,7 +8,7 @@ from content.models import ContentMedia
 
 
 @admin.register(ContentMedia)
-class ContentMediaAdmin(admin.ModelAdmin):
+class ContentMediaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Attached files, read-only.
 
     Files come in through the content form (or the API), where each is typed by
@@ -21,12 +22,3 @@ class ContentMediaAdmin(admin.ModelAdmin):
     search_fields = ("file", "content__title")
     list_select_related = ("content",)
     raw_id_fields = ("content",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from waffle import admin as waffle_admin
 from waffle.models import Switch
 
+from config.admin_readonly import ReadOnlyAdminMixin
 from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
 from flags.models import SwitchFlip
@@ -12,7 +13,9 @@ from flags.switches import ALL_SWITCH_NAMES
 
 
 @admin.register(SwitchFlip)
-class SwitchFlipAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.ModelAdmin):
+class SwitchFlipAdmin(
+    SecretLookupsRefusedMixin, OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     """The record of every flip, read-only: flips are made on the switches panel."""
 
     list_display = ("at", "name", "state", "username", "note")
@@ -23,15 +26,6 @@ class SwitchFlipAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Mo
     @admin.display(description="New state", ordering="active")
     def state(self, obj: SwitchFlip) -> str:
         return "on" if obj.active else "off"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SwitchForm(forms.ModelForm):

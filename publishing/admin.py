@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django_q import admin as django_q_admin
 from django_q.models import Failure, Success
 
+from config.admin_readonly import ReadOnlyAdminMixin
 from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
@@ -42,19 +43,6 @@ from publishing.templatetags.herald_admin import status_badge
 admin.site.site_header = "Herald back office"
 admin.site.site_title = "Herald"
 admin.site.index_title = "Run publishing"
-
-
-class ReadOnlyAdminMixin:
-    """The audit trail and engine rows change only through the state machine."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Actions: one way to run a service over a selection and say what it did ------------------
