@@ -196,7 +196,7 @@ def retry_after(response: requests.Response, default: dt.timedelta) -> dt.dateti
 def epoch_to_datetime(value: str | int | float | None, default: dt.datetime) -> dt.datetime:
     try:
         return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):  # "inf", "1e20": out of range
         return default
 
 

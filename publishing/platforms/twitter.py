@@ -1,4 +1,16 @@
-"""X (Twitter): API v2 posts, threads and chunked media upload, with a user's OAuth 2.0 token."""
+"""X (Twitter): API v2 posts, threads and chunked media upload, with a user's OAuth 2.0 token.
+
+Rate limits. X's rate-limit page (https://docs.x.com/x-api/fundamentals/rate-limits)
+gives limits over "15 minutes or 24 hours", per user and per app; ``POST /2/tweets``
+has a per-app cap of 10,000 per 24 hours beside the per-user 15-minute window. That
+page documents only the 15-minute headers (``x-rate-limit-limit``, ``-remaining``,
+``-reset``). X's answers to ``POST /2/tweets`` also carry the 24-hour caps, in
+headers that page does not list: ``x-user-limit-24hour-remaining`` /
+``x-user-limit-24hour-reset`` and ``x-app-limit-24hour-remaining`` /
+``x-app-limit-24hour-reset`` (``-limit`` too), resets in epoch seconds. A 429 with a 24-hour cap at 0 holds the post until that
+reset (the later one when both are used up): retrying every 15 minutes would only
+collect more 429s until the day is over.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +38,13 @@ MAX_IMAGES = 4
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_STATUS_POLLS = 60
 RECENT_POSTS = 100  # the most X returns in one page
+# The 24-hour caps: (remaining header, reset header), the user's and the app's.
+DAILY_CAPS = (
+    ("x-user-limit-24hour-remaining", "x-user-limit-24hour-reset"),
+    ("x-app-limit-24hour-remaining", "x-app-limit-24hour-reset"),
+)
+DAY = dt.timedelta(hours=24)
+WINDOW = dt.timedelta(minutes=15)
 # Patched in tests; the pause between media STATUS polls.
 sleep = time.sleep
 
@@ -75,16 +94,36 @@ def raise_for_error(response) -> None:
     )
     message = f"X answered {response.status_code}: {detail or response.reason}"
     if response.status_code == 429:
-        until = epoch_to_datetime(
-            response.headers.get("x-rate-limit-reset"),
-            default=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15),
-        )
-        raise RateLimited(message, until=until)
+        raise RateLimited(message, until=rate_limited_until(response.headers))
     if response.status_code == 401:
         raise AuthError(message)
     if response.status_code == 403 and "duplicate" in detail.lower():
         raise PermanentError(message, code="duplicate_content")
     raise PermanentError(message, code=f"http_{response.status_code}")
+
+
+def is_used_up(remaining: str | None) -> bool:
+    """Whether a ``-remaining`` header says 0 (absent or not a number: it says nothing)."""
+    try:
+        return int(remaining) == 0
+    except (TypeError, ValueError):
+        return False
+
+
+def rate_limited_until(headers) -> dt.datetime:
+    """When a 429 lets X be asked again: a used-up 24-hour cap's reset, else the window's."""
+    now = dt.datetime.now(dt.UTC)
+    daily_resets = [
+        # A 24-hour cap at 0 without a usable reset: X said the day's posts are used
+        # up but not when they come back, and the longest that can take is a day.
+        # Capped at a day too, so that a garbled reset cannot hold the post for years.
+        min(epoch_to_datetime(headers.get(reset), default=now + DAY), now + DAY)
+        for remaining, reset in DAILY_CAPS
+        if is_used_up(headers.get(remaining))
+    ]
+    if daily_resets:
+        return max(daily_resets)
+    return epoch_to_datetime(headers.get("x-rate-limit-reset"), default=now + WINDOW)
 
 
 def publish(post: Post, credentials: Credentials) -> Published:

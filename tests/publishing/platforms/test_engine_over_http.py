@@ -7,6 +7,7 @@ legacy token publishes: the token is asked which account it belongs to.
 """
 
 import datetime as dt
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,6 +23,7 @@ from publishing.states import Actor
 from tests.factories import IntegrationFactory, UserFactory
 
 GRAPH = "https://graph.instagram.test/v23.0"
+X_API = "https://api.x.test/2"
 IG_USER = "17841400000000042"
 TOKEN = "legacy-instagram-token-0123456789"
 
@@ -182,3 +184,33 @@ def test_a_refusal_before_any_request_clears_the_sent_mark(drain):
     assert PublicationEvent.objects.filter(publication=publication).last().reason == (
         "Discord: the account has neither a bot token and channel nor a webhook."
     )
+
+
+def test_an_x_post_over_its_24_hour_cap_is_held_until_the_cap_resets(api, drain):
+    owner = UserFactory()
+    account = IntegrationFactory(user=owner, provider="twitter")
+    content = schedule_content(
+        owner=owner,
+        body="Launch day",
+        targets=[Target("twitter", account)],
+        scheduled_for=timezone.now() - dt.timedelta(seconds=1),
+    )
+    daily_reset = int(time.time()) + 10 * 3600
+    api.post(
+        f"{X_API}/tweets",
+        status=429,
+        json={"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429},
+        headers={
+            "x-rate-limit-remaining": "99",
+            "x-rate-limit-reset": str(int(time.time()) + 900),
+            "x-user-limit-24hour-remaining": "0",
+            "x-user-limit-24hour-reset": str(daily_reset),
+        },
+    )
+
+    assert drain() == ["rate_limited"]
+    until = dt.datetime.fromtimestamp(daily_reset, tz=dt.UTC)
+    publication = Publication.objects.get(content=content)
+    assert (publication.status, publication.next_attempt_at) == (Status.QUEUED, until)
+    account.refresh_from_db()
+    assert account.rate_limited_until == until

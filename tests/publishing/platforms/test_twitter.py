@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import time
 from urllib.parse import parse_qs
 
 import pytest
@@ -111,6 +112,116 @@ def test_429_becomes_rate_limited_until_the_reset_header(api, make_post):
     with pytest.raises(RateLimited) as error:
         twitter.publish(make_post(), CREDS)
     assert error.value.until == dt.datetime.fromtimestamp(1900000000, tz=dt.UTC)
+
+
+def daily_cap_answer(api, **headers: str) -> None:
+    """A 429 from POST /2/tweets whose 15-minute window still has room."""
+    api.post(
+        TWEETS,
+        status=429,
+        json={"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429},
+        headers={
+            "x-rate-limit-limit": "100",
+            "x-rate-limit-remaining": "99",
+            "x-rate-limit-reset": str(int(time.time()) + 900),
+            **headers,
+        },
+    )
+
+
+def test_429_with_the_users_24_hour_cap_used_up_waits_for_its_reset(api, make_post):
+    user_reset = int(time.time()) + 6 * 3600
+    daily_cap_answer(
+        api,
+        **{
+            "x-user-limit-24hour-limit": "17",
+            "x-user-limit-24hour-remaining": "0",
+            "x-user-limit-24hour-reset": str(user_reset),
+            "x-app-limit-24hour-limit": "10000",
+            "x-app-limit-24hour-remaining": "9000",
+            "x-app-limit-24hour-reset": str(user_reset + 3600),
+        },
+    )
+    with pytest.raises(RateLimited) as error:
+        twitter.publish(make_post(), CREDS)
+    assert error.value.until == dt.datetime.fromtimestamp(user_reset, tz=dt.UTC)
+
+
+def test_429_with_the_apps_24_hour_cap_used_up_waits_for_its_reset(api, make_post):
+    app_reset = int(time.time()) + 9 * 3600
+    daily_cap_answer(
+        api,
+        **{
+            "x-user-limit-24hour-remaining": "12",
+            "x-user-limit-24hour-reset": str(app_reset - 3600),
+            "x-app-limit-24hour-remaining": "0",
+            "x-app-limit-24hour-reset": str(app_reset),
+        },
+    )
+    with pytest.raises(RateLimited) as error:
+        twitter.publish(make_post(), CREDS)
+    assert error.value.until == dt.datetime.fromtimestamp(app_reset, tz=dt.UTC)
+
+
+@pytest.mark.parametrize("later", ["user", "app"])
+def test_429_with_both_24_hour_caps_used_up_waits_for_the_later_reset(api, make_post, later):
+    soon, late = int(time.time()) + 2 * 3600, int(time.time()) + 20 * 3600
+    daily_cap_answer(
+        api,
+        **{
+            "x-user-limit-24hour-remaining": "0",
+            "x-user-limit-24hour-reset": str(late if later == "user" else soon),
+            "x-app-limit-24hour-remaining": "0",
+            "x-app-limit-24hour-reset": str(late if later == "app" else soon),
+        },
+    )
+    with pytest.raises(RateLimited) as error:
+        twitter.publish(make_post(), CREDS)
+    assert error.value.until == dt.datetime.fromtimestamp(late, tz=dt.UTC)
+
+
+@pytest.mark.parametrize("cap", ["user", "app"])
+@pytest.mark.parametrize("reset", [None, "", "tomorrow", "inf", "1e20", "4102444800"])
+def test_a_used_up_24_hour_cap_without_a_usable_reset_waits_a_day(api, make_post, cap, reset):
+    headers = {f"x-{cap}-limit-24hour-remaining": "0"}
+    if reset is not None:
+        headers[f"x-{cap}-limit-24hour-reset"] = reset
+    daily_cap_answer(api, **headers)
+    before = dt.datetime.now(dt.UTC)
+    with pytest.raises(RateLimited) as error:
+        twitter.publish(make_post(), CREDS)
+    after = dt.datetime.now(dt.UTC)
+    assert before + dt.timedelta(hours=24) <= error.value.until <= after + dt.timedelta(hours=24)
+
+
+def test_429_with_24_hour_caps_left_keeps_the_15_minute_reset(api, make_post):
+    window_reset = int(time.time()) + 600
+    api.post(
+        TWEETS,
+        status=429,
+        json={"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+        headers={
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(window_reset),
+            "x-user-limit-24hour-remaining": "5",
+            "x-user-limit-24hour-reset": str(window_reset + 3600),
+            "x-app-limit-24hour-remaining": "not a number",
+            "x-app-limit-24hour-reset": str(window_reset + 7200),
+        },
+    )
+    with pytest.raises(RateLimited) as error:
+        twitter.publish(make_post(), CREDS)
+    assert error.value.until == dt.datetime.fromtimestamp(window_reset, tz=dt.UTC)
+
+
+def test_429_without_any_reset_waits_15_minutes(api, make_post):
+    api.post(TWEETS, status=429, json={"errors": [{"code": 88, "message": "Rate limit exceeded"}]})
+    before = dt.datetime.now(dt.UTC)
+    with pytest.raises(RateLimited) as error:
+        twitter.publish(make_post(), CREDS)
+    after = dt.datetime.now(dt.UTC)
+    window = dt.timedelta(minutes=15)
+    assert before + window <= error.value.until <= after + window
 
 
 def test_duplicate_content_is_permanent_with_its_own_code(api, make_post):
