@@ -16,7 +16,11 @@ from django.utils import timezone
 from content.choices import Platform
 from publishing.sandbox.limits import rate_limit, take_rate_slot
 from publishing.sandbox.models import SandboxPost, SandboxUpload
-from publishing.sandbox.views.oauth import google_authorization_code
+from publishing.sandbox.views.oauth import (
+    RefreshRefused,
+    google_authorization_code,
+    refreshed_scope,
+)
 from publishing.sandbox.views.shared import (
     View,
     account_for_token,
@@ -409,7 +413,10 @@ def _oauth_transient(request: HttpRequest) -> HttpResponse:
 
 @emulated_endpoint(["POST"], _oauth_transient)
 def google_token(request: HttpRequest) -> HttpResponse:
-    """POST /token: the authorization_code grant, or refresh_token (a new access token)."""
+    """POST /token: the authorization_code grant, or refresh_token (a new access token).
+
+    A refresh answers the original grant's scopes, or the narrower ``scope`` it asks for.
+    """
     params = request_params(request)
     grant_type = params.get("grant_type", "")
     if grant_type == "authorization_code":
@@ -428,11 +435,19 @@ def google_token(request: HttpRequest) -> HttpResponse:
             {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
             status=400,
         )
+    try:
+        scope, _ = refreshed_scope(
+            refresh_token=params["refresh_token"],
+            requested=params.get("scope", ""),
+            default=UPLOAD_SCOPE,
+        )
+    except RefreshRefused as refused:
+        return JsonResponse({"error": refused.error, "error_description": str(refused)}, status=400)
     return JsonResponse(
         {
             "access_token": issue_token(account),
             "expires_in": ACCESS_TOKEN_LIFETIME,
             "token_type": "Bearer",
-            "scope": UPLOAD_SCOPE,
+            "scope": scope,
         }
     )
