@@ -183,3 +183,46 @@ def test_webhook_with_a_bad_token_is_401(client):
 
     assert response.status_code == 401
     assert response.json()["code"] == 50027
+
+
+@pytest.mark.parametrize("wait", ["True", "true", "1"])
+def test_webhook_wait_accepts_every_true_spelling_discord_accepts(client, wait):
+    # discord.py sends wait=1: the message must come back, not a bodiless 204.
+    response = client.post(
+        f"/sandbox/discord/api/webhooks/555/sandbox-hook?wait={wait}",
+        {"content": "posted with wait"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    message = response.json()
+    assert message["content"] == "posted with wait"
+    assert SandboxPost.objects.get().external_id == message["id"]
+
+
+@pytest.mark.parametrize("wait", ["False", "false", "0"])
+def test_webhook_wait_false_answers_204(client, wait):
+    response = client.post(
+        f"/sandbox/discord/api/webhooks/555/sandbox-hook?wait={wait}",
+        {"content": "no answer wanted"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.parametrize("wait", ["yes", "TRUE"])
+def test_webhook_wait_that_is_not_a_boolean_is_50035_and_stores_nothing(client, wait):
+    response = client.post(
+        f"/sandbox/discord/api/webhooks/555/sandbox-hook?wait={wait}",
+        {"content": "ambiguous"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == 50035
+    assert body["errors"]["wait"]["_errors"][0]["code"] == "BOOLEAN_TYPE_COERCE"
+    assert not SandboxPost.objects.exists()

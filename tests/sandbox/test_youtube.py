@@ -1,5 +1,7 @@
 """The YouTube emulation: resumable sessions, chunks, status queries, quotas, tokens."""
 
+import json
+
 import pytest
 
 from publishing.sandbox.models import SandboxPost, SandboxUpload
@@ -207,3 +209,134 @@ def test_google_token_with_invalid_refresh_token_is_invalid_grant(client):
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+
+
+MULTIPART = "/sandbox/youtube/upload/youtube/v3/videos?uploadType=multipart&part=snippet,status"
+# Every byte value and the line breaks a multipart parser could trip on.
+VIDEO = bytes(range(256)) * 3 + b"\r\n--not-the-boundary\r\n" + b"\x00\xff" * 100
+
+
+def related_body(metadata=METADATA, video=VIDEO, media_type="video/mp4", boundary="herald-part"):
+    """A multipart/related body shaped as Google documents a multipart upload."""
+    return (
+        (
+            f"--{boundary}\r\n"
+            "Content-Type: application/json; charset=UTF-8\r\n\r\n"
+            f"{json.dumps(metadata)}\r\n"
+            f"--{boundary}\r\n"
+            f"Content-Type: {media_type}\r\n\r\n"
+        ).encode()
+        + video
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+def multipart_upload(client, body, boundary="herald-part", url=MULTIPART, **headers):
+    return client.post(
+        url,
+        body,
+        content_type=f'multipart/related; boundary="{boundary}"',
+        **(headers or AUTH),
+    )
+
+
+def test_multipart_upload_answers_the_video_and_stores_it_like_a_resumable_one(client):
+    response = multipart_upload(client, related_body())
+
+    assert response.status_code == 200
+    video = response.json()
+    assert video["kind"] == "youtube#video"
+    assert video["snippet"]["title"] == "Launch day"
+    assert video["snippet"]["channelId"] == channel_id_for("yt-alice")
+    assert video["status"]["privacyStatus"] == "unlisted"
+    post = SandboxPost.objects.get(platform="youtube", external_id=video["id"])
+    assert post.account == "yt-alice"
+    assert post.text == "Launch day"
+
+    # The same bytes sent through a resumable session are stored with the same facts.
+    session_url = start_session(client, total=len(VIDEO))["Location"]
+    resumable_id = client.put(session_url, VIDEO, content_type="video/mp4").json()["id"]
+    resumable = SandboxPost.objects.get(platform="youtube", external_id=resumable_id)
+    assert post.media == resumable.media
+    assert post.media[0]["size"] == len(VIDEO)
+    assert post.media[0]["media_type"] == "video/mp4"
+    assert SandboxUpload.objects.get(post=post).state == SandboxUpload.State.COMPLETE
+
+
+def test_multipart_upload_checks_the_token(client):
+    response = multipart_upload(client, related_body(), HTTP_AUTHORIZATION="Bearer real-token")
+
+    assert response.status_code == 401
+    assert not SandboxPost.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "reason"),
+    [
+        ({**METADATA, "snippet": {"title": "x" * 101}}, "invalidTitle"),
+        ({**METADATA, "status": {"privacyStatus": "secret"}}, "invalidVideoMetadata"),
+        ({"status": {}}, "invalidVideoMetadata"),
+    ],
+    ids=["long-title", "privacy", "no-snippet"],
+)
+def test_multipart_upload_checks_the_metadata(client, metadata, reason):
+    response = multipart_upload(client, related_body(metadata=metadata))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["errors"][0]["reason"] == reason
+    assert not SandboxPost.objects.exists()
+    assert not SandboxUpload.objects.exists()
+
+
+def test_multipart_upload_checks_the_part_and_the_upload_limit(client, settings):
+    no_snippet = multipart_upload(client, related_body(), url=MULTIPART.replace("snippet,", ""))
+    assert no_snippet.status_code == 400
+    assert no_snippet.json()["error"]["errors"][0]["reason"] == "invalidPart"
+
+    settings.SANDBOX_RATE_LIMITS = {"youtube_uploads": (1, 86400)}
+    assert multipart_upload(client, related_body()).status_code == 200
+    over = multipart_upload(client, related_body())
+    assert over.status_code == 400
+    assert over.json()["error"]["errors"][0]["reason"] == "uploadLimitExceeded"
+    assert SandboxPost.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not multipart at all",
+        related_body()[: len(related_body()) // 2],
+        related_body(media_type="image/png"),
+        related_body(video=b""),
+        related_body().replace(b"application/json", b"text/plain"),
+        b"--herald-part\r\nContent-Type: application/json\r\n\r\n{}\r\n--herald-part--\r\n",
+    ],
+    ids=["no-parts", "truncated", "not-video", "empty-video", "metadata-not-json", "one-part"],
+)
+def test_malformed_multipart_is_400_in_googles_shape(client, body):
+    response = multipart_upload(client, body)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == 400
+    assert error["errors"][0]["reason"] == "badContent"
+    assert not SandboxPost.objects.exists()
+
+
+def test_multipart_metadata_that_is_not_json_is_a_parse_error(client):
+    body = related_body().replace(json.dumps(METADATA).encode(), b"{not json")
+
+    response = multipart_upload(client, body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["errors"][0]["reason"] == "parseError"
+
+
+def test_multipart_upload_over_the_size_limit_is_refused(client, monkeypatch):
+    monkeypatch.setattr("publishing.sandbox.views.youtube.MAX_MULTIPART_BYTES", 512)
+
+    response = multipart_upload(client, related_body())
+
+    assert response.status_code == 400
+    assert "exceeds 512 bytes" in response.json()["error"]["message"]
+    assert not SandboxPost.objects.exists()

@@ -41,6 +41,9 @@ WEBHOOK_NAME_CACHE = "sandbox:discord-webhook-name:{}"
 DELETED_WEBHOOK_CACHE = "sandbox:discord-webhook-deleted:{}"
 # Every channel of the sandbox belongs to one guild, so permalinks are stable.
 GUILD_ID = stable_snowflake("discord-guild:sandbox")
+# Discord reads a boolean query string as Python does: these spellings only.
+QUERY_TRUE = frozenset({"True", "true", "1"})
+QUERY_FALSE = frozenset({"False", "false", "0"})
 
 
 # --- Answers ------------------------------------------------------------------------
@@ -61,6 +64,20 @@ def _form_error(field: str, error_code: str, message: str) -> JsonResponse:
         50035,
         errors={field: {"_errors": [{"code": error_code, "message": message}]}},
     )
+
+
+def _query_flag(request: HttpRequest, name: str) -> bool | JsonResponse:
+    """A boolean query parameter read as Discord reads it, or the 400 it answers.
+
+    Absent, ``False``, ``false`` and ``0`` are false; ``True``, ``true`` and ``1`` are
+    true; any other value is a 50035 form error.
+    """
+    value = request.GET.get(name)
+    if value is None or value in QUERY_FALSE:
+        return False
+    if value in QUERY_TRUE:
+        return True
+    return _form_error(name, "BOOLEAN_TYPE_COERCE", f"Value {value!r} is not bool.")
 
 
 def _transient(request: HttpRequest) -> HttpResponse:
@@ -320,9 +337,10 @@ def webhook_object(request: HttpRequest, webhook_id: str, webhook_token: str) ->
 
 @emulated_endpoint(["GET", "POST", "DELETE"], _transient)
 def execute_webhook(request: HttpRequest, webhook_id: str, webhook_token: str) -> HttpResponse:
-    """POST /api/webhooks/{id}/{token}: the message with ?wait=true, else 204.
+    """POST /api/webhooks/{id}/{token}: the message when ``wait`` is true, else 204.
 
-    GET describes the webhook; DELETE deletes it, after which it answers 404.
+    ``wait`` is a boolean query string (``True``, ``true`` or ``1``; discord.py sends
+    ``1``). GET describes the webhook; DELETE deletes it, after which it answers 404.
     """
     if account_for_token(webhook_token) is None:
         return _error(401, "Invalid Webhook Token", 50027)
@@ -338,10 +356,14 @@ def execute_webhook(request: HttpRequest, webhook_id: str, webhook_token: str) -
     state = take_rate_slot(RATE_LIMIT, account)
     if state.exceeded:
         return _with_rate_headers(_rate_limited(state), state, account)
+    # Read before anything is stored: a malformed flag leaves no message behind.
+    wait = _query_flag(request, "wait")
+    if isinstance(wait, JsonResponse):
+        return _with_rate_headers(wait, state, account)
     post, problem = _create_message(request, account, channel_id)
     if problem is not None:
         return _with_rate_headers(problem, state, account)
-    if request.GET.get("wait", "").lower() == "true":
+    if wait:
         return _with_rate_headers(JsonResponse(message_object(request, post)), state, account)
     return _with_rate_headers(HttpResponse(status=204), state, account)
 

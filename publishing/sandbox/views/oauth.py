@@ -33,6 +33,7 @@ from publishing.sandbox.views.shared import (
 
 CODE_SALT = "herald.sandbox.oauth-code"
 CODE_MAX_AGE = 600
+REFRESH_SALT = "herald.sandbox.refresh-grant"
 
 # Per provider: the page's title, the account offered by default, the scopes'
 # separator, and whether PKCE is required.
@@ -136,6 +137,60 @@ def redeem_code(provider: str, params: dict[str, str]) -> dict[str, Any]:
     return grant
 
 
+# --- Refresh grants -------------------------------------------------------------------
+
+
+class RefreshRefused(Exception):
+    """A refresh the provider refuses: ``error`` is the RFC 6749 error code."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+
+
+def issue_refresh_token(account: str, scope: str) -> str:
+    """A refresh token for ``account`` that carries its grant's scopes, signed."""
+    return f"{issue_token(account)}.{signing.dumps(scope, salt=REFRESH_SALT)}"
+
+
+def _granted_scope(refresh_token: str, default: str) -> str:
+    """The scopes of the grant behind ``refresh_token``.
+
+    A token that carries none (one written by hand, as the demo's seeded
+    integrations are) stands for a grant of ``default``, the provider's full scope.
+    """
+    signed = refresh_token.split(".", 2)[2] if refresh_token.count(".") >= 2 else ""
+    if not signed:
+        return default
+    try:
+        scope = signing.loads(signed, salt=REFRESH_SALT)
+    except signing.BadSignature:
+        raise RefreshRefused("invalid_grant", "The refresh token is invalid.") from None
+    if not isinstance(scope, str):
+        raise RefreshRefused("invalid_grant", "The refresh token is invalid.")
+    return scope
+
+
+def refreshed_scope(*, refresh_token: str, requested: str, default: str) -> tuple[str, str]:
+    """The scope a refresh answers, and the scope of the grant it came from.
+
+    RFC 6749 section 6: the refreshed scope never exceeds the original grant; a
+    request may ask for a subset, and a scope outside the grant is invalid_scope.
+    """
+    granted = _granted_scope(refresh_token, default)
+    granted_scopes = granted.split()
+    wanted = set(requested.split())
+    if not wanted:
+        return granted, granted
+    outside = sorted(wanted.difference(granted_scopes))
+    if outside:
+        raise RefreshRefused(
+            "invalid_scope",
+            f"The requested scope exceeds the original grant: {' '.join(outside)}.",
+        )
+    return " ".join(scope for scope in granted_scopes if scope in wanted), granted
+
+
 def basic_client_id(request: HttpRequest) -> str:
     """The client id of an ``Authorization: Basic`` header, or ''."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
@@ -164,7 +219,7 @@ def x_authorization_code(params: dict[str, str]) -> JsonResponse:
             "expires_in": 7200,
             "access_token": issue_token(grant["account"]),
             "scope": grant["scope"],
-            "refresh_token": issue_token(grant["account"])
+            "refresh_token": issue_refresh_token(grant["account"], grant["scope"])
             if "offline.access" in grant["scope"].split()
             else "",
         }
@@ -201,7 +256,7 @@ def google_authorization_code(params: dict[str, str]) -> JsonResponse:
         {
             "access_token": issue_token(grant["account"]),
             "expires_in": 3599,
-            "refresh_token": issue_token(grant["account"]),
+            "refresh_token": issue_refresh_token(grant["account"], grant["scope"]),
             "scope": grant["scope"],
             "token_type": "Bearer",
         }

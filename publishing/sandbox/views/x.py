@@ -15,7 +15,12 @@ from content.choices import Platform
 from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from publishing.sandbox.limits import RateState, take_rate_slot, untouched_rate_state
 from publishing.sandbox.models import SandboxPost, SandboxUpload
-from publishing.sandbox.views.oauth import x_authorization_code
+from publishing.sandbox.views.oauth import (
+    RefreshRefused,
+    issue_refresh_token,
+    refreshed_scope,
+    x_authorization_code,
+)
 from publishing.sandbox.views.shared import (
     View,
     account_for_token,
@@ -369,7 +374,10 @@ def media_upload(request: HttpRequest, account: str) -> HttpResponse:
 
 @emulated_endpoint(["POST"], _transient)
 def oauth2_token(request: HttpRequest) -> HttpResponse:
-    """POST /2/oauth2/token: the authorization_code grant (PKCE), or refresh_token (rotating)."""
+    """POST /2/oauth2/token: the authorization_code grant (PKCE), or refresh_token (rotating).
+
+    A refresh answers the original grant's scopes, or the narrower ``scope`` it asks for.
+    """
     params = request_params(request)
     if params.get("grant_type") == "authorization_code":
         return _with_rate_headers(x_authorization_code(params), untouched_rate_state(RATE_LIMIT))
@@ -389,13 +397,25 @@ def oauth2_token(request: HttpRequest) -> HttpResponse:
             status=400,
         )
         return _with_rate_headers(response, untouched_rate_state(RATE_LIMIT))
+    try:
+        scope, granted = refreshed_scope(
+            refresh_token=params["refresh_token"],
+            requested=params.get("scope", ""),
+            default=TOKEN_SCOPE,
+        )
+    except RefreshRefused as refused:
+        response = JsonResponse(
+            {"error": refused.error, "error_description": str(refused)}, status=400
+        )
+        return _with_rate_headers(response, untouched_rate_state(RATE_LIMIT))
+    # The rotated refresh token keeps the whole grant, as RFC 6749 section 6 requires.
     response = JsonResponse(
         {
             "token_type": "bearer",
             "expires_in": ACCESS_TOKEN_LIFETIME,
             "access_token": issue_token(account),
-            "scope": TOKEN_SCOPE,
-            "refresh_token": issue_token(account),
+            "scope": scope,
+            "refresh_token": issue_refresh_token(account, granted),
         }
     )
     return _with_rate_headers(response, untouched_rate_state(RATE_LIMIT))

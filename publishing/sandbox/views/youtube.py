@@ -1,9 +1,12 @@
-"""Emulation of the YouTube Data API v3 resumable upload and Google's token endpoint."""
+"""Emulation of the YouTube Data API v3 uploads (resumable, multipart) and Google's token endpoint."""
 
 from __future__ import annotations
 
 import datetime as dt
+import email.parser
+import email.policy
 import functools
+import json
 import re
 import secrets
 from typing import Any
@@ -16,7 +19,11 @@ from django.utils import timezone
 from content.choices import Platform
 from publishing.sandbox.limits import rate_limit, take_rate_slot
 from publishing.sandbox.models import SandboxPost, SandboxUpload
-from publishing.sandbox.views.oauth import google_authorization_code
+from publishing.sandbox.views.oauth import (
+    RefreshRefused,
+    google_authorization_code,
+    refreshed_scope,
+)
 from publishing.sandbox.views.shared import (
     View,
     account_for_token,
@@ -40,6 +47,9 @@ PRIVACY_STATUSES = {"public", "private", "unlisted"}
 ACCESS_TOKEN_LIFETIME = 3599
 UPLOAD_SCOPE = "https://www.googleapis.com/auth/youtube.upload"
 READ_SIZE = 64 * 1024
+# Google meant multipart uploads for small files; larger ones belong to resumable sessions.
+MAX_MULTIPART_BYTES = 16 * 1024 * 1024
+MEDIA_TYPES = ("video/", "application/octet-stream")
 _CHUNK_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 _STATUS_RANGE = re.compile(r"^bytes \*/(\d+|\*)$")
 
@@ -193,22 +203,17 @@ def _completed_uploads_in_window(account: str) -> int:
     ).count()
 
 
-@_youtube_api
-def _start_upload(request: HttpRequest, account: str) -> HttpResponse:
-    params = request_params(request)
-    if params.get("uploadType") != "resumable":
-        return google_error(400, "The sandbox emulates resumable uploads only.", "badRequest")
+def _insert_problem(
+    params: dict[str, str], body: dict[str, Any] | None, account: str
+) -> JsonResponse | None:
+    """What videos.insert refuses before it takes any bytes, by either upload type."""
     if "snippet" not in _parts(params.get("part", "")):
         return google_error(400, "The part parameter must include snippet.", "invalidPart")
-    body = read_json_object(request)
     if body is None:
         return google_error(400, "Parse Error", "parseError")
     problem = _metadata_problem(body)
     if problem is not None:
         return problem
-    declared = request.headers.get("X-Upload-Content-Length", "")
-    if declared and (not declared.isdigit() or int(declared) <= 0):
-        return google_error(400, "X-Upload-Content-Length must be a positive number.", "badRequest")
     upload_limit, _ = rate_limit(UPLOAD_LIMIT)
     if _completed_uploads_in_window(account) >= upload_limit:
         return google_error(
@@ -217,6 +222,25 @@ def _start_upload(request: HttpRequest, account: str) -> HttpResponse:
             "uploadLimitExceeded",
             domain="youtube.video",
         )
+    return None
+
+
+@_youtube_api
+def _start_upload(request: HttpRequest, account: str) -> HttpResponse:
+    params = request_params(request)
+    if params.get("uploadType") == "multipart":
+        return _multipart_upload(request, account, params)
+    if params.get("uploadType") != "resumable":
+        return google_error(
+            400, "uploadType must be resumable or multipart in the sandbox.", "badRequest"
+        )
+    body = read_json_object(request)
+    problem = _insert_problem(params, body, account)
+    if problem is not None:
+        return problem
+    declared = request.headers.get("X-Upload-Content-Length", "")
+    if declared and (not declared.isdigit() or int(declared) <= 0):
+        return google_error(400, "X-Upload-Content-Length must be a positive number.", "badRequest")
     upload = SandboxUpload.objects.create(
         platform=Platform.YOUTUBE,
         account=account,
@@ -236,6 +260,99 @@ def _start_upload(request: HttpRequest, account: str) -> HttpResponse:
     response.headers["Location"] = request.build_absolute_uri(f"{request.path}?{query}")
     response.headers["X-GUploader-UploadID"] = upload.upload_id
     return response
+
+
+class MalformedMultipart(ValueError):
+    pass
+
+
+def _read_bounded(request: HttpRequest, limit: int) -> bytes:
+    """The request body, refused once it passes ``limit`` bytes."""
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise MalformedMultipart(f"The multipart body exceeds {limit} bytes.")
+    pieces, size = [], 0
+    while piece := request.read(READ_SIZE):
+        size += len(piece)
+        if size > limit:
+            raise MalformedMultipart(f"The multipart body exceeds {limit} bytes.")
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
+def _split_related(content_type: str, body: bytes) -> tuple[dict[str, Any] | None, str, bytes]:
+    """The metadata object (None if not a JSON object), media type and media bytes.
+
+    The body is ``multipart/related`` with exactly two parts: the video resource
+    as ``application/json``, then the video as ``video/*`` (or
+    ``application/octet-stream``), raw or base64 by Content-Transfer-Encoding.
+    """
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + body)
+    if message.get_content_type() != "multipart/related" or not message.get_boundary():
+        raise MalformedMultipart("The body must be multipart/related with a boundary.")
+    parts = message.get_payload()
+    if message.defects or not isinstance(parts, list) or len(parts) != 2:
+        raise MalformedMultipart("The multipart body must have exactly two parts.")
+    metadata_part, media_part = parts
+    if metadata_part.get_content_type() != "application/json":
+        raise MalformedMultipart("The first part must be the application/json metadata.")
+    media_type = media_part.get_content_type()
+    if not media_type.startswith(MEDIA_TYPES):
+        raise MalformedMultipart("The second part must be video/* or application/octet-stream.")
+    media = media_part.get_payload(decode=True)
+    if not media:
+        raise MalformedMultipart("The media part is empty.")
+    try:
+        metadata = json.loads(metadata_part.get_payload(decode=True) or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None, media_type, media
+    return (metadata if isinstance(metadata, dict) else None), media_type, media
+
+
+def _multipart_upload(request: HttpRequest, account: str, params: dict[str, str]) -> HttpResponse:
+    """POST /upload/youtube/v3/videos?uploadType=multipart: metadata and video in one request.
+
+    As Google documents it for videos.insert
+    (https://developers.google.com/youtube/v3/docs/videos/insert) and for multipart
+    uploads (https://developers.google.com/drive/api/guides/manage-uploads#multipart):
+    a ``multipart/related`` body whose first part is the video resource
+    (``application/json; charset=UTF-8``) and whose second is the media
+    (``video/*`` or ``application/octet-stream``). It answers 200 with the video
+    resource, as a resumable session's last chunk does, and stores the video the
+    same way, after the same checks.
+    """
+    if request.content_type != "multipart/related":
+        return google_error(400, "A multipart upload must be multipart/related.", "badContent")
+    try:
+        body = _read_bounded(request, MAX_MULTIPART_BYTES)
+        metadata, media_type, media = _split_related(request.headers["Content-Type"], body)
+    except MalformedMultipart as error:
+        return google_error(400, str(error), "badContent")
+    problem = _insert_problem(params, metadata, account)
+    if problem is not None:
+        return problem
+    chunk_digest = ""
+    for start in range(0, len(media), READ_SIZE):
+        chunk_digest = chain_digest(chunk_digest, media[start : start + READ_SIZE])
+    with transaction.atomic():
+        upload = SandboxUpload.objects.create(
+            platform=Platform.YOUTUBE,
+            account=account,
+            upload_id=secrets.token_urlsafe(24),
+            media_type=media_type,
+            total_bytes=len(media),
+            received_bytes=len(media),
+            segments=1,
+            digest=chain_digest("", chunk_digest.encode()),
+            metadata={
+                "snippet": metadata["snippet"],
+                "status": metadata.get("status") or {},
+                "part": params.get("part", ""),
+            },
+        )
+        post = _complete(upload)
+    return JsonResponse(video_resource(post, _parts(params.get("part", ""))))
 
 
 def _incomplete(upload: SandboxUpload) -> HttpResponse:
@@ -363,7 +480,7 @@ def _put_chunk(request: HttpRequest) -> HttpResponse:
 
 @emulated_endpoint(["POST", "PUT"], _transient)
 def upload_videos(request: HttpRequest) -> HttpResponse:
-    """POST starts a resumable upload session; PUT to its Location sends or asks bytes."""
+    """POST starts a resumable session or takes a multipart upload; PUT sends or asks bytes."""
     if request.method == "POST":
         return _start_upload(request)
     return _put_chunk(request)
@@ -409,7 +526,10 @@ def _oauth_transient(request: HttpRequest) -> HttpResponse:
 
 @emulated_endpoint(["POST"], _oauth_transient)
 def google_token(request: HttpRequest) -> HttpResponse:
-    """POST /token: the authorization_code grant, or refresh_token (a new access token)."""
+    """POST /token: the authorization_code grant, or refresh_token (a new access token).
+
+    A refresh answers the original grant's scopes, or the narrower ``scope`` it asks for.
+    """
     params = request_params(request)
     grant_type = params.get("grant_type", "")
     if grant_type == "authorization_code":
@@ -428,11 +548,19 @@ def google_token(request: HttpRequest) -> HttpResponse:
             {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
             status=400,
         )
+    try:
+        scope, _ = refreshed_scope(
+            refresh_token=params["refresh_token"],
+            requested=params.get("scope", ""),
+            default=UPLOAD_SCOPE,
+        )
+    except RefreshRefused as refused:
+        return JsonResponse({"error": refused.error, "error_description": str(refused)}, status=400)
     return JsonResponse(
         {
             "access_token": issue_token(account),
             "expires_in": ACCESS_TOKEN_LIFETIME,
             "token_type": "Bearer",
-            "scope": UPLOAD_SCOPE,
+            "scope": scope,
         }
     )
