@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lockout import cool_off_seconds, lockout_message
-from api import serializers as s
 from api.authentication import TokenAuthentication
 from api.errors import NON_FIELD
 from api.parsers import BoundedJSONParser
@@ -28,6 +27,7 @@ from api.schema import (
     obtain_token_schema,
     rotate_token_schema,
 )
+from api.serializers.auth import TokenRequestSerializer, TokenSerializer
 from api.tokens import TokenRevoked, issue_token, revoke_all_tokens, revoke_token, rotate_token
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class ObtainTokenView(APIView):
 
     @obtain_token_schema
     def post(self, request, *args, **kwargs):
-        form = s.TokenRequestSerializer(data=request.data)
+        form = TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         username = form.validated_data["username"]
         user = authenticate(
@@ -69,7 +69,7 @@ class ObtainTokenView(APIView):
             raise exceptions.ValidationError({NON_FIELD: [WRONG_CREDENTIALS]}, code="invalid")
         issued = issue_token(user=user)
         logger.info("API token issued to %r from %s.", username, address)
-        return Response(s.TokenSerializer(issued).data)
+        return Response(TokenSerializer(issued).data)
 
 
 class TokenOnlyView(APIView):
@@ -86,7 +86,7 @@ class RotateTokenView(TokenOnlyView):
             issued = rotate_token(token=request.auth)
         except TokenRevoked as revoked:
             raise exceptions.AuthenticationFailed(str(revoked)) from None
-        return Response(s.TokenSerializer(issued).data)
+        return Response(TokenSerializer(issued).data)
 
 
 class LogoutView(TokenOnlyView):

@@ -13,9 +13,30 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from api import serializers as s
 from api.errors import ErrorSerializer
 from api.idempotency import HEADER
+from api.serializers.auth import TokenRequestSerializer, TokenSerializer
+from api.serializers.content import (
+    SCHEDULED_FOR_HELP,
+    ContentCreateSerializer,
+    ContentFilterSerializer,
+    ContentSerializer,
+    ContentUpdateSerializer,
+    TargetsOutcomeSerializer,
+)
+from api.serializers.integrations import (
+    AuthorizationSerializer,
+    ConnectRequestSerializer,
+    IntegrationSerializer,
+    IntegrationTokensSerializer,
+    ProviderSerializer,
+    RevokeOutcomeSerializer,
+)
+from api.serializers.publications import (
+    PublicationDetailSerializer,
+    PublicationFilterSerializer,
+    PublicationSerializer,
+)
 
 
 def error(description: str) -> OpenApiResponse:
@@ -52,7 +73,7 @@ def action_schema(summary: str, description: str):
         request=None,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            200: s.TargetsOutcomeSerializer,
+            200: TargetsOutcomeSerializer,
             400: error("A malformed `Idempotency-Key`."),
             **COMMON_ERRORS,
             **NOT_FOUND,
@@ -64,9 +85,9 @@ def action_schema(summary: str, description: str):
 content_schema = extend_schema_view(
     list=extend_schema(
         summary="List your content",
-        parameters=[s.ContentFilterSerializer],
+        parameters=[ContentFilterSerializer],
         responses={
-            200: s.ContentSerializer(many=True),
+            200: ContentSerializer(many=True),
             **INVALID,
             **COMMON_ERRORS,
             404: error("No such page."),
@@ -74,7 +95,7 @@ content_schema = extend_schema_view(
     ),
     retrieve=extend_schema(
         summary="One content, with each target's state, attempts, permalink and last error",
-        responses={200: s.ContentSerializer, **COMMON_ERRORS, **NOT_FOUND},
+        responses={200: ContentSerializer, **COMMON_ERRORS, **NOT_FOUND},
     ),
     create=extend_schema(
         summary="Schedule content",
@@ -82,14 +103,14 @@ content_schema = extend_schema_view(
         "rules are checked now: content a platform would refuse answers 400 with code "
         "`platform_rules`, the messages in `platforms` (per platform) and "
         "`field_errors.targets`. Send JSON, or multipart/form-data to attach `media` "
-        "(then `targets` is repeated and `options` is JSON text). " + s.SCHEDULED_FOR_HELP,
+        "(then `targets` is repeated and `options` is JSON text). " + SCHEDULED_FOR_HELP,
         parameters=[IDEMPOTENCY_KEY],
         request={
-            "application/json": s.ContentCreateSerializer,
-            "multipart/form-data": s.ContentCreateSerializer,
+            "application/json": ContentCreateSerializer,
+            "multipart/form-data": ContentCreateSerializer,
         },
         responses={
-            201: s.ContentSerializer,
+            201: ContentSerializer,
             **INVALID,
             **COMMON_ERRORS,
             **IDEMPOTENCY_ERRORS,
@@ -100,9 +121,9 @@ content_schema = extend_schema_view(
         summary="Replace the text, options or time",
         description="Only while nothing has been sent: once a target has started, 409 with "
         "code `locked`. Moving the time needs every target still SCHEDULED. The version grows.",
-        request=s.ContentUpdateSerializer,
+        request=ContentUpdateSerializer,
         responses={
-            200: s.ContentSerializer,
+            200: ContentSerializer,
             **INVALID,
             **COMMON_ERRORS,
             **NOT_FOUND,
@@ -112,9 +133,9 @@ content_schema = extend_schema_view(
     partial_update=extend_schema(
         summary="Edit the text, options or time",
         description="As PUT, with only the fields to change.",
-        request=s.ContentUpdateSerializer,
+        request=ContentUpdateSerializer,
         responses={
-            200: s.ContentSerializer,
+            200: ContentSerializer,
             **INVALID,
             **COMMON_ERRORS,
             **NOT_FOUND,
@@ -155,9 +176,9 @@ content_schema = extend_schema_view(
 publication_schema = extend_schema_view(
     list=extend_schema(
         summary="List your publications (one per content and target)",
-        parameters=[s.PublicationFilterSerializer],
+        parameters=[PublicationFilterSerializer],
         responses={
-            200: s.PublicationSerializer(many=True),
+            200: PublicationSerializer(many=True),
             **INVALID,
             **COMMON_ERRORS,
             404: error("No such page."),
@@ -165,7 +186,7 @@ publication_schema = extend_schema_view(
     ),
     retrieve=extend_schema(
         summary="One publication with its audit log",
-        responses={200: s.PublicationDetailSerializer, **COMMON_ERRORS, **NOT_FOUND},
+        responses={200: PublicationDetailSerializer, **COMMON_ERRORS, **NOT_FOUND},
     ),
 )
 
@@ -180,7 +201,7 @@ def lifecycle_schema(summary: str, description: str, response=None):
         request=None,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            200: response or s.IntegrationSerializer,
+            200: response or IntegrationSerializer,
             400: error("A malformed `Idempotency-Key`."),
             **COMMON_ERRORS,
             **NOT_FOUND,
@@ -197,14 +218,14 @@ integration_schema = extend_schema_view(
     list=extend_schema(
         summary="List your connected accounts (never their tokens)",
         responses={
-            200: s.IntegrationSerializer(many=True),
+            200: IntegrationSerializer(many=True),
             **COMMON_ERRORS,
             404: error("No such page."),
         },
     ),
     retrieve=extend_schema(
         summary="One connected account",
-        responses={200: s.IntegrationSerializer, **COMMON_ERRORS, **NOT_FOUND},
+        responses={200: IntegrationSerializer, **COMMON_ERRORS, **NOT_FOUND},
     ),
     create=extend_schema(
         summary="Connect an account by entering its tokens",
@@ -216,11 +237,11 @@ integration_schema = extend_schema_view(
         "that cannot be reached, fails or rate-limits the check answers 503 "
         "`platform_unavailable`: nothing is saved, and the same `Idempotency-Key` may be sent "
         "again.",
-        request=s.IntegrationTokensSerializer,
+        request=IntegrationTokensSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            201: s.IntegrationSerializer,
-            200: s.IntegrationSerializer,
+            201: IntegrationSerializer,
+            200: IntegrationSerializer,
             **INVALID,
             **COMMON_ERRORS,
             **IDEMPOTENCY_ERRORS,
@@ -232,7 +253,7 @@ integration_schema = extend_schema_view(
     ),
     providers=extend_schema(
         summary="The platforms you can connect, and whether each is configured",
-        responses={200: s.ProviderSerializer(many=True), **COMMON_ERRORS},
+        responses={200: ProviderSerializer(many=True), **COMMON_ERRORS},
     ),
     connect=extend_schema(
         summary="Start an OAuth connect flow",
@@ -243,10 +264,10 @@ integration_schema = extend_schema_view(
         "shows the result; then list your integrations. The URL works in the first browser "
         "that opens it, and only there. A provider without client credentials answers 400 "
         "naming the settings to set.",
-        request=s.ConnectRequestSerializer,
+        request=ConnectRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            200: s.AuthorizationSerializer,
+            200: AuthorizationSerializer,
             **INVALID,
             **COMMON_ERRORS,
             **IDEMPOTENCY_ERRORS,
@@ -258,7 +279,7 @@ integration_schema = extend_schema_view(
         "Revoke an account",
         "Calls the platform's revoke endpoint where one exists, then forgets the tokens. "
         "`platform_message` says what happened at the platform.",
-        s.RevokeOutcomeSerializer,
+        RevokeOutcomeSerializer,
     ),
 )
 
@@ -282,8 +303,8 @@ TOKEN_ONLY = {
 obtain_token_schema = extend_schema(
     operation_id="auth_token_create",
     summary="Sign in: a new API token",
-    request=s.TokenRequestSerializer,
-    responses={200: s.TokenSerializer, **INVALID, **SIGN_IN_REFUSED},
+    request=TokenRequestSerializer,
+    responses={200: TokenSerializer, **INVALID, **SIGN_IN_REFUSED},
     auth=[],
     description='Returns `{"token": ..., "expiry": ...}`; send the token as '
     "`Authorization: Token <token>`. The token is shown only in this answer: Herald "
@@ -298,7 +319,7 @@ rotate_token_schema = extend_schema(
     operation_id="auth_token_rotate",
     summary="Swap your token for a new one",
     request=None,
-    responses={200: s.TokenSerializer, **TOKEN_ONLY, 429: COMMON_ERRORS[429]},
+    responses={200: TokenSerializer, **TOKEN_ONLY, 429: COMMON_ERRORS[429]},
     description="Issues a new token (with a new expiry) and revokes the one this request "
     "was sent with. Save the new token before anything else: if the answer is lost, "
     "the old token is gone too and you sign in again with your password. "

@@ -13,10 +13,27 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from api import serializers as s
 from api.idempotency import IdempotentPostMixin
 from api.parsers import BoundedJSONParser
 from api.schema import content_schema, integration_schema, publication_schema
+from api.serializers.content import (
+    ContentCreateSerializer,
+    ContentFilterSerializer,
+    ContentSerializer,
+    ContentUpdateSerializer,
+    outcome_data,
+)
+from api.serializers.integrations import (
+    ConnectRequestSerializer,
+    IntegrationSerializer,
+    IntegrationTokensSerializer,
+    ProviderSerializer,
+)
+from api.serializers.publications import (
+    PublicationDetailSerializer,
+    PublicationFilterSerializer,
+    PublicationSerializer,
+)
 from content.models import Content, ContentMedia
 from integrations.models import Integration
 from integrations.oauth.flow import provider_statuses, start_connect
@@ -52,7 +69,7 @@ def owned_contents(user):
 @content_schema
 class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
-    serializer_class = s.ContentSerializer
+    serializer_class = ContentSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -60,7 +77,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         contents = owned_contents(self.request.user)
         if self.action != "list":
             return contents
-        query = s.ContentFilterSerializer(
+        query = ContentFilterSerializer(
             data=self.request.query_params, context=self.get_serializer_context()
         )
         query.is_valid(raise_exception=True)
@@ -82,10 +99,10 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         return contents
 
     def refreshed(self, pk: int) -> dict:
-        return s.ContentSerializer(owned_contents(self.request.user).get(pk=pk)).data
+        return ContentSerializer(owned_contents(self.request.user).get(pk=pk)).data
 
     def create(self, request, *args, **kwargs):
-        form = s.ContentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        form = ContentCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = form.validated_data
         content = schedule_content(
@@ -102,7 +119,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         content = self.get_object()
-        form = s.ContentUpdateSerializer(
+        form = ContentUpdateSerializer(
             content,
             data=request.data,
             partial=kwargs.get("partial", False),
@@ -119,7 +136,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
     def act(self, service) -> Response:
         content = self.get_object()
         outcome = service(content, actor=Actor.for_user(self.request.user))
-        return Response(s.outcome_data(outcome, self.refreshed(content.pk)))
+        return Response(outcome_data(outcome, self.refreshed(content.pk)))
 
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -138,8 +155,8 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
 class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_serializer_class(self):
         if self.action == "retrieve":
-            return s.PublicationDetailSerializer
-        return s.PublicationSerializer
+            return PublicationDetailSerializer
+        return PublicationSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -149,7 +166,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             return publications.prefetch_related(
                 Prefetch("events", queryset=PublicationEvent.objects.order_by("pk"))
             )
-        query = s.PublicationFilterSerializer(data=self.request.query_params)
+        query = PublicationFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         if "status" in filters:
@@ -171,7 +188,7 @@ class IntegrationViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = s.IntegrationSerializer
+    serializer_class = IntegrationSerializer
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
@@ -180,7 +197,7 @@ class IntegrationViewSet(
         return Integration.objects.filter(user=self.request.user).order_by("provider", "pk")
 
     def create(self, request, *args, **kwargs):
-        form = s.IntegrationTokensSerializer(data=request.data)
+        form = IntegrationTokensSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         integration, created = connect_with_tokens(
@@ -193,35 +210,35 @@ class IntegrationViewSet(
             expires_at=data.get("token_expires_at"),
         )
         return Response(
-            s.IntegrationSerializer(integration).data,
+            IntegrationSerializer(integration).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def providers(self, request):
-        return Response(s.ProviderSerializer(provider_statuses(), many=True).data)
+        return Response(ProviderSerializer(provider_statuses(), many=True).data)
 
     @action(detail=False, methods=["post"])
     def connect(self, request):
-        form = s.ConnectRequestSerializer(data=request.data)
+        form = ConnectRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         url = start_connect(user=request.user, provider=form.validated_data["provider"])
         return Response({"authorization_url": url, "expires_in": settings.OAUTH_STATE_MAX_AGE})
 
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        return Response(s.IntegrationSerializer(pause_integration(self.get_object())).data)
+        return Response(IntegrationSerializer(pause_integration(self.get_object())).data)
 
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        return Response(s.IntegrationSerializer(resume_integration(self.get_object())).data)
+        return Response(IntegrationSerializer(resume_integration(self.get_object())).data)
 
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         revoked = revoke_integration(self.get_object())
         return Response(
             {
-                "integration": s.IntegrationSerializer(revoked.integration).data,
+                "integration": IntegrationSerializer(revoked.integration).data,
                 "platform_message": revoked.platform_message,
             }
         )
