@@ -37,7 +37,6 @@ def max_in_window(times: list[dt.datetime], seconds: float) -> int:
 
 def drill(args: argparse.Namespace) -> bool:
     """The burst under Herald's rate limits; no account goes over them, Redis down or not."""
-
     count = cluster_counts(args, "2")[0]
     limit, window = (int(part) for part in args.rate_limit.split("/"))
     header(
