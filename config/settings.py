@@ -100,7 +100,7 @@ INSTALLED_APPS = [
     "metrics",
 ]
 if SANDBOX_ENABLED:
-    INSTALLED_APPS.append("publishing.sandbox")
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

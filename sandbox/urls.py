@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from publishing.sandbox.views import discord, instagram, oauth, pages, x, youtube
+from sandbox.views import discord, instagram, oauth, pages, x, youtube
 
 app_name = "sandbox"
 

@@ -20,9 +20,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from publishing.sandbox.views.discord import GUILD_ID, WEBHOOK_NAME_CACHE, webhook_channel_id
-from publishing.sandbox.views.instagram import ig_user_id_for
-from publishing.sandbox.views.shared import (
+from sandbox.views.discord import GUILD_ID, WEBHOOK_NAME_CACHE, webhook_channel_id
+from sandbox.views.instagram import ig_user_id_for
+from sandbox.views.shared import (
     TOKEN_PREFIX,
     account_for_token,
     emulated_endpoint,

@@ -12,10 +12,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from content.choices import Platform
-from publishing.sandbox.limits import RateState, take_rate_slot
-from publishing.sandbox.models import SandboxPost
-from publishing.sandbox.views.shared import (
+from sandbox.limits import RateState, take_rate_slot
+from sandbox.models import Platform, SandboxPost
+from sandbox.views.shared import (
     DISCORD_EPOCH_MS,
     account_for_token,
     authorization_token,

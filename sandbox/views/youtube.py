@@ -16,15 +16,14 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from content.choices import Platform
-from publishing.sandbox.limits import rate_limit, take_rate_slot
-from publishing.sandbox.models import SandboxPost, SandboxUpload
-from publishing.sandbox.views.oauth import (
+from sandbox.limits import rate_limit, take_rate_slot
+from sandbox.models import Platform, SandboxPost, SandboxUpload
+from sandbox.views.oauth import (
     RefreshRefused,
     google_authorization_code,
     refreshed_scope,
 )
-from publishing.sandbox.views.shared import (
+from sandbox.views.shared import (
     View,
     account_for_token,
     authorization_token,

@@ -14,10 +14,9 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from content.choices import Platform
-from publishing.sandbox.limits import RateState, rate_limit, take_rate_slot
-from publishing.sandbox.models import SandboxContainer, SandboxPost
-from publishing.sandbox.views.shared import (
+from sandbox.limits import RateState, rate_limit, take_rate_slot
+from sandbox.models import Platform, SandboxContainer, SandboxPost
+from sandbox.views.shared import (
     View,
     account_for_token,
     authorization_token,
