@@ -1,8 +1,9 @@
-"""The sandbox's OAuth: consent pages and the token, exchange and revoke endpoints.
+"""The OAuth every emulated provider shares: consent pages, codes and refresh grants.
 
 Authorization codes are signed, short-lived and single-use; they carry the
 account chosen on the consent page, the client, the redirect URI and the PKCE
-challenge, so the token endpoint checks what a real provider checks.
+challenge, so each platform's token endpoint (in its own module) checks what a
+real provider checks.
 """
 
 from __future__ import annotations
@@ -15,21 +16,12 @@ from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from sandbox.views.discord import GUILD_ID, WEBHOOK_NAME_CACHE, webhook_channel_id
-from sandbox.views.instagram import ig_user_id_for
-from sandbox.views.shared import (
-    TOKEN_PREFIX,
-    account_for_token,
-    emulated_endpoint,
-    issue_token,
-    request_params,
-    stable_snowflake,
-)
+from sandbox.views.shared import issue_token
 
 CODE_SALT = "herald.sandbox.oauth-code"
 CODE_MAX_AGE = 600
@@ -200,195 +192,3 @@ def basic_client_id(request: HttpRequest) -> str:
         return base64.b64decode(value).decode().partition(":")[0]
     except (ValueError, UnicodeDecodeError):
         return ""
-
-
-# --- X ------------------------------------------------------------------------------
-
-
-def x_authorization_code(params: dict[str, str]) -> JsonResponse:
-    """The authorization_code grant of POST /2/oauth2/token."""
-    try:
-        grant = redeem_code("twitter", params)
-    except CodeRefused as error:
-        return JsonResponse(
-            {"error": "invalid_request", "error_description": str(error)}, status=400
-        )
-    return JsonResponse(
-        {
-            "token_type": "bearer",
-            "expires_in": 7200,
-            "access_token": issue_token(grant["account"]),
-            "scope": grant["scope"],
-            "refresh_token": issue_refresh_token(grant["account"], grant["scope"])
-            if "offline.access" in grant["scope"].split()
-            else "",
-        }
-    )
-
-
-@emulated_endpoint(
-    ["POST"], lambda request: JsonResponse({"title": "Service Unavailable"}, status=503)
-)
-def x_revoke(request: HttpRequest) -> HttpResponse:
-    """POST /2/oauth2/revoke: X answers ``revoked: true`` for any well-formed request."""
-    if not request_params(request).get("token"):
-        return JsonResponse(
-            {"error": "invalid_request", "error_description": "Missing token."}, status=400
-        )
-    return JsonResponse({"revoked": True})
-
-
-# --- Google -------------------------------------------------------------------------
-
-
-def google_authorization_code(params: dict[str, str]) -> JsonResponse:
-    """The authorization_code grant of POST https://oauth2.googleapis.com/token."""
-    if not params.get("client_secret"):
-        return JsonResponse(
-            {"error": "invalid_request", "error_description": "client_secret is missing."},
-            status=400,
-        )
-    try:
-        grant = redeem_code("youtube", params)
-    except CodeRefused as error:
-        return JsonResponse({"error": "invalid_grant", "error_description": str(error)}, status=400)
-    return JsonResponse(
-        {
-            "access_token": issue_token(grant["account"]),
-            "expires_in": 3599,
-            "refresh_token": issue_refresh_token(grant["account"], grant["scope"]),
-            "scope": grant["scope"],
-            "token_type": "Bearer",
-        }
-    )
-
-
-@emulated_endpoint(["POST"], lambda request: JsonResponse({"error": "backend_error"}, status=503))
-def google_revoke(request: HttpRequest) -> HttpResponse:
-    """POST /revoke?token=: 200, or 400 invalid_token for a token Google never issued."""
-    if account_for_token(request_params(request).get("token")) is None:
-        return JsonResponse(
-            {"error": "invalid_token", "error_description": "Token expired or revoked"}, status=400
-        )
-    return JsonResponse({})
-
-
-# --- Instagram ----------------------------------------------------------------------
-
-
-def _instagram_error(message: str) -> JsonResponse:
-    return JsonResponse(
-        {"error_type": "OAuthException", "code": 400, "error_message": message}, status=400
-    )
-
-
-@emulated_endpoint(["POST"], lambda request: JsonResponse({"error_message": "busy"}, status=503))
-def instagram_access_token(request: HttpRequest) -> HttpResponse:
-    """POST api.instagram.com/oauth/access_token: code -> short-lived token (1 h)."""
-    params = request_params(request)
-    if params.get("grant_type") != "authorization_code" or not params.get("client_secret"):
-        return _instagram_error("grant_type authorization_code and client_secret are required.")
-    try:
-        grant = redeem_code("instagram", params)
-    except CodeRefused as error:
-        return _instagram_error(str(error))
-    short_lived = f"{TOKEN_PREFIX}{grant['account']}.short"
-    return JsonResponse(
-        {
-            "data": [
-                {
-                    "access_token": short_lived,
-                    "user_id": ig_user_id_for(grant["account"]),
-                    "permissions": grant["scope"],
-                }
-            ]
-        }
-    )
-
-
-@emulated_endpoint(["GET"], lambda request: JsonResponse({"error": {"code": 2}}, status=503))
-def instagram_exchange(request: HttpRequest) -> HttpResponse:
-    """GET graph.instagram.com/access_token?grant_type=ig_exchange_token: a 60-day token."""
-    params = request.GET
-    if params.get("grant_type") != "ig_exchange_token" or not params.get("client_secret"):
-        return JsonResponse(
-            {
-                "error": {
-                    "message": "grant_type ig_exchange_token and client_secret are required.",
-                    "type": "OAuthException",
-                    "code": 100,
-                }
-            },
-            status=400,
-        )
-    token = params.get("access_token", "")
-    account = account_for_token(token)
-    if account is None or not token.endswith(".short"):
-        return JsonResponse(
-            {
-                "error": {
-                    "message": "Invalid OAuth access token.",
-                    "type": "OAuthException",
-                    "code": 190,
-                }
-            },
-            status=400,
-        )
-    return JsonResponse(
-        {"access_token": issue_token(account), "token_type": "bearer", "expires_in": 5183944}
-    )
-
-
-# --- Discord ------------------------------------------------------------------------
-
-
-def discord_webhook_id(account: str, channel: str) -> str:
-    return stable_snowflake(f"discord-webhook:{account}:{channel}")
-
-
-@emulated_endpoint(["POST"], lambda request: JsonResponse({"message": "busy"}, status=503))
-def discord_token(request: HttpRequest) -> HttpResponse:
-    """POST /api/oauth2/token (client in Basic auth): a token and the incoming webhook."""
-    params = request_params(request)
-    params.setdefault("client_id", basic_client_id(request))
-    if params.get("grant_type") != "authorization_code":
-        return JsonResponse({"error": "unsupported_grant_type"}, status=400)
-    if not params["client_id"]:
-        return JsonResponse({"error": "invalid_client"}, status=401)
-    try:
-        grant = redeem_code("discord", params)
-    except CodeRefused as error:
-        return JsonResponse({"error": "invalid_grant", "error_description": str(error)}, status=400)
-    webhook_id = discord_webhook_id(grant["account"], grant["channel"])
-    webhook_token = issue_token(grant["account"])
-    name = f"Herald #{grant['channel']}"
-    cache.set(WEBHOOK_NAME_CACHE.format(webhook_id), name, None)
-    return JsonResponse(
-        {
-            "token_type": "Bearer",
-            "access_token": issue_token(grant["account"]),
-            "expires_in": 604800,
-            "refresh_token": issue_token(grant["account"]),
-            "scope": "webhook.incoming",
-            "webhook": {
-                "application_id": grant["client_id"],
-                "name": name,
-                # Shaped as Discord's: Herald re-points it at the configured Discord host.
-                "url": f"https://discord.com/api/webhooks/{webhook_id}/{webhook_token}",
-                "channel_id": webhook_channel_id(webhook_id),
-                "token": webhook_token,
-                "type": 1,
-                "avatar": None,
-                "guild_id": GUILD_ID,
-                "id": webhook_id,
-            },
-        }
-    )
-
-
-@emulated_endpoint(["POST"], lambda request: JsonResponse({"message": "busy"}, status=503))
-def discord_revoke(request: HttpRequest) -> HttpResponse:
-    """POST /api/oauth2/token/revoke: 200 with an empty object."""
-    if not request_params(request).get("token"):
-        return JsonResponse({"error": "invalid_request"}, status=400)
-    return JsonResponse({})

@@ -1,4 +1,4 @@
-"""Emulation of the X (Twitter) API v2: posts, users, chunked media upload, token refresh."""
+"""Emulation of the X (Twitter) API v2: posts, users, chunked media upload, OAuth 2.0."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from twitter_text import parse_tweet
 from sandbox.limits import RateState, take_rate_slot, untouched_rate_state
 from sandbox.models import Platform, SandboxPost, SandboxUpload
 from sandbox.views.oauth import (
+    CodeRefused,
     RefreshRefused,
     issue_refresh_token,
+    redeem_code,
     refreshed_scope,
-    x_authorization_code,
 )
 from sandbox.views.shared import (
     View,
@@ -377,6 +378,39 @@ def media_upload(request: HttpRequest, account: str) -> HttpResponse:
 # --- OAuth 2.0 --------------------------------------------------------------------------
 
 
+def _authorization_code(params: dict[str, str]) -> JsonResponse:
+    """The authorization_code grant of POST /2/oauth2/token."""
+    try:
+        grant = redeem_code("twitter", params)
+    except CodeRefused as error:
+        return JsonResponse(
+            {"error": "invalid_request", "error_description": str(error)}, status=400
+        )
+    return JsonResponse(
+        {
+            "token_type": "bearer",
+            "expires_in": ACCESS_TOKEN_LIFETIME,
+            "access_token": issue_token(grant["account"]),
+            "scope": grant["scope"],
+            "refresh_token": issue_refresh_token(grant["account"], grant["scope"])
+            if "offline.access" in grant["scope"].split()
+            else "",
+        }
+    )
+
+
+@emulated_endpoint(
+    ["POST"], lambda request: JsonResponse({"title": "Service Unavailable"}, status=503)
+)
+def oauth2_revoke(request: HttpRequest) -> HttpResponse:
+    """POST /2/oauth2/revoke: X answers ``revoked: true`` for any well-formed request."""
+    if not request_params(request).get("token"):
+        return JsonResponse(
+            {"error": "invalid_request", "error_description": "Missing token."}, status=400
+        )
+    return JsonResponse({"revoked": True})
+
+
 @emulated_endpoint(["POST"], _transient)
 def oauth2_token(request: HttpRequest) -> HttpResponse:
     """POST /2/oauth2/token: the authorization_code grant (PKCE), or refresh_token (rotating).
@@ -385,7 +419,7 @@ def oauth2_token(request: HttpRequest) -> HttpResponse:
     """
     params = request_params(request)
     if params.get("grant_type") == "authorization_code":
-        return _with_rate_headers(x_authorization_code(params), untouched_rate_state(RATE_LIMIT))
+        return _with_rate_headers(_authorization_code(params), untouched_rate_state(RATE_LIMIT))
     if params.get("grant_type") != "refresh_token":
         response = JsonResponse(
             {"error": "unsupported_grant_type", "error_description": "Unsupported grant type."},
