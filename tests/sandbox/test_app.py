@@ -5,26 +5,17 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = ROOT / "sandbox"
-# Herald's own top-level packages: the sandbox plays the platforms and shares no code with them.
-HERALD_PACKAGES = {
-    "accounts",
-    "api",
-    "bench",
-    "config",
-    "content",
-    "flags",
-    "integrations",
-    "metrics",
-    "monitoring",
-    "platforms",
-    "publishing",
-}
+# Herald's own top-level packages, as pyproject.toml lists them: the sandbox plays the
+# platforms and shares no code with Herald.
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+HERALD_PACKAGES = {pattern.rstrip("*") for pattern in PACKAGES["find"]["include"]} - {"sandbox"}
 # The one shared helper it uses: every admin change list with a date hierarchy needs it.
 ALLOWED = {"config.admin_changelist"}
 
