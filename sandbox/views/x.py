@@ -1,4 +1,4 @@
-"""Emulation of the X (Twitter) API v2: posts, users, chunked media upload, OAuth 2.0."""
+"""Emulation of the X API v2: posts, users, chunked media upload, OAuth 2.0."""
 
 from __future__ import annotations
 
