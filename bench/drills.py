@@ -171,7 +171,7 @@ def reset_everything() -> None:
 
     from flags.services import set_switch
     from flags.switches import ALL_SWITCH_NAMES
-    from publishing.sandbox import models as sandbox
+    from sandbox import models as sandbox
 
     reset_data()
     tables = [
@@ -317,8 +317,8 @@ def figures(run: Run) -> dict:
     from content.choices import FINAL_STATUSES, Status
     from integrations.models import Integration
     from publishing.models import Publication, PublicationEvent
-    from publishing.sandbox.models import SandboxPost
-    from publishing.sandbox.views.shared import account_for_token
+    from sandbox.models import SandboxPost
+    from sandbox.views.shared import account_for_token
 
     rows = list(
         Publication.objects.filter(pk__in=run.ids).values(
@@ -645,7 +645,7 @@ def max_in_window(times: list[dt.datetime], seconds: float) -> int:
 
 
 def drill_redis(args: argparse.Namespace) -> bool:
-    from publishing.sandbox.models import SandboxPost
+    from sandbox.models import SandboxPost
 
     count = cluster_counts(args, "2")[0]
     limit, window = (int(part) for part in args.rate_limit.split("/"))
@@ -730,7 +730,7 @@ def drill_switch(args: argparse.Namespace) -> bool:
     from flags.services import set_switch
     from flags.switches import AUTOMATION_SWITCH
     from publishing.models import PublicationEvent
-    from publishing.sandbox.models import SandboxPost
+    from sandbox.models import SandboxPost
 
     count = cluster_counts(args, "2")[0]
     header(

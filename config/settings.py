@@ -99,8 +99,10 @@ INSTALLED_APPS = [
     "api",
     "metrics",
 ]
+# The local emulation of the platforms: only when enabled is it installed (its models and
+# admin), routed (config/urls.py) and the default for the platforms' base URLs (below).
 if SANDBOX_ENABLED:
-    INSTALLED_APPS.append("publishing.sandbox")
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

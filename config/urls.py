@@ -25,7 +25,7 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("publishing.sandbox.urls")))
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 
 # Last, so it sees only what no route matched: unknown paths under /api/ answer JSON too.
 urlpatterns.append(re_path(r"^api/", api_not_found))

@@ -14,8 +14,8 @@ from publishing import engine
 from publishing.models import Publication
 from publishing.platforms import discord, youtube
 from publishing.platforms.base import Post
-from publishing.sandbox.models import SandboxPost
 from publishing.services import Target, schedule_content
+from sandbox.models import SandboxPost
 from tests.engine_run import drain
 from tests.factories import IntegrationFactory, UserFactory
 

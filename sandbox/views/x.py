@@ -1,4 +1,4 @@
-"""Emulation of the X (Twitter) API v2: posts, users, chunked media upload, token refresh."""
+"""Emulation of the X API v2: posts, users, chunked media upload, OAuth 2.0."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from twitter_text import parse_tweet
 
-from content.choices import Platform
-from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
-from publishing.sandbox.limits import RateState, take_rate_slot, untouched_rate_state
-from publishing.sandbox.models import SandboxPost, SandboxUpload
-from publishing.sandbox.views.oauth import (
+from sandbox.limits import RateState, take_rate_slot, untouched_rate_state
+from sandbox.models import Platform, SandboxPost, SandboxUpload
+from sandbox.views.oauth import (
+    CodeRefused,
     RefreshRefused,
     issue_refresh_token,
+    redeem_code,
     refreshed_scope,
-    x_authorization_code,
 )
-from publishing.sandbox.views.shared import (
+from sandbox.views.shared import (
     View,
     account_for_token,
     authorization_token,
@@ -38,6 +38,7 @@ RATE_LIMIT = "twitter"
 MAX_MEDIA = 4
 MEDIA_EXPIRES_AFTER_SECS = 86400
 ACCESS_TOKEN_LIFETIME = 7200
+MAX_WEIGHTED_LENGTH = 280
 TOKEN_SCOPE = "tweet.read tweet.write users.read offline.access media.write"
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
 INVALID_REQUEST_TYPE = "https://api.twitter.com/2/problems/invalid-request"
@@ -107,6 +108,11 @@ def _x_api(view: View) -> View:
 # --- Accounts -----------------------------------------------------------------------
 
 
+def weighted_length(text: str) -> int:
+    """The length X counts for ``text``, by twitter-text: the count X itself publishes."""
+    return parse_tweet(text).weightedLength
+
+
 def user_id_for(account: str) -> str:
     """The numeric X user id the sandbox gives an account, the same on every call."""
     return stable_snowflake(f"x-user:{account}")
@@ -149,10 +155,10 @@ def create_tweet(request: HttpRequest, account: str) -> HttpResponse:
         return _invalid("$.text must be a string and $.media.media_ids a list.")
     if not text and not media_ids:
         return _invalid("Post text or media is required.")
-    if weighted_length(text) > MAX_WEIGHTED_LENGTH:
+    length = weighted_length(text)
+    if length > MAX_WEIGHTED_LENGTH:
         return _invalid(
-            f"Post text is {weighted_length(text)} weighted characters; "
-            f"the limit is {MAX_WEIGHTED_LENGTH}."
+            f"Post text is {length} weighted characters; the limit is {MAX_WEIGHTED_LENGTH}."
         )
     if len(media_ids) > MAX_MEDIA:
         return _invalid(f"At most {MAX_MEDIA} media ids may be attached.")
@@ -372,6 +378,39 @@ def media_upload(request: HttpRequest, account: str) -> HttpResponse:
 # --- OAuth 2.0 --------------------------------------------------------------------------
 
 
+def _authorization_code(params: dict[str, str]) -> JsonResponse:
+    """The authorization_code grant of POST /2/oauth2/token."""
+    try:
+        grant = redeem_code("twitter", params)
+    except CodeRefused as error:
+        return JsonResponse(
+            {"error": "invalid_request", "error_description": str(error)}, status=400
+        )
+    return JsonResponse(
+        {
+            "token_type": "bearer",
+            "expires_in": ACCESS_TOKEN_LIFETIME,
+            "access_token": issue_token(grant["account"]),
+            "scope": grant["scope"],
+            "refresh_token": issue_refresh_token(grant["account"], grant["scope"])
+            if "offline.access" in grant["scope"].split()
+            else "",
+        }
+    )
+
+
+@emulated_endpoint(
+    ["POST"], lambda request: JsonResponse({"title": "Service Unavailable"}, status=503)
+)
+def oauth2_revoke(request: HttpRequest) -> HttpResponse:
+    """POST /2/oauth2/revoke: X answers ``revoked: true`` for any well-formed request."""
+    if not request_params(request).get("token"):
+        return JsonResponse(
+            {"error": "invalid_request", "error_description": "Missing token."}, status=400
+        )
+    return JsonResponse({"revoked": True})
+
+
 @emulated_endpoint(["POST"], _transient)
 def oauth2_token(request: HttpRequest) -> HttpResponse:
     """POST /2/oauth2/token: the authorization_code grant (PKCE), or refresh_token (rotating).
@@ -380,7 +419,7 @@ def oauth2_token(request: HttpRequest) -> HttpResponse:
     """
     params = request_params(request)
     if params.get("grant_type") == "authorization_code":
-        return _with_rate_headers(x_authorization_code(params), untouched_rate_state(RATE_LIMIT))
+        return _with_rate_headers(_authorization_code(params), untouched_rate_state(RATE_LIMIT))
     if params.get("grant_type") != "refresh_token":
         response = JsonResponse(
             {"error": "unsupported_grant_type", "error_description": "Unsupported grant type."},

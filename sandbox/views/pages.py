@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from content.choices import Platform
-from publishing.sandbox.models import SandboxPost
+from sandbox.models import Platform, SandboxPost
 
 POSTS_PER_PAGE = 50
 

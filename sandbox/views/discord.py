@@ -1,4 +1,4 @@
-"""Emulation of the Discord HTTP API v10: bot channel messages and webhooks."""
+"""Emulation of the Discord HTTP API v10: bot channel messages, webhooks, OAuth2."""
 
 from __future__ import annotations
 
@@ -12,18 +12,20 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from content.choices import Platform
-from publishing.sandbox.limits import RateState, take_rate_slot
-from publishing.sandbox.models import SandboxPost
-from publishing.sandbox.views.shared import (
+from sandbox.limits import RateState, take_rate_slot
+from sandbox.models import Platform, SandboxPost
+from sandbox.views.oauth import CodeRefused, basic_client_id, redeem_code
+from sandbox.views.shared import (
     DISCORD_EPOCH_MS,
     account_for_token,
     authorization_token,
     describe_file,
     emulated_endpoint,
     is_multipart,
+    issue_token,
     post_permalink,
     read_json_object,
+    request_params,
     snowflake,
     stable_snowflake,
 )
@@ -383,3 +385,58 @@ def webhook_message(
     if post is None:
         return _error(404, "Unknown Message", 10008)
     return JsonResponse(message_object(request, post))
+
+
+# --- OAuth2 -------------------------------------------------------------------
+
+
+def webhook_id_for(account: str, channel: str) -> str:
+    return stable_snowflake(f"discord-webhook:{account}:{channel}")
+
+
+@emulated_endpoint(["POST"], lambda request: JsonResponse({"message": "busy"}, status=503))
+def oauth2_token(request: HttpRequest) -> HttpResponse:
+    """POST /api/oauth2/token (client in Basic auth): a token and the incoming webhook."""
+    params = request_params(request)
+    params.setdefault("client_id", basic_client_id(request))
+    if params.get("grant_type") != "authorization_code":
+        return JsonResponse({"error": "unsupported_grant_type"}, status=400)
+    if not params["client_id"]:
+        return JsonResponse({"error": "invalid_client"}, status=401)
+    try:
+        grant = redeem_code("discord", params)
+    except CodeRefused as error:
+        return JsonResponse({"error": "invalid_grant", "error_description": str(error)}, status=400)
+    webhook_id = webhook_id_for(grant["account"], grant["channel"])
+    webhook_token = issue_token(grant["account"])
+    name = f"Herald #{grant['channel']}"
+    cache.set(WEBHOOK_NAME_CACHE.format(webhook_id), name, None)
+    return JsonResponse(
+        {
+            "token_type": "Bearer",
+            "access_token": issue_token(grant["account"]),
+            "expires_in": 604800,
+            "refresh_token": issue_token(grant["account"]),
+            "scope": "webhook.incoming",
+            "webhook": {
+                "application_id": grant["client_id"],
+                "name": name,
+                # Shaped as Discord's: Herald re-points it at the configured Discord host.
+                "url": f"https://discord.com/api/webhooks/{webhook_id}/{webhook_token}",
+                "channel_id": webhook_channel_id(webhook_id),
+                "token": webhook_token,
+                "type": 1,
+                "avatar": None,
+                "guild_id": GUILD_ID,
+                "id": webhook_id,
+            },
+        }
+    )
+
+
+@emulated_endpoint(["POST"], lambda request: JsonResponse({"message": "busy"}, status=503))
+def oauth2_revoke(request: HttpRequest) -> HttpResponse:
+    """POST /api/oauth2/token/revoke: 200 with an empty object."""
+    if not request_params(request).get("token"):
+        return JsonResponse({"error": "invalid_request"}, status=400)
+    return JsonResponse({})

@@ -16,15 +16,16 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from content.choices import Platform
-from publishing.sandbox.limits import rate_limit, take_rate_slot
-from publishing.sandbox.models import SandboxPost, SandboxUpload
-from publishing.sandbox.views.oauth import (
+from sandbox.limits import rate_limit, take_rate_slot
+from sandbox.models import Platform, SandboxPost, SandboxUpload
+from sandbox.views.oauth import (
+    CodeRefused,
     RefreshRefused,
-    google_authorization_code,
+    issue_refresh_token,
+    redeem_code,
     refreshed_scope,
 )
-from publishing.sandbox.views.shared import (
+from sandbox.views.shared import (
     View,
     account_for_token,
     authorization_token,
@@ -520,6 +521,38 @@ def list_channels(request: HttpRequest, account: str) -> HttpResponse:
 # --- Google OAuth -------------------------------------------------------------------
 
 
+def _google_authorization_code(params: dict[str, str]) -> JsonResponse:
+    """The authorization_code grant of POST https://oauth2.googleapis.com/token."""
+    if not params.get("client_secret"):
+        return JsonResponse(
+            {"error": "invalid_request", "error_description": "client_secret is missing."},
+            status=400,
+        )
+    try:
+        grant = redeem_code("youtube", params)
+    except CodeRefused as error:
+        return JsonResponse({"error": "invalid_grant", "error_description": str(error)}, status=400)
+    return JsonResponse(
+        {
+            "access_token": issue_token(grant["account"]),
+            "expires_in": ACCESS_TOKEN_LIFETIME,
+            "refresh_token": issue_refresh_token(grant["account"], grant["scope"]),
+            "scope": grant["scope"],
+            "token_type": "Bearer",
+        }
+    )
+
+
+@emulated_endpoint(["POST"], lambda request: JsonResponse({"error": "backend_error"}, status=503))
+def google_revoke(request: HttpRequest) -> HttpResponse:
+    """POST /revoke?token=: 200, or 400 invalid_token for a token Google never issued."""
+    if account_for_token(request_params(request).get("token")) is None:
+        return JsonResponse(
+            {"error": "invalid_token", "error_description": "Token expired or revoked"}, status=400
+        )
+    return JsonResponse({})
+
+
 def _oauth_transient(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"error": "temporarily_unavailable"}, status=503)
 
@@ -533,7 +566,7 @@ def google_token(request: HttpRequest) -> HttpResponse:
     params = request_params(request)
     grant_type = params.get("grant_type", "")
     if grant_type == "authorization_code":
-        return google_authorization_code(params)
+        return _google_authorization_code(params)
     if grant_type != "refresh_token":
         return JsonResponse(
             {

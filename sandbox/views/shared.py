@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from publishing.sandbox.models import SandboxPost
+from sandbox.models import SandboxPost
 
 View = Callable[..., HttpResponse]
 

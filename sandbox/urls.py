@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from publishing.sandbox.views import discord, instagram, oauth, pages, x, youtube
+from sandbox.views import discord, instagram, oauth, pages, x, youtube
 
 app_name = "sandbox"
 
@@ -40,16 +40,16 @@ urlpatterns = [
         "discord/oauth2/authorize", oauth.consent, {"provider": "discord"}, name="discord-authorize"
     ),
     # X
-    path("x/2/oauth2/revoke", oauth.x_revoke, name="x-oauth2-revoke"),
+    path("x/2/oauth2/revoke", x.oauth2_revoke, name="x-oauth2-revoke"),
     path("x/2/tweets", x.create_tweet, name="x-tweets"),
     path("x/2/users/me", x.users_me, name="x-users-me"),
     path("x/2/users/<str:user_id>/tweets", x.user_tweets, name="x-user-tweets"),
     path("x/2/media/upload", x.media_upload, name="x-media-upload"),
     path("x/2/oauth2/token", x.oauth2_token, name="x-oauth2-token"),
     # Discord
-    re_path(DISCORD_API + r"oauth2/token$", oauth.discord_token, name="discord-oauth2-token"),
+    re_path(DISCORD_API + r"oauth2/token$", discord.oauth2_token, name="discord-oauth2-token"),
     re_path(
-        DISCORD_API + r"oauth2/token/revoke$", oauth.discord_revoke, name="discord-oauth2-revoke"
+        DISCORD_API + r"oauth2/token/revoke$", discord.oauth2_revoke, name="discord-oauth2-revoke"
     ),
     re_path(
         DISCORD_API + rf"channels/(?P<channel_id>{SNOWFLAKE})$",
@@ -81,10 +81,10 @@ urlpatterns = [
     # Instagram
     path(
         "instagram-login/oauth/access_token",
-        oauth.instagram_access_token,
+        instagram.login_access_token,
         name="instagram-login-token",
     ),
-    re_path(GRAPH + r"access_token$", oauth.instagram_exchange, name="ig-exchange-token"),
+    re_path(GRAPH + r"access_token$", instagram.exchange_token, name="ig-exchange-token"),
     re_path(GRAPH + r"refresh_access_token$", instagram.refresh_access_token, name="ig-refresh"),
     re_path(GRAPH + r"me$", instagram.me, name="ig-me"),
     re_path(GRAPH + r"(?P<ig_user_id>\d+|me)/media$", instagram.user_media, name="ig-media"),
@@ -104,5 +104,5 @@ urlpatterns = [
     path("youtube/youtube/v3/videos", youtube.list_videos, name="youtube-videos"),
     path("youtube/youtube/v3/channels", youtube.list_channels, name="youtube-channels"),
     path("google-oauth/token", youtube.google_token, name="google-token"),
-    path("google-oauth/revoke", oauth.google_revoke, name="google-revoke"),
+    path("google-oauth/revoke", youtube.google_revoke, name="google-revoke"),
 ]

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from publishing.sandbox.models import SandboxRateWindow
+from sandbox.models import SandboxRateWindow
 
 # (requests, window in seconds) per account. Generous, so that only a test or a
 # deliberately small SANDBOX_RATE_LIMITS setting ever reaches them.

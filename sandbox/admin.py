@@ -5,7 +5,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from config.admin_changelist import DateSafeChangeListMixin
-from publishing.sandbox.models import (
+from sandbox.models import (
     SandboxContainer,
     SandboxPost,
     SandboxRateWindow,

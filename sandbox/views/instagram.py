@@ -1,4 +1,4 @@
-"""Emulation of the Instagram Graph API content publishing: containers, publish, limits."""
+"""Emulation of Instagram: Graph API content publishing (containers, publish, limits), Login."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from content.choices import Platform
-from publishing.sandbox.limits import RateState, rate_limit, take_rate_slot
-from publishing.sandbox.models import SandboxContainer, SandboxPost
-from publishing.sandbox.views.shared import (
+from sandbox.limits import RateState, rate_limit, take_rate_slot
+from sandbox.models import Platform, SandboxContainer, SandboxPost
+from sandbox.views.oauth import CodeRefused, redeem_code
+from sandbox.views.shared import (
+    TOKEN_PREFIX,
     View,
     account_for_token,
     authorization_token,
@@ -436,4 +437,70 @@ def refresh_access_token(request: HttpRequest) -> HttpResponse:
             "token_type": "bearer",
             "expires_in": LONG_LIVED_TOKEN_SECONDS,
         }
+    )
+
+
+# --- Instagram Login ------------------------------------------------------------
+
+
+def _login_error(message: str) -> JsonResponse:
+    return JsonResponse(
+        {"error_type": "OAuthException", "code": 400, "error_message": message}, status=400
+    )
+
+
+@emulated_endpoint(["POST"], lambda request: JsonResponse({"error_message": "busy"}, status=503))
+def login_access_token(request: HttpRequest) -> HttpResponse:
+    """POST api.instagram.com/oauth/access_token: code -> short-lived token (1 h)."""
+    params = request_params(request)
+    if params.get("grant_type") != "authorization_code" or not params.get("client_secret"):
+        return _login_error("grant_type authorization_code and client_secret are required.")
+    try:
+        grant = redeem_code("instagram", params)
+    except CodeRefused as error:
+        return _login_error(str(error))
+    short_lived = f"{TOKEN_PREFIX}{grant['account']}.short"
+    return JsonResponse(
+        {
+            "data": [
+                {
+                    "access_token": short_lived,
+                    "user_id": ig_user_id_for(grant["account"]),
+                    "permissions": grant["scope"],
+                }
+            ]
+        }
+    )
+
+
+@emulated_endpoint(["GET"], lambda request: JsonResponse({"error": {"code": 2}}, status=503))
+def exchange_token(request: HttpRequest) -> HttpResponse:
+    """GET graph.instagram.com/access_token?grant_type=ig_exchange_token: a 60-day token."""
+    params = request.GET
+    if params.get("grant_type") != "ig_exchange_token" or not params.get("client_secret"):
+        return JsonResponse(
+            {
+                "error": {
+                    "message": "grant_type ig_exchange_token and client_secret are required.",
+                    "type": "OAuthException",
+                    "code": 100,
+                }
+            },
+            status=400,
+        )
+    token = params.get("access_token", "")
+    account = account_for_token(token)
+    if account is None or not token.endswith(".short"):
+        return JsonResponse(
+            {
+                "error": {
+                    "message": "Invalid OAuth access token.",
+                    "type": "OAuthException",
+                    "code": 190,
+                }
+            },
+            status=400,
+        )
+    return JsonResponse(
+        {"access_token": issue_token(account), "token_type": "bearer", "expires_in": 5183944}
     )

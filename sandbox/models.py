@@ -6,7 +6,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from content.choices import Platform
+
+class Platform(models.TextChoices):
+    """The platforms the sandbox plays, by the names Herald's requests arrive under."""
+
+    TWITTER = "twitter", "X"
+    DISCORD = "discord", "Discord"
+    INSTAGRAM = "instagram", "Instagram"
+    YOUTUBE = "youtube", "YouTube"
 
 
 class SandboxPost(models.Model):
