@@ -1,29 +1,98 @@
-"""X's weighted character count (twitter-text v3): what "280 characters" means on X."""
+"""X's weighted character count: what "280 characters" means on X.
+
+The count is twitter-text's v3 algorithm (its ``config/v3.json``), computed by
+twitter-text-parser, the Python port of twitter-text: a URL weighs 23 however long it is,
+every emoji sequence weighs 2, code points in the Latin/punctuation ranges weigh 1 and all
+others (CJK, ...) weigh 2, after NFC normalisation.
+
+Three things around the library keep it right and fast on whatever text the API receives:
+
+- Newer emoji. The library's emoji table stops at Unicode 12, so a sequence such as
+  U+1FAF6 U+1F3FD (heart hands, medium skin tone) would weigh its parts (4) instead of 2.
+  Every multi-code-point emoji that the ``emoji`` package knows is replaced by one emoji
+  before counting; v3 weighs any emoji sequence 2, so the count is unchanged for the emoji
+  the library knows and right for the newer ones.
+- Cost. The library's URL regex is quadratic in a run of dot-separated labels (about 1 s
+  for 1,000 characters of ``a.a.a...``). A URL and an emoji never contain whitespace, so
+  the text is counted one whitespace-separated piece at a time, which gives the same sum;
+  counting stops being exact once the sum is over the limit (the verdict is settled; the
+  rest is weighed code point by code point). Text whose chains of dot-separated labels
+  are long (``MAX_LABEL_CHAIN_COST``) is weighed code point by code point too: no real
+  domain is that deep, and that is where the regex spends its time.
+- Size. A text longer than ``MAX_COUNTED_CODE_POINTS`` is not handed to the library. Such
+  a text can only fit in 280 if most of it is URLs several hundred characters long;
+  Herald refuses it instead of spending the time.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+import emoji
+from twitter_text import parse_tweet
+from twitter_text.regexp.valid_domain_chars import valid_domain_chars
+
 MAX_WEIGHTED_LENGTH = 280
-URL_WEIGHT = 23
-# Code point ranges that weigh 1; every other code point (emoji, CJK, ...) weighs 2.
-LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-# URLs with a scheme, and bare domains such as example.com/path: X shortens both to 23.
-URL_PATTERN = re.compile(
-    r"(?:https?://\S+|(?<![\w@.])(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?)", re.IGNORECASE
-)
+# The library's URL regex costs about the square of the dots in each chain of
+# dot-separated labels; a group of pieces whose chains cost more than this (one chain of
+# 21 labels, or many shorter ones side by side) is weighed without URL detection.
+MAX_LABEL_CHAIN_COST = 400
+# Above this many code points the text is refused unread (see the module docstring).
+MAX_COUNTED_CODE_POINTS = 3000
+# Pieces are sent to the library in groups of about this many code points, so that counting
+# stops soon after the limit is passed.
+GROUP_CODE_POINTS = 200
 
+# v3: the code points in ranges 0-4351, 8192-8205, 8208-8223 and 8242-8247 weigh 1, others 2.
+HEAVY_CODE_POINT = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+ONE_EMOJI = "\U0001f600"
 
-def weigh(text: str) -> int:
-    return sum(1 if any(lo <= ord(c) <= hi for lo, hi in LIGHT_RANGES) else 2 for c in text)
+WHITESPACE_SPLIT = re.compile(r"(\s+)")
+# What the library's domain pattern can consume: domain characters, dots, hyphens, underscores.
+LABEL_CHAIN = re.compile(rf"(?:{valid_domain_chars.pattern}|[._-])+")
 
 
 def weighted_length(text: str) -> int:
-    """The length X counts for ``text``, after NFC normalisation."""
-    text = unicodedata.normalize("NFC", text)
-    total, position = 0, 0
-    for match in URL_PATTERN.finditer(text):
-        total += weigh(text[position : match.start()]) + URL_WEIGHT
-        position = match.end()
-    return total + weigh(text[position:])
+    """The length X counts for ``text``; exact whenever it is within MAX_WEIGHTED_LENGTH.
+
+    Over the limit the number is exact up to the piece that crosses it and an estimate
+    after that (the post is refused either way).
+    """
+    text = re.sub(r"\r\n|\r", "\n", unicodedata.normalize("NFC", text))
+    if len(text) > MAX_COUNTED_CODE_POINTS:
+        return code_point_weight(text)
+    text = emoji.replace_emoji(text, replace=lambda found, _data: one_emoji_for(found))
+    total = 0
+    for group in groups_of(WHITESPACE_SPLIT.split(text)):
+        if total > MAX_WEIGHTED_LENGTH or label_chain_cost(group) > MAX_LABEL_CHAIN_COST:
+            total += code_point_weight(group)
+        else:
+            total += parse_tweet(group).weightedLength
+    return total
+
+
+def one_emoji_for(sequence: str) -> str:
+    return ONE_EMOJI if len(sequence) > 1 else sequence
+
+
+def groups_of(pieces: list[str]) -> list[str]:
+    """Join consecutive pieces (words and the whitespace between them) into short groups."""
+    groups, current = [], ""
+    for piece in pieces:
+        if current and len(current) + len(piece) > GROUP_CODE_POINTS:
+            groups.append(current)
+            current = ""
+        current += piece
+    if current:
+        groups.append(current)
+    return groups
+
+
+def label_chain_cost(text: str) -> int:
+    return sum(chain.group().count(".") ** 2 for chain in LABEL_CHAIN.finditer(text))
+
+
+def code_point_weight(text: str) -> int:
+    """The weight of ``text`` with no URL or emoji sequence recognised: each code point alone."""
+    return len(text) + HEAVY_CODE_POINT.subn("", text)[1]
