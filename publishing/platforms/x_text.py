@@ -12,16 +12,17 @@ Three things around the library keep it right and fast on whatever text the API 
   Every multi-code-point emoji that the ``emoji`` package knows is replaced by one emoji
   before counting; v3 weighs any emoji sequence 2, so the count is unchanged for the emoji
   the library knows and right for the newer ones.
-- Cost. The library's URL regex is quadratic in a run of dot-separated labels (about 1 s
-  for 1,000 characters of ``a.a.a...``). A URL and an emoji never contain whitespace, so
-  the text is counted one whitespace-separated piece at a time, which gives the same sum;
-  counting stops being exact once the sum is over the limit (the verdict is settled; the
-  rest is weighed code point by code point). Text whose chains of dot-separated labels
-  are long (``MAX_LABEL_CHAIN_COST``) is weighed code point by code point too: no real
-  domain is that deep, and that is where the regex spends its time.
-- Size. A text longer than ``MAX_COUNTED_CODE_POINTS`` is not handed to the library. Such
-  a text can only fit in 280 if most of it is URLs several hundred characters long;
-  Herald refuses it instead of spending the time.
+- Cost. The library's URL regex is quadratic in a chain of dot-separated labels (2 s or
+  more for 1,000 characters of ``a.a.a...``). A URL and an emoji never contain whitespace,
+  so the text is counted in groups of whitespace-separated pieces, which gives the same
+  sum. Once the sum is over the limit the verdict is settled and the rest is weighed code
+  point by code point, without URL or emoji detection. A piece whose label chains are long
+  (``MAX_LABEL_CHAIN_COST``: 21 labels in a row, deeper than any real domain) is where the
+  regex spends its time; a text holding one is refused, with an upper bound of its count
+  (every code point, plus a URL's 23 for every dot).
+- Size. A text longer than ``MAX_COUNTED_CODE_POINTS`` is not handed to the library. At
+  most 12 URLs fit in 280 (23 each), so such a text fits only if its URLs add up to
+  thousands of characters; Herald refuses it instead of spending the time.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from twitter_text import parse_tweet
 from twitter_text.regexp.valid_domain_chars import valid_domain_chars
 
 MAX_WEIGHTED_LENGTH = 280
-# The library's URL regex costs about the square of the dots in each chain of
-# dot-separated labels; a group of pieces whose chains cost more than this (one chain of
-# 21 labels, or many shorter ones side by side) is weighed without URL detection.
+# The library's URL regex costs about the square of the labels in each chain of
+# dot-separated labels; a piece whose chains cost more than this (one chain of 21 labels,
+# or many shorter ones side by side) makes the text refused.
 MAX_LABEL_CHAIN_COST = 400
+URL_WEIGHT = 23
 # Above this many code points the text is refused unread (see the module docstring).
 MAX_COUNTED_CODE_POINTS = 3000
 # Pieces are sent to the library in groups of about this many code points, so that counting
@@ -49,8 +51,10 @@ HEAVY_CODE_POINT = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-
 ONE_EMOJI = "\U0001f600"
 
 WHITESPACE_SPLIT = re.compile(r"(\s+)")
-# What the library's domain pattern can consume: domain characters, dots, hyphens, underscores.
+# What the library's domain pattern can consume: domain characters, dots, hyphens, underscores;
+# a label ends with a domain character followed by a dot.
 LABEL_CHAIN = re.compile(rf"(?:{valid_domain_chars.pattern}|[._-])+")
+LABEL_END = re.compile(rf"{valid_domain_chars.pattern}\.")
 
 
 def weighted_length(text: str) -> int:
@@ -63,9 +67,12 @@ def weighted_length(text: str) -> int:
     if len(text) > MAX_COUNTED_CODE_POINTS:
         return code_point_weight(text)
     text = emoji.replace_emoji(text, replace=lambda found, _data: one_emoji_for(found))
+    pieces = WHITESPACE_SPLIT.split(text)
+    if any(label_chain_cost(piece) > MAX_LABEL_CHAIN_COST for piece in pieces):
+        return code_point_weight(text) + URL_WEIGHT * text.count(".")
     total = 0
-    for group in groups_of(WHITESPACE_SPLIT.split(text)):
-        if total > MAX_WEIGHTED_LENGTH or label_chain_cost(group) > MAX_LABEL_CHAIN_COST:
+    for group in groups_of(pieces):
+        if total > MAX_WEIGHTED_LENGTH:
             total += code_point_weight(group)
         else:
             total += parse_tweet(group).weightedLength
@@ -90,7 +97,7 @@ def groups_of(pieces: list[str]) -> list[str]:
 
 
 def label_chain_cost(text: str) -> int:
-    return sum(chain.group().count(".") ** 2 for chain in LABEL_CHAIN.finditer(text))
+    return sum(len(LABEL_END.findall(chain.group())) ** 2 for chain in LABEL_CHAIN.finditer(text))
 
 
 def code_point_weight(text: str) -> int:

@@ -64,12 +64,29 @@ def test_counting_piece_by_piece_gives_the_whole_text_count(monkeypatch):
         )
 
 
-def test_a_chain_of_many_dotted_labels_is_weighed_without_url_detection():
-    assert weighted_length("a." * 30 + "com") == 63
+def test_a_chain_of_more_labels_than_any_domain_has_is_refused_with_an_upper_bound():
     assert weighted_length("a." * 20 + "com") == 23
+    assert weighted_length("a." * 21 + "com") == 45 + 23 * 21
+    assert weighted_length("a.b.c.d.e.f.g.h.i.j " * 5) == 100  # each piece is counted alone
+
+
+def test_dots_that_end_no_label_cost_nothing():
+    assert weighted_length("wait" + "." * 40 + " what") == 49
 
 
 def test_text_beyond_the_counted_size_is_refused_unread():
     long_url = "https://example.com/" + "a" * x_text.MAX_COUNTED_CODE_POINTS
     assert weighted_length(long_url) == len(long_url)
     assert weighted_length("\u65e5" * 5000) == 10_000
+
+
+def test_x_validation_accepts_emoji_and_dotted_words_that_fit_and_names_the_count_otherwise():
+    from publishing.platforms import twitter
+    from publishing.platforms.base import Post
+
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    assert twitter.validate(Post(1, "k", family * 140)) == []
+    assert twitter.validate(Post(1, "k", "text.with.dots " * 18 + "x" * 10)) == []
+    assert twitter.validate(Post(1, "k", family * 140 + "!")) == [
+        "X: the text is 281 weighted characters; the limit is 280."
+    ]
