@@ -51,6 +51,8 @@ HOSTILE = {
     "adjacent URLs, 3,000 chars": "http://a.co" * 272,
     "ZWJ family emoji, 3,000 chars": FAMILY * 428,
     "skin-tone emoji, 3,000 chars": "\U0001f44d\U0001f3fd" * 1500,
+    "newer emoji (Unicode 14), 3,000 chars": "\U0001faf6\U0001f3fd" * 1500,
+    "newer emoji glued to domains, 3,000 chars": ("\U0001faf6\U0001f3fdx.co" * 500),
     "words with dots, 3,000 chars": "file.txt " * 333,
     "prose, 100,000 chars": "the quick brown fox. " * 4762,
     "letters, 100,000 chars": "a" * 100_000,

@@ -9,13 +9,13 @@ Three things around the library keep it right and fast on whatever text the API 
 
 - Newer emoji. The library's emoji table stops at Unicode 12, so a sequence such as
   U+1FAF6 U+1F3FD (heart hands, medium skin tone) would weigh its parts (4) instead of 2.
-  Every multi-code-point emoji that the ``emoji`` package knows is replaced by one emoji
-  before counting; v3 weighs any emoji sequence 2, so the count is unchanged for the emoji
-  the library knows and right for the newer ones.
+  v3 weighs every emoji sequence 2: for each multi-code-point emoji that the ``emoji``
+  package knows and the library does not, outside URLs, the difference is taken off. (The
+  text itself is left alone: an emoji next to a domain can change where the URL starts.)
 - Cost. The library's URL regex is quadratic in a chain of dot-separated labels (2 s or
   more for 1,000 characters of ``a.a.a...``). A URL and an emoji never contain whitespace,
-  so the text is counted in groups of whitespace-separated pieces, which gives the same
-  sum. Once the sum is over the limit the verdict is settled and the rest is weighed code
+  so the text is counted in groups of whitespace-separated words, each group starting with
+  the whitespace before its first word, which gives the same sum. Once the sum is over the limit the verdict is settled and the rest is weighed code
   point by code point, without URL or emoji detection. A piece whose label chains are long
   (``MAX_LABEL_CHAIN_COST``: 21 labels in a row, deeper than any real domain) is where the
   regex spends its time; a text holding one is refused, with an upper bound of its count
@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import emoji
 from twitter_text import parse_tweet
+from twitter_text.extract_urls import extract_urls_with_indices
+from twitter_text.regexp.spaces_group import spaces_group
 from twitter_text.regexp.valid_domain_chars import valid_domain_chars
 
 MAX_WEIGHTED_LENGTH = 280
@@ -48,9 +51,10 @@ GROUP_CODE_POINTS = 200
 
 # v3: the code points in ranges 0-4351, 8192-8205, 8208-8223 and 8242-8247 weigh 1, others 2.
 HEAVY_CODE_POINT = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
-ONE_EMOJI = "\U0001f600"
+EMOJI_WEIGHT = 2
 
-WHITESPACE_SPLIT = re.compile(r"(\s+)")
+# twitter-text's own whitespace: no URL or emoji holds one, and one may precede a URL.
+WHITESPACE_SPLIT = re.compile(f"([{spaces_group}]+)")
 # What the library's domain pattern can consume: domain characters, dots, hyphens, underscores;
 # a label ends with a domain character followed by a dot.
 LABEL_CHAIN = re.compile(rf"(?:{valid_domain_chars.pattern}|[._-])+")
@@ -58,15 +62,15 @@ LABEL_END = re.compile(rf"{valid_domain_chars.pattern}\.")
 
 
 def weighted_length(text: str) -> int:
-    """The length X counts for ``text``; exact whenever it is within MAX_WEIGHTED_LENGTH.
+    """The length X counts for ``text``: exact whenever it is within MAX_WEIGHTED_LENGTH.
 
-    Over the limit the number is exact up to the piece that crosses it and an estimate
-    after that (the post is refused either way).
+    Over the limit the number is exact up to the group that crosses it and an estimate
+    after that (the post is refused either way). The two refusals described above (too many
+    code points, labels too deep) return a number over the limit without counting.
     """
     text = re.sub(r"\r\n|\r", "\n", unicodedata.normalize("NFC", text))
     if len(text) > MAX_COUNTED_CODE_POINTS:
         return code_point_weight(text)
-    text = emoji.replace_emoji(text, replace=lambda found, _data: one_emoji_for(found))
     pieces = WHITESPACE_SPLIT.split(text)
     if any(label_chain_cost(piece) > MAX_LABEL_CHAIN_COST for piece in pieces):
         return code_point_weight(text) + URL_WEIGHT * text.count(".")
@@ -75,19 +79,44 @@ def weighted_length(text: str) -> int:
         if total > MAX_WEIGHTED_LENGTH:
             total += code_point_weight(group)
         else:
-            total += parse_tweet(group).weightedLength
+            total += parse_tweet(group).weightedLength - newer_emoji_excess(group)
     return total
 
 
-def one_emoji_for(sequence: str) -> str:
-    return ONE_EMOJI if len(sequence) > 1 else sequence
+def newer_emoji_excess(text: str) -> int:
+    """How much more than 2 each the library counts the emoji sequences it does not know."""
+    newer = [
+        found
+        for found in emoji.emoji_list(text)
+        if len(found["emoji"]) > 1 and library_weight(found["emoji"]) != EMOJI_WEIGHT
+    ]
+    if not newer:
+        return 0
+    urls = [url["indices"] for url in extract_urls_with_indices(text)]
+    return sum(
+        library_weight(found["emoji"]) - EMOJI_WEIGHT
+        for found in newer
+        if not any(start < found["match_end"] and found["match_start"] < end for start, end in urls)
+    )
+
+
+@lru_cache(maxsize=1024)
+def library_weight(sequence: str) -> int:
+    return parse_tweet(sequence).weightedLength
 
 
 def groups_of(pieces: list[str]) -> list[str]:
-    """Join consecutive pieces (words and the whitespace between them) into short groups."""
+    """Join words and the whitespace between them into groups of about GROUP_CODE_POINTS.
+
+    ``pieces`` alternates word, whitespace, word... A group is cut just before whitespace,
+    so each word keeps the character before it: a URL's start depends on it (after a space,
+    ``\u00e9example.com`` is one URL; at the start of a text the accented letter is not part
+    of it).
+    """
     groups, current = [], ""
-    for piece in pieces:
-        if current and len(current) + len(piece) > GROUP_CODE_POINTS:
+    for index, piece in enumerate(pieces):
+        is_whitespace = index % 2 == 1
+        if is_whitespace and len(current) + len(piece) > GROUP_CODE_POINTS:
             groups.append(current)
             current = ""
         current += piece

@@ -5,9 +5,11 @@ the file); x_text_everyday.json holds texts people post, with X's v3 count for e
 """
 
 import json
+import random
 from pathlib import Path
 
 import pytest
+from twitter_text import parse_tweet
 
 from publishing.platforms import x_text
 from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
@@ -51,7 +53,7 @@ def test_counting_piece_by_piece_gives_the_whole_text_count(monkeypatch):
     """URLs and emoji never hold whitespace, so the groups add up to the whole-text count."""
     monkeypatch.setattr(x_text, "MAX_WEIGHTED_LENGTH", 10**9)  # no early stop
     texts = [case["text"] for case in EVERYDAY if len(case["text"]) < 200]
-    for separator in (" ", "\n", "  \t", "\u3000"):
+    for separator in (" ", "\n", "  \t", "\u3000", "\u2003"):
         joined = separator.join(texts)
         monkeypatch.setattr(x_text, "GROUP_CODE_POINTS", 200)
         by_groups = weighted_length(joined)
@@ -62,6 +64,19 @@ def test_counting_piece_by_piece_gives_the_whole_text_count(monkeypatch):
             == sum(case["weightedLength"] for case in EVERYDAY if len(case["text"]) < 200)
             + (len(texts) - 1) * weighted_length(separator)
         )
+
+
+def test_groups_add_up_to_the_library_count_of_the_whole_text(monkeypatch):
+    monkeypatch.setattr(x_text, "MAX_WEIGHTED_LENGTH", 10**9)  # no early stop
+    fragments = [
+        "example.com", "file.txt", "(see", "x.co/a)", "https://t.co/abc", "http://a.b.co?q=1",
+        "\u65e5\u672c", "e\u0301", "\U0001f44d\U0001f3fd", "\U0001f1eb\U0001f1f7", ",", ".",
+        "@user", "#tag", "a.b.c", "text.with.dots", " ", " ", "\n", "\u3000",
+    ]  # fmt: skip
+    rng = random.Random(15)
+    for _ in range(300):
+        text = "".join(rng.choice(fragments) for _ in range(rng.randint(1, 80)))
+        assert weighted_length(text) == parse_tweet(text).weightedLength, text
 
 
 def test_a_chain_of_more_labels_than_any_domain_has_is_refused_with_an_upper_bound():
