@@ -14,15 +14,18 @@ Three things around the library keep it right and fast on whatever text the API 
   text itself is left alone: an emoji next to a domain can change where the URL starts.)
 - Cost. The library's URL regex is quadratic in a chain of dot-separated labels (2 s or
   more for 1,000 characters of ``a.a.a...``). A URL and an emoji never contain whitespace,
-  so the text is counted in groups of whitespace-separated words, each group starting with
-  the whitespace before its first word, which gives the same sum. Once the sum is over the limit the verdict is settled and the rest is weighed code
-  point by code point, without URL or emoji detection. A piece whose label chains are long
-  (``MAX_LABEL_CHAIN_COST``: 21 labels in a row, deeper than any real domain) is where the
-  regex spends its time; a text holding one is refused, with an upper bound of its count
-  (every code point, plus a URL's 23 for every dot).
-- Size. A text longer than ``MAX_COUNTED_CODE_POINTS`` is not handed to the library. At
-  most 12 URLs fit in 280 (23 each), so such a text fits only if its URLs add up to
-  thousands of characters; Herald refuses it instead of spending the time.
+  so the text is counted in groups of whitespace-separated words, each group starting
+  with the whitespace before its first word, which gives the same sum. Once the sum is
+  over the limit the verdict is settled and the rest is weighed code point by code point,
+  without URL or emoji detection. A word whose label chains are long
+  (``MAX_LABEL_CHAIN_COST``: more than 21 labels in a row, far deeper than domains in use,
+  or many shorter chains stuck together) is where the regex spends its time; a text
+  holding one is refused, with an upper bound of its count (every code point, plus a
+  URL's 23 for every dot).
+- Size. A text longer than ``MAX_COUNTED_CODE_POINTS`` is not handed to the library. A
+  URL weighs 23 and an emoji sequence of up to about ten code points 2, so such a text
+  fits in 280 only if it holds well over a thousand characters of URLs; Herald refuses it
+  instead of spending the time.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from twitter_text.regexp.valid_domain_chars import valid_domain_chars
 
 MAX_WEIGHTED_LENGTH = 280
 # The library's URL regex costs about the square of the labels in each chain of
-# dot-separated labels; a piece whose chains cost more than this (one chain of 21 labels,
+# dot-separated labels; a word whose chains cost more than this (one chain of 22 labels,
 # or many shorter ones side by side) makes the text refused.
 MAX_LABEL_CHAIN_COST = 400
 URL_WEIGHT = 23
