@@ -14,11 +14,11 @@ from django.utils.html import format_html, format_html_join
 from django_q import admin as django_q_admin
 from django_q.models import Failure, Success
 
-from config.admin_readonly import ReadOnlyAdminMixin
-from config.admin_secrets import SecretLookupsRefusedMixin
-from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from operator_admin.readonly import ReadOnlyAdminMixin
+from operator_admin.secrets import SecretLookupsRefusedMixin
+from operator_admin.timezone import OperatorTimezoneMixin
 from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
 from publishing.media import UploadRefused, media_draft
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent

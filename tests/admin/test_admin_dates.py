@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.contrib import admin
 
-from config.admin_changelist import DateSafeChangeList
 from content.models import Content
 from flags.models import SwitchFlip
+from operator_admin.changelist import DateSafeChangeList
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, schedule_content
 from tests.admin.conftest import messages_of
