@@ -9,7 +9,7 @@ from accounts.models import User
 from content.models import Content
 from operator_admin.changelist import DateSafeChangeListMixin
 from operator_admin.secrets import SecretFieldsAdminMixin, secret_form
-from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
+from publishing.admin.deletion import delete_contents, deletion_summary, sent_publications
 
 # Who may grant rights: only a superuser, or anyone allowed to change users could
 # make themselves one.
