@@ -10,6 +10,7 @@ from django.utils.html import format_html_join
 
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from operator_admin.readonly import ReadOnlyAdminMixin
 from operator_admin.secrets import SecretLookupsRefusedMixin
 from operator_admin.timezone import OperatorTimezoneMixin
 from publishing.admin.actions import intermediate_form, run_on_each
@@ -18,8 +19,8 @@ from publishing.admin.publications import permalink_link, publication_state
 from publishing.media import UploadRefused, media_draft
 from publishing.models import Publication
 from publishing.posts import validation_problems
+from publishing.selectors import content_editability_of
 from publishing.services import (
-    EDITABLE_STATUSES,
     SchedulingError,
     cancel_content,
     check_schedule_time,
@@ -150,7 +151,10 @@ class PublicationInline(admin.TabularInline):
         return permalink_link(obj)
 
 
-class ContentMediaInline(admin.TabularInline):
+class ContentMediaInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A content's files, shown only: they come in through the add form, typed and named by
+    ``publishing.media`` (as the API's are), never typed by hand here."""
+
     model = ContentMedia
     extra = 0
     fields = ("position", "kind", "file", "mime_type", "size_bytes", "alt_text")
@@ -240,15 +244,9 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        frozen = ("owner", "status", "retry_count", "last_retry_at", "version")
-        if obj.publications.exclude(status__in=EDITABLE_STATUSES).exists() or (
-            obj.publications.filter(request_sent_at__isnull=False).exists()
-        ):
-            # Something went out: the text is history now.
-            return (*frozen, "title", "body", "options", "scheduled_for")
-        if obj.publications.exclude(status=Status.SCHEDULED).exists():
-            return (*frozen, "scheduled_for")
-        return frozen
+        # The same rule as edit_content: what a started target froze is shown, not offered.
+        always = ("owner", "status", "retry_count", "last_retry_at", "version")
+        return (*always, *content_editability_of(obj).frozen)
 
     # Deleting goes through publishing.services.delete_content: content that
     # went out stays, with its targets and audit trail (publishing/admin/deletion.py).
