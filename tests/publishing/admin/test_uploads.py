@@ -7,9 +7,9 @@ import pytest
 from content.models import Content, ContentMedia
 from publishing.media import media_draft
 from publishing.services import Target, schedule_content
-from tests.admin.test_content_admin import add_form
 from tests.factories import IntegrationFactory, UserFactory
 from tests.media_files import HTML, JPEG, PNG, upload
+from tests.publishing.admin.test_content_admin import add_form
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/content/content/add/"
