@@ -32,7 +32,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 # Production variables that have no safe default. A missing one is reported by
-# the system check ``herald.E001`` (config/checks.py) rather than a traceback.
+# the system check ``herald.E001`` (server/checks.py) rather than a traceback.
 MISSING_PRODUCTION_VARIABLES: list[str] = []
 
 DEVELOPMENT_SECRET_KEY = "herald-development-secret-key-do-not-use-in-production"
@@ -58,6 +58,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Reverse proxies in front of Herald that append to X-Forwarded-For (0: none, the
 # connection's address is the client's). Sign-in lockout and throttles count by it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# ``manage.py serve --production`` runs gunicorn with WEB_CONCURRENCY processes of
+# GUNICORN_THREADS threads each.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1)
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 8, minimum=1)
 
 # --- Token encryption (django-fernet-fields-v2) --------------------------------
 TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY")
@@ -90,7 +94,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "waffle",
-    "config",
+    "server",
+    "operator_admin",
     "accounts",
     "content",
     "integrations",

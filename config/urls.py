@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from api.errors import not_found as api_not_found
 from config.views import health
 from metrics.views import metrics
-from publishing import admin_views
+from publishing.admin import views as admin_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -1,8 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from config.admin_secrets import SecretFieldsAdminMixin, SecretLookupsRefusedMixin
-from config.admin_timezone import OperatorTimezoneMixin
 from integrations.daily_check import refresh_integration
 from integrations.models import Integration, LegacyTokenUse
 from integrations.services import (
@@ -11,6 +9,8 @@ from integrations.services import (
     resume_integration,
     revoke_integration,
 )
+from operator_admin.secrets import SecretFieldsAdminMixin, SecretLookupsRefusedMixin
+from operator_admin.timezone import OperatorTimezoneMixin
 from publishing.rate_limits import window_uses
 
 

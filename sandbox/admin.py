@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from config.admin_changelist import DateSafeChangeListMixin
+from operator_admin.changelist import DateSafeChangeListMixin
 from sandbox.models import (
     SandboxContainer,
     SandboxPost,

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from waffle.models import Switch
 
 from flags.switches import ALL_SWITCH_NAMES
@@ -53,6 +54,38 @@ def user(db):
 @pytest.fixture
 def operator(db):
     return UserFactory(username="op", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, operator):
+    """A client signed in to the admin as a superuser."""
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def steering_operator(db):
+    """A staff operator (not a superuser) who may steer content and publications only."""
+    user = UserFactory(username="steerer", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=("content", "publishing"),
+            codename__in=("view_content", "change_content", "add_content", "view_publication"),
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def tasks_queued_in_the_database(monkeypatch):
+    """django-q2 queues to the database whatever the broker, so a test sees what was queued."""
+    from django_q.brokers.orm import ORM
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(
+        "django_q.tasks.get_broker",
+        lambda list_key=None: ORM(list_key=list_key or Conf.CLUSTER_NAME),
+    )
 
 
 @pytest.fixture(autouse=True)

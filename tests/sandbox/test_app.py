@@ -17,7 +17,7 @@ SANDBOX = ROOT / "sandbox"
 PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
 HERALD_PACKAGES = {pattern.rstrip("*") for pattern in PACKAGES["find"]["include"]} - {"sandbox"}
 # The one shared helper it uses: every admin change list with a date hierarchy needs it.
-ALLOWED = {"config.admin_changelist"}
+ALLOWED = {"operator_admin.changelist"}
 
 REPORT = """
 import json

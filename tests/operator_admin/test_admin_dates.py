@@ -5,13 +5,13 @@ import datetime as dt
 import pytest
 from django.contrib import admin
 
-from config.admin_changelist import DateSafeChangeList
 from content.models import Content
 from flags.models import SwitchFlip
+from operator_admin.changelist import DateSafeChangeList
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, schedule_content
-from tests.admin.conftest import messages_of
 from tests.factories import UserFactory
+from tests.operators import messages_of
 
 pytestmark = pytest.mark.django_db
 END_OF_CALENDAR = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)

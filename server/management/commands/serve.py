@@ -13,8 +13,6 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from config.environment import env_int
-
 STOP_GRACE_SECONDS = 15
 # gunicorn finishes the requests under way within this, before we would kill it.
 GUNICORN_GRACEFUL_TIMEOUT_SECONDS = 10
@@ -29,8 +27,8 @@ def gunicorn_command(
 ) -> list[str]:
     """The production web server: gunicorn's threaded workers on ``address`` (host:port).
 
-    ``workers`` processes of ``threads`` threads each; WEB_CONCURRENCY and GUNICORN_THREADS
-    when not given.
+    ``workers`` processes of ``threads`` threads each; the settings WEB_CONCURRENCY and
+    GUNICORN_THREADS when not given.
     """
     return [
         sys.executable,
@@ -40,9 +38,9 @@ def gunicorn_command(
         "--bind",
         address,
         "--workers",
-        str(workers or env_int("WEB_CONCURRENCY", 2, minimum=1)),
+        str(workers or settings.WEB_CONCURRENCY),
         "--threads",
-        str(threads or env_int("GUNICORN_THREADS", 8, minimum=1)),
+        str(threads or settings.GUNICORN_THREADS),
         # Django alone decides whether X-Forwarded-Proto is believed
         # (DJANGO_TRUST_X_FORWARDED_PROTO); gunicorn would take it from any client
         # on 127.0.0.1 and call the request HTTPS.

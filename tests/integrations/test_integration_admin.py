@@ -9,8 +9,8 @@ from django.utils import timezone
 from integrations.models import Integration
 from publishing.models import Publication
 from publishing.rate_limits import window_use, window_uses
-from tests.admin.conftest import grant, messages_of
 from tests.factories import ContentFactory, IntegrationFactory, PublicationFactory, UserFactory
+from tests.operators import grant, messages_of
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/integrations/integration/"

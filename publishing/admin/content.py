@@ -1,325 +1,38 @@
-from __future__ import annotations
+"""Content in the admin: scheduling, editing and the content actions, through the services."""
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sized
-from dataclasses import dataclass, field
+from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Prefetch
-from django.template.response import TemplateResponse
-from django.utils.html import format_html, format_html_join
-from django_q import admin as django_q_admin
-from django_q.models import Failure, Success
+from django.utils.html import format_html_join
 
-from config.admin_readonly import ReadOnlyAdminMixin
-from config.admin_secrets import SecretLookupsRefusedMixin
-from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
-from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
+from operator_admin.readonly import ReadOnlyAdminMixin
+from operator_admin.secrets import SecretLookupsRefusedMixin
+from operator_admin.timezone import OperatorTimezoneMixin
+from publishing.admin.actions import intermediate_form, run_on_each
+from publishing.admin.deletion import delete_contents, deletion_summary, sent_publications
+from publishing.admin.publications import permalink_link, publication_state
 from publishing.media import UploadRefused, media_draft
-from publishing.models import EngineHeartbeat, Publication, PublicationEvent
+from publishing.models import Publication
 from publishing.posts import validation_problems
+from publishing.selectors import content_editability_of
 from publishing.services import (
-    EDITABLE_STATUSES,
-    IN_DOUBT_CODE,
     SchedulingError,
     cancel_content,
     check_schedule_time,
     edit_content,
     media_quota_problem,
     publish_now,
-    resolve_in_doubt,
     resolve_target,
     retry_failed,
     schedule_content,
 )
 from publishing.states import Actor
 from publishing.templatetags.herald_admin import status_badge
-
-admin.site.site_header = "Herald back office"
-admin.site.site_title = "Herald"
-admin.site.index_title = "Run publishing"
-
-
-# --- Actions: one way to run a service over a selection and say what it did ------------------
-
-
-@dataclass
-class ActionResults:
-    """What an admin action did: how many it changed, and why it skipped the others."""
-
-    done: int = 0
-    skipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    def skip(self, reason: str, label: str) -> None:
-        self.skipped[reason].append(label)
-
-    def summary(self, verb: str) -> str:
-        """``3 canceled, 1 skipped: already published (#12).``"""
-        parts = []
-        if self.done or not self.skipped:
-            parts.append(f"{self.done} {verb}")
-        if self.skipped:
-            total = sum(len(labels) for labels in self.skipped.values())
-            reasons = "; ".join(
-                f"{reason} ({', '.join(labels)})" for reason, labels in self.skipped.items()
-            )
-            parts.append(f"{total} skipped: {reasons}")
-        return ", ".join(parts) + "."
-
-
-def run_on_each(
-    modeladmin: admin.ModelAdmin,
-    request,
-    objects: Iterable,
-    verb: str,
-    operation: Callable,
-    why_skipped: Callable[[object], str],
-) -> ActionResults:
-    """Call ``operation(obj)`` (a service) on each object and tell the operator the outcome.
-
-    The object is skipped when the service refuses (``SchedulingError``, its
-    message is the reason) or changes nothing (returns an empty collection or
-    None; ``why_skipped(obj)`` says why).
-    """
-    results = ActionResults()
-    for obj in objects:
-        label = f"#{obj.pk}"
-        try:
-            outcome = operation(obj)
-        except SchedulingError as error:
-            results.skip(str(error).rstrip("."), label)
-            continue
-        if outcome is None or (isinstance(outcome, Sized) and not len(outcome)):
-            results.skip(why_skipped(obj), label)
-        else:
-            results.done += 1
-    if results.skipped:
-        level = messages.WARNING
-    else:
-        level = messages.SUCCESS if results.done else messages.INFO
-    modeladmin.message_user(request, results.summary(verb), level)
-    return results
-
-
-def intermediate_form(modeladmin, request, queryset, *, form, action, title, intro, submit):
-    """The page an action shows to ask for more (a time, a reason) before it runs."""
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "submit": submit,
-        "form": form,
-        "objects": list(queryset),
-        "action": action,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "media": modeladmin.media + form.media,
-    }
-    return TemplateResponse(request, "admin/herald/action_form.html", context)
-
-
-# --- Publications -------------------------------------------------------------------------
-
-
-def publication_state(obj: Publication) -> str:
-    badge = status_badge(obj.status)
-    if obj.status == Status.FAILED and obj.last_error_code == IN_DOUBT_CODE:
-        return format_html("{} <strong>in doubt</strong>", badge)
-    return badge
-
-
-def permalink_link(obj: Publication) -> str:
-    if not obj.permalink:
-        return "—"
-    return format_html(
-        '<a href="{url}" target="_blank" rel="noopener">{url}</a>', url=obj.permalink
-    )
-
-
-class MarkPublishedForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="How you know it is out (recorded in the audit log).",
-    )
-    external_id = forms.CharField(
-        required=False, max_length=200, help_text="The post's id on the platform."
-    )
-    permalink = forms.URLField(required=False, max_length=500, assume_scheme="https")
-
-    def clean(self):
-        cleaned = super().clean()
-        if not (cleaned.get("external_id") or cleaned.get("permalink")):
-            raise forms.ValidationError("Give the post's id or its permalink on the platform.")
-        return cleaned
-
-
-class MarkFailedForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="How you know it did not go out (recorded in the audit log).",
-    )
-
-
-class InDoubtFilter(admin.SimpleListFilter):
-    title = "needs a decision"
-    parameter_name = "in_doubt"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "In doubt: an operator must decide")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(status=Status.FAILED, last_error_code=IN_DOUBT_CODE)
-        return queryset
-
-
-@admin.register(Publication)
-class PublicationAdmin(
-    SecretLookupsRefusedMixin, OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin
-):
-    change_form_template = "admin/publishing/publication/change_form.html"
-    list_display = (
-        "id",
-        "content",
-        "platform",
-        "state",
-        "attempts",
-        "retry_count",
-        "next_attempt_at",
-        "published_at",
-        "last_error_code",
-    )
-    list_filter = (InDoubtFilter, "status", "platform", "last_error_code")
-    search_fields = ("idempotency_key", "external_id", "content__title", "content__owner__username")
-    list_select_related = ("content",)
-    date_hierarchy = "created_at"
-    actions = ("mark_published", "mark_failed")
-    fieldsets = (
-        (None, {"fields": ("content", "platform", "integration", "state", "hold_reason")}),
-        (
-            "Attempts",
-            {
-                "fields": (
-                    "attempts",
-                    "retry_count",
-                    "last_retry_at",
-                    "next_attempt_at",
-                    "request_sent_at",
-                    "lease_expires_at",
-                )
-            },
-        ),
-        (
-            "Outcome",
-            {"fields": ("published_at", "external_id", "link", "last_error_code", "last_error")},
-        ),
-        ("Keys", {"fields": ("idempotency_key", "account_key", "created_at", "updated_at")}),
-    )
-    readonly_fields = ("state", "link")
-
-    @admin.display(description="State", ordering="status")
-    def state(self, obj: Publication) -> str:
-        return publication_state(obj)
-
-    @admin.display(description="Permalink")
-    def link(self, obj: Publication) -> str:
-        return permalink_link(obj)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        events = PublicationEvent.objects.filter(publication_id=object_id).order_by("id")
-        extra_context = {**(extra_context or {}), "events": events, "in_doubt_code": IN_DOUBT_CODE}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    SETTLE_PERMISSION = "publishing.settle_publication"
-
-    def has_settle_permission(self, request) -> bool:
-        """Settling decides what the engine does next: it has a permission of its own."""
-        return request.user.is_active and request.user.has_perm(self.SETTLE_PERMISSION)
-
-    def resolve_action(self, request, queryset, *, form_class, action, outcome, title, verb):
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            intro = (
-                "Only publications whose outcome is unknown (failed, in doubt) are settled; "
-                "check the post on the platform first. Your name and reason go in each "
-                "publication's audit log."
-            )
-            return intermediate_form(
-                self,
-                request,
-                queryset.select_related("content"),
-                form=form,
-                action=action,
-                title=title,
-                intro=intro,
-                submit=title,
-            )
-        data = form.cleaned_data
-        actor = Actor.for_user(request.user)
-        run_on_each(
-            self,
-            request,
-            queryset,
-            verb,
-            lambda publication: resolve_in_doubt(
-                publication,
-                outcome=outcome,
-                reason=data["reason"],
-                actor=actor,
-                external_id=data.get("external_id", ""),
-                permalink=data.get("permalink", ""),
-            ),
-            why_skipped=lambda publication: "not in doubt",
-        )
-        return None
-
-    @admin.action(description="Mark in-doubt publications as published…", permissions=["settle"])
-    def mark_published(self, request, queryset):
-        return self.resolve_action(
-            request,
-            queryset,
-            form_class=MarkPublishedForm,
-            action="mark_published",
-            outcome="published",
-            title="Mark as published",
-            verb="marked as published",
-        )
-
-    @admin.action(description="Mark in-doubt publications as failed…", permissions=["settle"])
-    def mark_failed(self, request, queryset):
-        return self.resolve_action(
-            request,
-            queryset,
-            form_class=MarkFailedForm,
-            action="mark_failed",
-            outcome="failed",
-            title="Mark as failed (not published)",
-            verb="marked as failed",
-        )
-
-
-@admin.register(PublicationEvent)
-class PublicationEventAdmin(
-    SecretLookupsRefusedMixin, OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin
-):
-    list_display = ("created_at", "publication", "from_status", "to_status", "error_code", "actor")
-    list_filter = ("to_status", "from_status", "error_code")
-    search_fields = ("reason", "actor", "publication__idempotency_key")
-    list_select_related = ("publication",)
-    date_hierarchy = "created_at"
-
-
-@admin.register(EngineHeartbeat)
-class EngineHeartbeatAdmin(SecretLookupsRefusedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "last_tick_at", "last_tick_seconds", "last_dispatched")
-
-
-# --- Content --------------------------------------------------------------------------------
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -438,7 +151,10 @@ class PublicationInline(admin.TabularInline):
         return permalink_link(obj)
 
 
-class ContentMediaInline(admin.TabularInline):
+class ContentMediaInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A content's files, shown only: they come in through the add form, typed and named by
+    ``publishing.media`` (as the API's are), never typed by hand here."""
+
     model = ContentMedia
     extra = 0
     fields = ("position", "kind", "file", "mime_type", "size_bytes", "alt_text")
@@ -528,18 +244,12 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        frozen = ("owner", "status", "retry_count", "last_retry_at", "version")
-        if obj.publications.exclude(status__in=EDITABLE_STATUSES).exists() or (
-            obj.publications.filter(request_sent_at__isnull=False).exists()
-        ):
-            # Something went out: the text is history now.
-            return (*frozen, "title", "body", "options", "scheduled_for")
-        if obj.publications.exclude(status=Status.SCHEDULED).exists():
-            return (*frozen, "scheduled_for")
-        return frozen
+        # The same rule as edit_content: what a started target froze is shown, not offered.
+        always = ("owner", "status", "retry_count", "last_retry_at", "version")
+        return (*always, *content_editability_of(obj).frozen)
 
     # Deleting goes through publishing.services.delete_content: content that
-    # went out stays, with its targets and audit trail (publishing/admin_deletion.py).
+    # went out stays, with its targets and audit trail (publishing/admin/deletion.py).
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False
@@ -653,30 +363,3 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
             why_skipped=not_done_because,
         )
         return None
-
-
-# --- django-q2's task lists -----------------------------------------------------------------
-
-
-@admin.action(description="Resubmit selected tasks to queue", permissions=["change"])
-def resubmit_task(modeladmin, request, queryset):
-    django_q_admin.resubmit_task(modeladmin, request, queryset)
-
-
-class SuccessfulTaskAdmin(SecretLookupsRefusedMixin, django_q_admin.TaskAdmin):
-    """django-q2's finished tasks. Resubmitting runs a task again: it needs the change permission
-    (django-q2's own action asks for none, so anyone who may look could run tasks)."""
-
-    actions = [resubmit_task]
-
-
-class FailedTaskAdmin(SecretLookupsRefusedMixin, django_q_admin.FailAdmin):
-    """django-q2's failed tasks; resubmitting needs the change permission, as above."""
-
-    actions = [resubmit_task]
-
-
-for task_model, task_admin in ((Success, SuccessfulTaskAdmin), (Failure, FailedTaskAdmin)):
-    if admin.site.is_registered(task_model):
-        admin.site.unregister(task_model)
-    admin.site.register(task_model, task_admin)

@@ -39,8 +39,8 @@ from flags.models import SwitchFlip
 from integrations.models import Integration
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, schedule_content
-from tests.admin.conftest import make_in_doubt
 from tests.factories import IntegrationFactory, UserFactory
+from tests.operators import make_in_doubt
 
 pytestmark = pytest.mark.django_db
 

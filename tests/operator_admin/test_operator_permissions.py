@@ -10,8 +10,8 @@ from waffle.models import Switch
 from flags.models import SwitchFlip
 from integrations.models import Integration, OAuthState
 from publishing.services import Target, schedule_content
-from tests.admin.conftest import grant, messages_of
 from tests.factories import UserFactory
+from tests.operators import grant, messages_of
 
 pytestmark = pytest.mark.django_db
 

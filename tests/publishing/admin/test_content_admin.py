@@ -10,8 +10,8 @@ from content.models import Content
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, schedule_content
 from publishing.states import transition
-from tests.admin.conftest import messages_of
 from tests.factories import IntegrationFactory, UserFactory
+from tests.operators import messages_of
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/content/content/"

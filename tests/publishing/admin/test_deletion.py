@@ -11,8 +11,8 @@ from content.models import Content
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, resolve_in_doubt, schedule_content
 from publishing.states import Actor, transition
-from tests.admin.conftest import grant, make_in_doubt, messages_of
 from tests.factories import UserFactory
+from tests.operators import grant, make_in_doubt, messages_of
 
 pytestmark = pytest.mark.django_db
 CONTENT = "/admin/content/content/"

@@ -11,15 +11,20 @@ from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, schedule_content
 from publishing.states import transition
 from tests.factories import UserFactory
+from tests.publishing.conftest import FAKE_MODULE
+from tests.publishing.fake_platform import FAKE
 
 pytestmark = pytest.mark.django_db
 WHEN = timezone.now() + dt.timedelta(days=1)
 
 
-@pytest.fixture
-def staff_client(client, operator):
-    client.force_login(operator)
-    return client
+@pytest.fixture(autouse=True)
+def fake_platform(settings):
+    """Every platform speaks to the fake, whose rules a test sets."""
+    settings.PLATFORM_MODULES = dict.fromkeys(settings.PLATFORM_MODULES, FAKE_MODULE)
+    FAKE.reset()
+    yield FAKE
+    FAKE.reset()
 
 
 def add_form(owner, **extra):

@@ -7,9 +7,10 @@ import pytest
 from content.models import Content, ContentMedia
 from publishing.media import media_draft
 from publishing.services import Target, schedule_content
-from tests.admin.test_content_admin import add_form
+from tests.api.conftest import client_for
 from tests.factories import IntegrationFactory, UserFactory
-from tests.media_files import HTML, JPEG, PNG, upload
+from tests.media_files import GIF, HTML, JPEG, MOV, PNG, upload
+from tests.publishing.admin.test_content_admin import add_form
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/content/content/add/"
@@ -82,3 +83,52 @@ def test_the_quota_is_enforced_with_its_message(staff_client, media_root, settin
     )
     assert Content.objects.count() == 1
     assert len(files_in(media_root)) == 1
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "declared"),
+    [
+        (PNG, "photo.png", "image/png"),
+        (JPEG, "photo.html", "image/jpg"),
+        (MOV, "clip.mp4", "video/mp4"),
+        (HTML, "cat.png", "image/png"),
+        (GIF, "b.png", "image/png"),
+        (PNG, "page.html", "text/html"),
+    ],
+)
+def test_the_admin_and_the_api_type_and_refuse_an_upload_alike(
+    staff_client, media_root, head, name, declared
+):
+    """One rule (publishing.media) types a file or refuses it, whichever door it came through."""
+    owner = UserFactory()
+    api_answer = client_for(owner).post(
+        "/api/v1/content/",
+        {
+            "body": "A photo",
+            "scheduled_for": "2031-01-15T12:00:00Z",
+            "targets": ["discord"],
+            "media": [upload(name, head, declared, size=700)],
+        },
+        format="multipart",
+    )
+    from_api = list(ContentMedia.objects.values_list("kind", "mime_type", "size_bytes"))
+    ContentMedia.objects.all().delete()
+    admin_answer = staff_client.post(
+        ADD,
+        add_form(
+            owner,
+            body="A photo",
+            platforms=["discord"],
+            media_files=upload(name, head, declared, size=700),
+        ),
+    )
+    from_admin = list(ContentMedia.objects.values_list("kind", "mime_type", "size_bytes"))
+
+    assert from_admin == from_api
+    if api_answer.status_code == 201:
+        assert admin_answer.status_code == 302
+        assert len(from_api) == 1
+    else:
+        assert from_api == []
+        refusal = api_answer.json()["field_errors"]["media.0"][0]
+        assert refusal in admin_answer.content.decode()

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.utils import timezone
 
-from config.admin_changelist import DateSafeChangeListMixin
+from operator_admin.changelist import DateSafeChangeListMixin
 
 UTC = zoneinfo.ZoneInfo("UTC")
 
@@ -64,7 +64,7 @@ class OperatorTimezoneMixin(DateSafeChangeListMixin):
     """A ModelAdmin whose pages render, and whose forms read times, in the operator's zone.
 
     Every time on its pages is shown, whatever is stored (see ``in_operator_timezone``),
-    and its change list takes any date in its URL (``config.admin_changelist``).
+    and its change list takes any date in its URL (``operator_admin.changelist``).
     """
 
     def changelist_view(self, request, extra_context=None):

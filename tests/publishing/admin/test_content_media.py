@@ -55,3 +55,49 @@ def test_even_a_superuser_cannot_add_swap_or_delete_a_file_here(staff_client, me
     stored = ContentMedia.objects.get()
     assert stored.file.name == media.file.name
     assert stored.file.read().startswith(PNG)
+
+
+def test_the_content_page_shows_its_files_but_takes_none(staff_client, media):
+    """The content page's media rows are shown only: no file is typed, swapped or added by hand."""
+    content = media.content
+    change = reverse("admin:content_content_change", args=[content.pk])
+    page = staff_client.get(change).content.decode()
+    assert media.file.name in page
+    assert 'name="media-0-kind"' not in page and 'name="media-0-alt_text"' not in page
+
+    publication = content.publications.get()
+    saved = staff_client.post(
+        change,
+        {
+            "owner": content.owner_id,
+            "title": "",
+            "body": content.body,
+            "options": "{}",
+            "scheduled_for_0": content.scheduled_for.strftime("%Y-%m-%d"),
+            "scheduled_for_1": content.scheduled_for.strftime("%H:%M:%S"),
+            "publications-TOTAL_FORMS": "1",
+            "publications-INITIAL_FORMS": "1",
+            "publications-0-id": publication.pk,
+            "publications-0-content": content.pk,
+            "media-TOTAL_FORMS": "2",
+            "media-INITIAL_FORMS": "1",
+            "media-0-id": media.pk,
+            "media-0-content": content.pk,
+            "media-0-position": "0",
+            "media-0-kind": "video",
+            "media-0-mime_type": "video/mp4",
+            "media-0-size_bytes": "1024",
+            "media-0-alt_text": "changed by hand",
+            "media-1-content": content.pk,
+            "media-1-position": "1",
+            "media-1-kind": "image",
+            "media-1-mime_type": "image/png",
+            "media-1-size_bytes": "10",
+            "media-1-file": upload("b.png", HTML, "image/png"),
+        },
+    )
+
+    assert saved.status_code == 302  # the content saved; the media rows were not offered
+    stored = ContentMedia.objects.get()
+    assert (stored.pk, stored.kind, stored.alt_text) == (media.pk, "image", "")
+    assert stored.file.read().startswith(PNG)

@@ -14,8 +14,8 @@ from publishing import engine
 from publishing.dashboard import switch_panel
 from publishing.models import Publication
 from publishing.services import Target, schedule_content
-from tests.admin.conftest import grant, messages_of
 from tests.factories import UserFactory
+from tests.operators import grant, messages_of
 
 pytestmark = pytest.mark.django_db
 PANEL = "/admin/switches/"

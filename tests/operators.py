@@ -1,6 +1,8 @@
+"""Helpers for tests that act as an operator: grant a permission, read the messages a page
+showed, drive a publication to in doubt as the engine does."""
+
 import datetime as dt
 
-import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
@@ -8,26 +10,6 @@ from content.choices import Status
 from publishing.models import Publication
 from publishing.services import IN_DOUBT_CODE
 from publishing.states import transition
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def staff_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
-def steering_operator(db):
-    """A staff operator (not a superuser) who may steer content and publications only."""
-    user = UserFactory(username="steerer", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label__in=("content", "publishing"),
-            codename__in=("view_content", "change_content", "add_content", "view_publication"),
-        )
-    )
-    return user
 
 
 def grant(user, codename: str) -> None:
@@ -52,15 +34,3 @@ def make_in_doubt(publication: Publication) -> Publication:
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
-
-
-@pytest.fixture
-def tasks_queued_in_the_database(monkeypatch):
-    """django-q2 queues to the database whatever the broker, so a test sees what was queued."""
-    from django_q.brokers.orm import ORM
-    from django_q.conf import Conf
-
-    monkeypatch.setattr(
-        "django_q.tasks.get_broker",
-        lambda list_key=None: ORM(list_key=list_key or Conf.CLUSTER_NAME),
-    )

@@ -15,8 +15,8 @@ from publishing.services import (
     schedule_content,
 )
 from publishing.states import Actor, transition
-from tests.admin.conftest import grant, make_in_doubt, messages_of
 from tests.factories import IntegrationFactory, UserFactory
+from tests.operators import grant, make_in_doubt, messages_of
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/publishing/publication/"

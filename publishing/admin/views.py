@@ -18,11 +18,11 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from config.admin_timezone import operator_timezone
 from content.choices import Status
 from flags.models import SwitchFlip
 from flags.services import UnknownSwitch, can_flip_switches, set_switch
 from flags.switches import ALL_SWITCH_NAMES
+from operator_admin.timezone import operator_timezone
 from publishing import dashboard as reads
 
 # The dashboard shows every user's publications, post titles, owners and failure reasons.

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.admin import SimpleListFilter
 from django.urls import reverse
 
-from config.admin_secrets import is_secret_column, reaches_secret, secret_columns
+from operator_admin.secrets import is_secret_column, reaches_secret, secret_columns
 from tests.factories import IntegrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
