@@ -97,7 +97,7 @@ INSTALLED_APPS = [
     "publishing",
     "flags",
     "api",
-    "metrics",
+    "monitoring",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("publishing.sandbox")

@@ -42,8 +42,7 @@ from integrations.credentials import (
 from integrations.models import Integration
 from integrations.redaction import redact, redacting, remember
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
-from metrics import record
-from publishing import selectors
+from publishing import selectors, signals
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.platforms import http, platform_module
 from publishing.platforms.base import (
@@ -110,7 +109,7 @@ def tick(*, budget_seconds: float | None = None, enqueue=None) -> TickReport:
         while dispatched := dispatch_due_batch(now, exclude_platforms=held, enqueue=enqueue):
             report.dispatched += dispatched
             now = timezone.now()
-        record.tick_pass(time.monotonic() - pass_started)
+        signals.tick_pass_finished.send(sender=None, seconds=time.monotonic() - pass_started)
         report.passes += 1
         record_heartbeat(started, report)
         if budget - (time.monotonic() - started) < settings.TICK_POLL_SECONDS:
@@ -359,7 +358,7 @@ def claim_publication(publication_id: int) -> Claim | str:
                 reason=f"{RATE_LIMIT_HOLD_PREFIX}the {publication.platform} window is full",
                 until=slot.free_at,
             )
-            record.rate_limit_hold(publication.platform, source=record.HERALD)
+            signals.rate_window_held.send(sender=None, platform=publication.platform)
             return "rate_limited"
         transition(
             publication,
@@ -418,7 +417,12 @@ def mark_request_sent(publication: Publication, content: Content) -> bool:
     ).update(request_sent_at=now)
     publication.request_sent_at = now
     if updated == 1 and publication.attempts == 1:
-        record.publish_lag(publication.platform, content.scheduled_for, now)
+        signals.first_request_sent.send(
+            sender=None,
+            platform=publication.platform,
+            scheduled_for=content.scheduled_for,
+            sent_at=now,
+        )
     return updated == 1
 
 
@@ -499,7 +503,7 @@ def record_platform_error(
     no request left during this attempt, so a final failure clears the sent
     mark (a refusal after a request keeps it: the next attempt reconciles).
     """
-    record.platform_error(publication.platform, error)
+    signals.attempt_failed.send(sender=None, platform=publication.platform, error=error)
     now = timezone.now()
     # The platform's words may quote a token back: stored and shown only redacted.
     message = redact(error.message)

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django_q.conf import Conf
 from waffle.models import Switch
 
-from config import health
 from config.environment import database_from_url
 from content.choices import Status
 from flags.switches import AUTOMATION_SWITCH
+from monitoring import health
 from publishing.models import EngineHeartbeat
 from tests.factories import PublicationFactory
 

@@ -28,7 +28,7 @@ from prometheus_client.core import (
 from content.choices import Platform, Status
 from flags.switches import held_platforms, switch_states
 from integrations.models import LegacyTokenUse
-from metrics import record, store
+from monitoring import record, store
 from publishing import selectors
 from publishing.dashboard import OVERDUE_AFTER
 from publishing.engine import PLATFORM_WAIT_HOLD, RATE_LIMIT_HOLD_PREFIX
