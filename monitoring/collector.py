@@ -31,7 +31,7 @@ from integrations.models import LegacyTokenUse
 from monitoring import record, store
 from publishing import selectors
 from publishing.dashboard import OVERDUE_AFTER
-from publishing.engine import PLATFORM_WAIT_HOLD, RATE_LIMIT_HOLD_PREFIX
+from publishing.holds import HoldKind
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 
 logger = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ IN_DOUBT_STAGES = ("awaiting_reconcile", "needs_operator")
 AWAITING_RECONCILE = Q(status__in=(Status.QUEUED, Status.RETRYING), request_sent_at__isnull=False)
 # Reconcile could not tell: an operator decides (admin: "needs a decision").
 NEEDS_OPERATOR = Q(status=Status.FAILED, last_error_code=IN_DOUBT_CODE)
-HELD_BY_HERALD = Q(status=Status.QUEUED, hold_reason__startswith=RATE_LIMIT_HOLD_PREFIX)
-HELD_BY_PLATFORM = Q(status=Status.QUEUED, hold_reason=PLATFORM_WAIT_HOLD)
+HELD_BY_HERALD = Q(status=Status.QUEUED, hold_kind=HoldKind.RATE_WINDOW)
+HELD_BY_PLATFORM = Q(status=Status.QUEUED, hold_kind=HoldKind.PLATFORM_WAIT)
 
 
 def render() -> bytes:

@@ -27,6 +27,7 @@ from content.choices import Platform, Status
 from content.models import Content
 from flags.switches import ALL_SWITCH_NAMES, blocking_switch, switch_states
 from integrations.models import Integration
+from publishing.holds import SWITCH_KINDS, holding_switch
 from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
 from publishing.rate_limits import WindowUse, busy_windows, limit_for
 
@@ -38,11 +39,6 @@ OVERDUE_AFTER = dt.timedelta(minutes=2)
 STALE_TICK_AFTER = dt.timedelta(minutes=3)
 UPCOMING_LIMIT = 50
 FAILURES_LIMIT = 50
-
-
-def switch_hold_reason(name: str) -> str:
-    """The hold_reason the engine writes on a row a switch holds (engine.hold_switched_off)."""
-    return f"switch {name} is off"
 
 
 # --- counts -------------------------------------------------------------------------
@@ -226,7 +222,7 @@ def scheduler_health(now: dt.datetime) -> SchedulerHealth:
         overdue=Count(
             "pk",
             filter=Q(
-                status__in=DUE_STATUSES, next_attempt_at__lte=now - OVERDUE_AFTER, hold_reason=""
+                status__in=DUE_STATUSES, next_attempt_at__lte=now - OVERDUE_AFTER, hold_kind=""
             ),
         ),
     )
@@ -273,19 +269,18 @@ def switch_panel(now: dt.datetime) -> list[SwitchState]:
     states = switch_states()
     held = dict.fromkeys(ALL_SWITCH_NAMES, 0)
     due = dict.fromkeys(ALL_SWITCH_NAMES, 0)
-    reasons = {switch_hold_reason(name): name for name in ALL_SWITCH_NAMES}
     rows = (
         Publication.objects.filter(
-            Q(status=Status.QUEUED, hold_reason__in=reasons)
+            Q(status=Status.QUEUED, hold_kind__in=SWITCH_KINDS)
             | Q(status__in=(Status.SCHEDULED, Status.RETRYING), next_attempt_at__lte=now)
         )
-        .values_list("status", "platform", "hold_reason")
+        .values_list("status", "platform", "hold_kind")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for status, platform, hold_reason, n in rows:
+    for status, platform, hold_kind, n in rows:
         if status == Status.QUEUED:
-            held[reasons[hold_reason]] += n
+            held[holding_switch(hold_kind, platform)] += n
         elif switch := blocking_switch(platform, states):
             due[switch] += n
     return [

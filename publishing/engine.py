@@ -42,7 +42,7 @@ from integrations.credentials import (
 from integrations.models import Integration
 from integrations.redaction import redact, redacting, remember
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
-from publishing import selectors, signals
+from publishing import holds, selectors, signals
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.platforms import http, platform_module
 from publishing.platforms.base import (
@@ -62,13 +62,6 @@ logger = logging.getLogger(__name__)
 
 # A dispatched row waits this long for its worker before it is due again.
 DISPATCH_GRACE = dt.timedelta(seconds=90)
-# A row held by a paused account waits without a due time: resuming (or revoking) the
-# account releases it (publishing/receivers.py), so a long pause writes no audit rows.
-PAUSED_HOLD = "the account is paused"
-# The hold reasons of rate limits (Herald's own window, the platform's answer); the
-# metrics count the rows each holds.
-RATE_LIMIT_HOLD_PREFIX = "rate limit: "
-PLATFORM_WAIT_HOLD = "the platform asked us to wait"
 # Refresh an access token that expires within this margin.
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
 TICK = EngineHeartbeat.TICK
@@ -156,7 +149,7 @@ def recover_expired_leases(now: dt.datetime) -> int:
             reason=why,
             next_attempt_at=now,
             lease_expires_at=None,
-            hold_reason="",
+            **holds.RELEASED,
         )
     if moved:
         logger.warning("Recovered %d publications with expired leases.", len(moved))
@@ -182,7 +175,7 @@ def hold_switched_off(now: dt.datetime, held: list[str], states: dict[str, bool]
                     [Status.SCHEDULED, Status.RETRYING],
                     Status.QUEUED,
                     reason=f"held: the switch {switch} is off",
-                    hold_reason=f"switch {switch} is off",
+                    **holds.switch_off(switch).fields(),
                 )
             )
     return total
@@ -207,7 +200,7 @@ def dispatch_due_batch(now: dt.datetime, *, exclude_platforms=(), enqueue=None) 
             Status.QUEUED,
             reason="due: handed to a worker",
             next_attempt_at=now + DISPATCH_GRACE,
-            hold_reason="",
+            **holds.RELEASED,
         )
         transaction.on_commit(lambda: [enqueue(pk) for pk in moved])
     return len(moved)
@@ -328,7 +321,7 @@ def claim_publication(publication_id: int) -> Claim | str:
         if publication is None:
             logger.info("publish_one(%s): no such publication; skipped.", publication_id)
             return "missing"
-        if publication.status != Status.QUEUED or publication.hold_reason:
+        if publication.status != Status.QUEUED or publication.hold_kind:
             logger.info(
                 "publish_one(%s): skipped, the publication is %s%s (already handled).",
                 publication_id,
@@ -338,26 +331,22 @@ def claim_publication(publication_id: int) -> Claim | str:
             return "skipped"
         content = publication.content
         if switch := blocking_switch(publication.platform):
-            hold(publication, reason=f"switch {switch} is off", until=now)
+            hold(publication, holds.switch_off(switch), until=now)
             return "held"
         integration = publication.integration
         if integration is not None and integration.status == Integration.Status.PAUSED:
-            hold(publication, reason=PAUSED_HOLD, until=None)
+            hold(publication, holds.paused_account(), until=None)
             return "held"
         if (
             integration is not None
             and integration.rate_limited_until
             and integration.rate_limited_until > now
         ):
-            hold(publication, reason=PLATFORM_WAIT_HOLD, until=integration.rate_limited_until)
+            hold(publication, holds.platform_wait(), until=integration.rate_limited_until)
             return "held"
         slot = reserve_slot(publication, now)
         if not slot.granted:
-            hold(
-                publication,
-                reason=f"{RATE_LIMIT_HOLD_PREFIX}the {publication.platform} window is full",
-                until=slot.free_at,
-            )
+            hold(publication, holds.rate_window_full(publication.platform), until=slot.free_at)
             signals.rate_window_held.send(sender=None, platform=publication.platform)
             return "rate_limited"
         transition(
@@ -375,13 +364,14 @@ def claim_publication(publication_id: int) -> Claim | str:
     return Claim(publication, content)
 
 
-def hold(publication: Publication, *, reason: str, until: dt.datetime | None) -> None:
+def hold(publication: Publication, why: holds.Hold, *, until: dt.datetime | None) -> None:
+    """Keep the row QUEUED until ``until`` (None: until something releases it)."""
     transition(
         publication,
         Status.QUEUED,
-        reason=f"held: {reason}",
-        hold_reason=reason,
+        reason=f"held: {why.reason}",
         next_attempt_at=until,
+        **why.fields(),
     )
 
 
@@ -452,7 +442,7 @@ def record_published(publication: Publication, result: Published, *, reason: str
             lease_expires_at=None,
             last_error="",
             last_error_code="",
-            hold_reason="",
+            **holds.RELEASED,
         )
     except StaleTransition:
         logger.error("Publication %s was published but its row moved meanwhile.", publication.pk)
@@ -520,7 +510,7 @@ def record_platform_error(
                 Status.QUEUED,
                 reason=f"held: the platform is rate limiting until {error.until.isoformat()}",
                 error_code=error.code,
-                hold_reason=PLATFORM_WAIT_HOLD,
+                **holds.platform_wait().fields(),
                 next_attempt_at=error.until,
                 lease_expires_at=None,
                 request_sent_at=sent_mark,
