@@ -20,6 +20,7 @@ The database is the queue of record; the broker only rings the doorbell.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import random
 import time
@@ -224,13 +225,36 @@ def enqueue_publication(publication_id: int) -> None:
 # --- publish_one --------------------------------------------------------------------
 
 
+class Outcome(enum.StrEnum):
+    """What one ``publish_one`` call did; its value is what logs and task results show."""
+
+    # The platform has the post: sent now, or found there by reconcile.
+    PUBLISHED = "published"
+    # Ended FAILED: refused, out of retries, no account, or in doubt for an operator.
+    FAILED = "failed"
+    # A transient error: RETRYING, with the next attempt scheduled.
+    RETRYING = "retrying"
+    # QUEUED until a rate limit frees: Herald's own window, or the platform's 429.
+    RATE_LIMITED = "rate_limited"
+    # QUEUED by a switch, a paused account, or a wait the platform asked for earlier.
+    HELD = "held"
+    # The content was edited after the claim: due again, to be sent as edited.
+    RELEASED = "released"
+    # Not QUEUED, or held, when the worker came: another path already handled it.
+    SKIPPED = "skipped"
+    # No such publication (deleted since it was dispatched).
+    MISSING = "missing"
+    # Published, but the row had moved meanwhile: logged for an operator.
+    STALE = "stale"
+
+
 @dataclass
 class Claim:
     publication: Publication
     content: Content
 
 
-def publish_one(publication_id: int) -> str:
+def publish_one(publication_id: int) -> Outcome:
     """Publish one dispatched publication. Returns what happened, for logs and tests.
 
     The attempt runs inside ``redacting``: the account's tokens are masked in
@@ -238,13 +262,13 @@ def publish_one(publication_id: int) -> str:
     platform quoted back.
     """
     claim = claim_publication(publication_id)
-    if isinstance(claim, str):
+    if isinstance(claim, Outcome):
         return claim
     with redacting():
         return attempt(claim)
 
 
-def attempt(claim: Claim) -> str:
+def attempt(claim: Claim) -> Outcome:
     """Call the platform for a claimed publication and record the outcome."""
     publication, content = claim.publication, claim.content
     module = platform_module(publication.platform)
@@ -308,7 +332,7 @@ def nothing_sent_since(requests_before: int | None) -> bool:
     return requests_before is None or http.requests_sent() == requests_before
 
 
-def claim_publication(publication_id: int) -> Claim | str:
+def claim_publication(publication_id: int) -> Claim | Outcome:
     """Re-check a dispatched row under lock and move it to PUBLISHING, or hold or skip it."""
     now = timezone.now()
     with transaction.atomic():
@@ -320,7 +344,7 @@ def claim_publication(publication_id: int) -> Claim | str:
         )
         if publication is None:
             logger.info("publish_one(%s): no such publication; skipped.", publication_id)
-            return "missing"
+            return Outcome.MISSING
         if publication.status != Status.QUEUED or publication.hold_kind:
             logger.info(
                 "publish_one(%s): skipped, the publication is %s%s (already handled).",
@@ -328,27 +352,27 @@ def claim_publication(publication_id: int) -> Claim | str:
                 publication.status,
                 f", {publication.hold_reason}" if publication.hold_reason else "",
             )
-            return "skipped"
+            return Outcome.SKIPPED
         content = publication.content
         if switch := blocking_switch(publication.platform):
             hold(publication, holds.switch_off(switch), until=now)
-            return "held"
+            return Outcome.HELD
         integration = publication.integration
         if integration is not None and integration.status == Integration.Status.PAUSED:
             hold(publication, holds.paused_account(), until=None)
-            return "held"
+            return Outcome.HELD
         if (
             integration is not None
             and integration.rate_limited_until
             and integration.rate_limited_until > now
         ):
             hold(publication, holds.platform_wait(), until=integration.rate_limited_until)
-            return "held"
+            return Outcome.HELD
         slot = reserve_slot(publication, now)
         if not slot.granted:
             hold(publication, holds.rate_window_full(publication.platform), until=slot.free_at)
             signals.rate_window_held.send(sender=None, platform=publication.platform)
-            return "rate_limited"
+            return Outcome.RATE_LIMITED
         transition(
             publication,
             Status.PUBLISHING,
@@ -416,7 +440,7 @@ def mark_request_sent(publication: Publication, content: Content) -> bool:
     return updated == 1
 
 
-def release_after_edit(publication: Publication) -> str:
+def release_after_edit(publication: Publication) -> Outcome:
     transition(
         publication,
         Status.QUEUED,
@@ -426,10 +450,10 @@ def release_after_edit(publication: Publication) -> str:
         rate_slot_at=None,
         request_sent_at=None,
     )
-    return "released"
+    return Outcome.RELEASED
 
 
-def record_published(publication: Publication, result: Published, *, reason: str) -> str:
+def record_published(publication: Publication, result: Published, *, reason: str) -> Outcome:
     now = timezone.now()
     try:
         transition(
@@ -446,13 +470,13 @@ def record_published(publication: Publication, result: Published, *, reason: str
         )
     except StaleTransition:
         logger.error("Publication %s was published but its row moved meanwhile.", publication.pk)
-        return "stale"
-    return "published"
+        return Outcome.STALE
+    return Outcome.PUBLISHED
 
 
 def record_failed(
     publication: Publication, *, code: str, message: str, sent_nothing: bool = False
-) -> str:
+) -> Outcome:
     """End the attempt FAILED. ``sent_nothing``: no request left, so the sent mark goes too."""
     message = redact(message)
     cleared = {"request_sent_at": None} if sent_nothing else {}
@@ -467,7 +491,7 @@ def record_failed(
         next_attempt_at=None,
         **cleared,
     )
-    return "failed"
+    return Outcome.FAILED
 
 
 def retry_delay(retry_number: int) -> dt.timedelta:
@@ -486,7 +510,7 @@ def record_platform_error(
     *,
     in_doubt: bool = False,
     nothing_sent: bool = False,
-) -> str:
+) -> Outcome:
     """Record a failed attempt.
 
     ``in_doubt``: an earlier request is still unaccounted for. ``nothing_sent``:
@@ -515,7 +539,7 @@ def record_platform_error(
                 lease_expires_at=None,
                 request_sent_at=sent_mark,
             )
-        return "rate_limited"
+        return Outcome.RATE_LIMITED
     if isinstance(error, AuthError):
         with transaction.atomic():
             mark_integration_error(
@@ -526,7 +550,7 @@ def record_platform_error(
                 **failure(error, message, keep_sent_mark),
                 sent_nothing=sent_nothing,
             )
-        return "failed"
+        return Outcome.FAILED
     if isinstance(error, TransientError) and publication.retry_count < settings.PUBLISH_MAX_RETRIES:
         retry_number = publication.retry_count + 1
         with transaction.atomic():
@@ -547,7 +571,7 @@ def record_platform_error(
             Content.objects.filter(pk=content.pk).update(
                 retry_count=F("retry_count") + 1, last_retry_at=now
             )
-        return "retrying"
+        return Outcome.RETRYING
     if isinstance(error, TransientError):
         message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {message}"
         return record_failed(

@@ -11,6 +11,7 @@ from content.choices import Status
 from content.models import Content
 from integrations.models import Integration
 from publishing import engine
+from publishing.engine import Outcome
 from publishing.holds import HoldKind
 from publishing.models import Publication, PublicationEvent
 from publishing.platforms.base import (
@@ -154,8 +155,8 @@ def test_publishing_the_same_content_twice_calls_the_platform_once(
     with django_capture_on_commit_callbacks(execute=True):
         engine.tick(budget_seconds=0, enqueue=handed.append)
     (pk,) = handed
-    assert engine.publish_one(pk) == "published"
-    assert engine.publish_one(pk) == "skipped"
+    assert engine.publish_one(pk) is Outcome.PUBLISHED
+    assert engine.publish_one(pk) is Outcome.SKIPPED
     assert fake_platform.calls == [content.publications.get().idempotency_key]
 
 
@@ -163,7 +164,7 @@ def test_second_run_is_logged(fake_platform, drain, caplog):
     content = schedule()
     drain()
     with caplog.at_level(logging.INFO, logger="publishing.engine"):
-        assert engine.publish_one(content.publications.get().pk) == "skipped"
+        assert engine.publish_one(content.publications.get().pk) is Outcome.SKIPPED
     assert "skipped, the publication is PUBLISHED" in caplog.text
 
 
@@ -208,7 +209,7 @@ def test_switch_flipped_after_dispatch_is_checked_again_before_the_call(
     with django_capture_on_commit_callbacks(execute=True):
         engine.tick(budget_seconds=0, enqueue=handed.append)
     Switch.objects.filter(name="publishing_twitter").update(active=False)
-    assert engine.publish_one(handed[0]) == "held"
+    assert engine.publish_one(handed[0]) is Outcome.HELD
     held = content.publications.get()
     assert (held.hold_kind, held.hold_reason) == (
         HoldKind.PLATFORM_SWITCH,
