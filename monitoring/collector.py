@@ -30,7 +30,6 @@ from flags.switches import held_platforms, switch_states
 from integrations.models import LegacyTokenUse
 from monitoring import record, store
 from publishing import selectors
-from publishing.dashboard import OVERDUE_AFTER
 from publishing.holds import HoldKind
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 
@@ -122,14 +121,14 @@ def gauge(name: str, documentation: str, labels: list[str], values: dict) -> Gau
 
 
 def overdue_metric(now) -> GaugeMetricFamily:
-    """The selector /health/ uses, with the dashboard's grace, not counting switch holds."""
+    """Overdue as /health/ and the dashboard count it: switch holds left out."""
     summary = selectors.overdue_publications_summary(
-        now, grace=OVERDUE_AFTER, held_platforms=held_platforms(switch_states())
+        now, held_platforms=held_platforms(switch_states())
     )
     return GaugeMetricFamily(
         "herald_publications_overdue",
-        f"Due publications not picked up within {int(OVERDUE_AFTER.total_seconds())} s "
-        "(switch holds excluded).",
+        f"Due publications not picked up within {int(selectors.overdue_after().total_seconds())} "
+        "s (switch holds excluded).",
         value=summary.count,
     )
 
