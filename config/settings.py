@@ -102,7 +102,7 @@ INSTALLED_APPS = [
     "publishing",
     "flags",
     "api",
-    "metrics",
+    "monitoring",
 ]
 # The local emulation of the platforms: only when enabled is it installed (its models and
 # admin), routed (config/urls.py) and the default for the platforms' base URLs (below).
@@ -247,7 +247,11 @@ if SCHEDULING_HORIZON_DAYS > 36_500:
         f"SCHEDULING_HORIZON_DAYS ({SCHEDULING_HORIZON_DAYS}) must be at most 36500 (100 years)."
     )
 HEALTH_MAX_TICK_AGE = env_int("HEALTH_MAX_TICK_AGE", 180, minimum=60)
-HEALTH_MAX_OVERDUE = env_int("HEALTH_MAX_OVERDUE", 300, minimum=60)
+# What "overdue" means, for /health/, /metrics and the dashboard alike: a due publication
+# not picked up within this many seconds. HEALTH_MAX_OVERDUE is its former name.
+PUBLISH_OVERDUE_AFTER = env_int(
+    "PUBLISH_OVERDUE_AFTER", env_int("HEALTH_MAX_OVERDUE", 300, minimum=60), minimum=60
+)
 # /metrics accepts "Authorization: Bearer <METRICS_TOKEN>" (Prometheus) or a staff
 # operator's session; empty turns token access off.
 METRICS_TOKEN = env_str("METRICS_TOKEN")

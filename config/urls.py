@@ -5,8 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.errors import not_found as api_not_found
-from config.views import health
-from metrics.views import metrics
+from monitoring.views import health, metrics
 from publishing.admin import views as admin_views
 
 urlpatterns = [

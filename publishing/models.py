@@ -4,6 +4,7 @@ from django.db import models
 from content.choices import Platform, Status
 from content.models import Content
 from integrations.models import Integration
+from publishing.holds import HoldKind
 
 DUE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
 # The error code of a FAILED row whose request went out with no known outcome: only
@@ -40,6 +41,12 @@ class Publication(models.Model):
     retry_count = models.PositiveIntegerField(default=0)
     last_retry_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    hold_kind = models.CharField(
+        max_length=32,
+        choices=HoldKind.choices,
+        blank=True,
+        help_text="What holds this QUEUED publication; empty when nothing does.",
+    )
     hold_reason = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_version = models.PositiveIntegerField(null=True, blank=True)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet
 
 from content.choices import Status
@@ -41,10 +42,19 @@ class OverdueSummary:
     held_by_switch: int
 
 
-def overdue_publications_summary(
-    now: dt.datetime, *, grace: dt.timedelta, held_platforms=()
-) -> OverdueSummary:
-    """Due publications that should have left more than ``grace`` ago, in one query.
+def overdue_after() -> dt.timedelta:
+    """What "overdue" means: due and not picked up within ``PUBLISH_OVERDUE_AFTER``."""
+    return dt.timedelta(seconds=settings.PUBLISH_OVERDUE_AFTER)
+
+
+def overdue(now: dt.datetime, *, held_platforms=()) -> Q:
+    """Among the due rows (``due_publications``), the overdue ones; see below for why."""
+    late = Q(next_attempt_at__lt=now - overdue_after())
+    return late & ~Q(platform__in=held_platforms) if held_platforms else late
+
+
+def overdue_publications_summary(now: dt.datetime, *, held_platforms=()) -> OverdueSummary:
+    """Due publications that should have left more than ``overdue_after()`` ago, in one query.
 
     Only holds that keep ``next_attempt_at`` in the past need excluding: a
     rate limit, a paused account or a platform's Retry-After push it to the
@@ -56,17 +66,16 @@ def overdue_publications_summary(
     The scan is the due selector's, so the partial index ``publication_due_idx``
     serves it.
     """
-    overdue = Q(next_attempt_at__lt=now - grace)
+    late = overdue(now, held_platforms=held_platforms)
     aggregates = {}
     if held_platforms:
-        overdue &= ~Q(platform__in=held_platforms)
         aggregates["held_by_switch"] = Count("pk", filter=Q(platform__in=held_platforms))
     row = (
         due_publications(now)
         .order_by()
         .aggregate(
-            count=Count("pk", filter=overdue),
-            oldest_due_at=Min("next_attempt_at", filter=overdue),
+            count=Count("pk", filter=late),
+            oldest_due_at=Min("next_attempt_at", filter=late),
             **aggregates,
         )
     )

@@ -24,6 +24,7 @@ from django.utils import timezone
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
+from publishing import holds
 from publishing.models import IN_DOUBT_CODE, Publication
 from publishing.posts import validation_problems
 from publishing.selectors import content_editability
@@ -555,7 +556,7 @@ def retry_failed(content: Content, *, actor: Actor) -> TargetsOutcome:
             reason="retry requested",
             actor=actor,
             next_attempt_at=timezone.now(),
-            hold_reason="",
+            **holds.RELEASED,
             lease_expires_at=None,
             retry_count=0,
         )

@@ -85,13 +85,13 @@ class PublicationAdmin(
         "published_at",
         "last_error_code",
     )
-    list_filter = (InDoubtFilter, "status", "platform", "last_error_code")
+    list_filter = (InDoubtFilter, "status", "platform", "hold_kind", "last_error_code")
     search_fields = ("idempotency_key", "external_id", "content__title", "content__owner__username")
     list_select_related = ("content",)
     date_hierarchy = "created_at"
     actions = ("mark_published", "mark_failed")
     fieldsets = (
-        (None, {"fields": ("content", "platform", "integration", "state", "hold_reason")}),
+        (None, {"fields": ("content", "platform", "integration", "state", "hold_kind", "hold_reason")}),
         (
             "Attempts",
             {

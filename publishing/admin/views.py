@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from content.choices import Status
 from flags.models import SwitchFlip
 from flags.services import UnknownSwitch, can_flip_switches, set_switch
-from flags.switches import ALL_SWITCH_NAMES
+from flags.switches import ALL_SWITCH_NAMES, switch_states
 from operator_admin.timezone import operator_timezone
 from publishing import dashboard as reads
 
@@ -41,6 +41,7 @@ def dashboard(request):
     """Counts per state, the next 24 hours, the last day's failures, rate limits, the engine."""
     now = timezone.now()
     counts = reads.publication_state_counts()
+    switches = switch_states()
     with operator_timezone(request) as zone:
         context = {
             **admin.site.each_context(request),
@@ -52,8 +53,8 @@ def dashboard(request):
             "upcoming": reads.upcoming_content(now),
             "failures": reads.recent_failures(now),
             "rate_limits": reads.rate_limit_use(now),
-            "health": reads.scheduler_health(now),
-            "switches": reads.switch_panel(now),
+            "health": reads.scheduler_health(now, switches),
+            "switches": reads.switch_panel(now, switches),
         }
         response = TemplateResponse(request, "admin/herald/dashboard.html", context)
         # Render inside the override, so every time shows in the operator's zone.

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
+from django.dispatch import Signal
 from django.utils import timezone
 
-from metrics import record
 from publishing.platforms.base import Credentials, PermanentError, TransientError
 
 _local = threading.local()
@@ -45,6 +45,11 @@ PLATFORM_OF_LABEL = {
     "Instagram": "instagram",
     "YouTube": "youtube",
 }
+
+# Sent after every request, whatever came of it, for whoever measures them (the metrics):
+# platform (None for a label not above), seconds, and either status_code (an answer
+# came) or failure ("timeout", "network").
+request_finished = Signal()
 
 
 def session() -> requests.Session:
@@ -95,26 +100,34 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
         **(kwargs.get("headers") or {}),
     }
     where = f"{method} {safe_url(url)}"
-    platform = PLATFORM_OF_LABEL.get(label, record.OTHER_PLATFORM)
+    platform = PLATFORM_OF_LABEL.get(label)
     started = time.monotonic()
     note_request()
     try:
         response = session().request(method, url, **kwargs)
     except requests.ConnectTimeout:
-        record.platform_request(platform, "timeout", time.monotonic() - started)
+        request_finished.send(
+            sender=None, platform=platform, seconds=time.monotonic() - started, failure="timeout"
+        )
         raise TransientError(f"{label}: connection timed out ({where})", code="timeout") from None
     except requests.ReadTimeout:
-        record.platform_request(platform, "timeout", time.monotonic() - started)
+        request_finished.send(
+            sender=None, platform=platform, seconds=time.monotonic() - started, failure="timeout"
+        )
         raise TransientError(
             f"{label}: no answer in time ({where})", code="timeout", maybe_sent=True
         ) from None
     except requests.Timeout:  # neither a connect nor a read timeout: it may have gone out
-        record.platform_request(platform, "timeout", time.monotonic() - started)
+        request_finished.send(
+            sender=None, platform=platform, seconds=time.monotonic() - started, failure="timeout"
+        )
         raise TransientError(
             f"{label}: timed out ({where})", code="timeout", maybe_sent=True
         ) from None
     except requests.ConnectionError as error:
-        record.platform_request(platform, "network", time.monotonic() - started)
+        request_finished.send(
+            sender=None, platform=platform, seconds=time.monotonic() - started, failure="network"
+        )
         never_connected = "NewConnectionError" in repr(error) or "NameResolution" in repr(error)
         raise TransientError(
             f"{label}: could not connect ({where})"
@@ -131,25 +144,34 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
             code="unsendable_request",
         ) from None
     except requests.TooManyRedirects:
-        record.platform_request(platform, "network", time.monotonic() - started)
+        request_finished.send(
+            sender=None, platform=platform, seconds=time.monotonic() - started, failure="network"
+        )
         raise TransientError(
             f"{label}: too many redirects ({where})", code="network", maybe_sent=True
         ) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
         # The platform answered, so it had the request, but the answer came back broken.
-        record.platform_request(platform, "network", time.monotonic() - started)
+        request_finished.send(
+            sender=None, platform=platform, seconds=time.monotonic() - started, failure="network"
+        )
         raise TransientError(
             f"{label}: the answer arrived broken ({where})", code="network", maybe_sent=True
         ) from None
     except requests.RequestException as error:
-        record.platform_request(platform, "network", time.monotonic() - started)
+        request_finished.send(
+            sender=None, platform=platform, seconds=time.monotonic() - started, failure="network"
+        )
         raise TransientError(
             f"{label}: the request failed ({type(error).__name__}) ({where})",
             code="network",
             maybe_sent=True,
         ) from None
-    record.platform_request(
-        platform, record.request_outcome(response.status_code), time.monotonic() - started
+    request_finished.send(
+        sender=None,
+        platform=platform,
+        seconds=time.monotonic() - started,
+        status_code=response.status_code,
     )
     if response.status_code >= 500:
         raise TransientError(

@@ -86,7 +86,7 @@ def test_dashboard_shows_counts_timeline_failures_limits_and_health(
 def test_a_silent_scheduler_and_overdue_rows_are_flagged(staff_client):
     now = timezone.now()
     EngineHeartbeat.objects.create(name="tick", last_tick_at=now - dt.timedelta(minutes=10))
-    post(UserFactory(), now - dt.timedelta(minutes=5))
+    post(UserFactory(), now - dt.timedelta(minutes=6))
     response = staff_client.get(URL)
     assert response.context["health"].overdue == 1
     assert "No tick in the last 3 minutes" in response.content.decode()

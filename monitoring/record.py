@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from content.choices import Platform
-from metrics import store
+from monitoring import store
 from publishing.platforms.base import AuthError, PlatformError, RateLimited, TransientError
 
 

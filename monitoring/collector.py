@@ -28,10 +28,9 @@ from prometheus_client.core import (
 from content.choices import Platform, Status
 from flags.switches import held_platforms, switch_states
 from integrations.models import LegacyTokenUse
-from metrics import record, store
+from monitoring import record, store
 from publishing import selectors
-from publishing.dashboard import OVERDUE_AFTER
-from publishing.engine import PLATFORM_WAIT_HOLD, RATE_LIMIT_HOLD_PREFIX
+from publishing.holds import HoldKind
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 
 logger = logging.getLogger(__name__)
@@ -44,8 +43,8 @@ IN_DOUBT_STAGES = ("awaiting_reconcile", "needs_operator")
 AWAITING_RECONCILE = Q(status__in=(Status.QUEUED, Status.RETRYING), request_sent_at__isnull=False)
 # Reconcile could not tell: an operator decides (admin: "needs a decision").
 NEEDS_OPERATOR = Q(status=Status.FAILED, last_error_code=IN_DOUBT_CODE)
-HELD_BY_HERALD = Q(status=Status.QUEUED, hold_reason__startswith=RATE_LIMIT_HOLD_PREFIX)
-HELD_BY_PLATFORM = Q(status=Status.QUEUED, hold_reason=PLATFORM_WAIT_HOLD)
+HELD_BY_HERALD = Q(status=Status.QUEUED, hold_kind=HoldKind.RATE_WINDOW)
+HELD_BY_PLATFORM = Q(status=Status.QUEUED, hold_kind=HoldKind.PLATFORM_WAIT)
 
 
 def render() -> bytes:
@@ -122,14 +121,14 @@ def gauge(name: str, documentation: str, labels: list[str], values: dict) -> Gau
 
 
 def overdue_metric(now) -> GaugeMetricFamily:
-    """The selector /health/ uses, with the dashboard's grace, not counting switch holds."""
+    """Overdue as /health/ and the dashboard count it: switch holds left out."""
     summary = selectors.overdue_publications_summary(
-        now, grace=OVERDUE_AFTER, held_platforms=held_platforms(switch_states())
+        now, held_platforms=held_platforms(switch_states())
     )
     return GaugeMetricFamily(
         "herald_publications_overdue",
-        f"Due publications not picked up within {int(OVERDUE_AFTER.total_seconds())} s "
-        "(switch holds excluded).",
+        f"Due publications not picked up within {int(selectors.overdue_after().total_seconds())} "
+        "s (switch holds excluded).",
         value=summary.count,
     )
 

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from content.choices import Status
-from metrics import store
-from metrics.models import MetricValue
+from monitoring import store
+from monitoring.models import MetricValue
 from publishing.services import Target, schedule_content
 from tests.factories import IntegrationFactory, UserFactory
 
@@ -98,7 +98,7 @@ def unreachable_redis(settings):
 
 
 def store_warnings(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "metrics.store"]
+    return [r.getMessage() for r in caplog.records if r.name == "monitoring.store"]
 
 
 @pytest.mark.django_db

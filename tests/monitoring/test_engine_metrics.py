@@ -155,7 +155,7 @@ def test_in_doubt_rows_by_stage(scrape):
 
 
 def test_overdue_counts_due_rows_not_picked_up_in_time(scrape):
-    late = timezone.now() - dt.timedelta(minutes=5)
+    late = timezone.now() - dt.timedelta(minutes=6)
     PublicationFactory(status=Status.SCHEDULED, next_attempt_at=late)
     PublicationFactory(status=Status.RETRYING, next_attempt_at=late)
     PublicationFactory(status=Status.SCHEDULED, next_attempt_at=timezone.now())  # just due

@@ -5,7 +5,7 @@ class MetricValue(models.Model):
     """One counter of the event store when Redis is not configured.
 
     ``key`` names the metric, its labels and the part (a counter's value, or a
-    histogram's bucket, sum or count); see ``metrics.store``. Rows are only
+    histogram's bucket, sum or count); see ``monitoring.store``. Rows are only
     ever added to, one upsert per observation.
     """
 

@@ -9,8 +9,9 @@ Five checks, each a dict with ``ok`` and its details:
 * ``broker``: the django-q2 broker. The Redis broker is pinged; the ORM
   broker lives in the database, so it is as healthy as the database check.
 * ``scheduler``: the tick's heartbeat is younger than ``HEALTH_MAX_TICK_AGE``.
-* ``overdue``: no due publication has waited longer than ``HEALTH_MAX_OVERDUE``,
-  not counting the ones a switch holds (an operator's hold is not an outage).
+* ``overdue``: no due publication has waited longer than ``PUBLISH_OVERDUE_AFTER``
+  (``selectors.overdue``), not counting the ones a switch holds (an operator's
+  hold is not an outage).
 
 An exception in a check fails that check, with the exception's class and a
 short message stripped of credentials; it never fails the page. When the
@@ -195,11 +196,9 @@ def check_scheduler(now: dt.datetime) -> Result:
 
 
 def check_overdue(now: dt.datetime) -> Result:
-    limit = settings.HEALTH_MAX_OVERDUE
+    limit = settings.PUBLISH_OVERDUE_AFTER
     states = switch_states()
-    summary = selectors.overdue_publications_summary(
-        now, grace=dt.timedelta(seconds=limit), held_platforms=held_platforms(states)
-    )
+    summary = selectors.overdue_publications_summary(now, held_platforms=held_platforms(states))
     oldest = (now - summary.oldest_due_at).total_seconds() if summary.oldest_due_at else None
     result: Result = {
         "ok": summary.count == 0,

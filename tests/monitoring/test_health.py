@@ -11,10 +11,11 @@ from django.utils import timezone
 from django_q.conf import Conf
 from waffle.models import Switch
 
-from config import health
 from config.environment import database_from_url
 from content.choices import Status
 from flags.switches import AUTOMATION_SWITCH
+from monitoring import health
+from publishing import holds
 from publishing.models import EngineHeartbeat
 from tests.factories import PublicationFactory
 
@@ -152,7 +153,7 @@ def test_rows_that_are_not_due_or_ended_are_not_overdue(client, ticking):
     PublicationFactory(
         content__scheduled_for=timezone.now() - dt.timedelta(hours=2),
         status=Status.QUEUED,
-        hold_reason="rate limit: the twitter window is full",
+        **holds.rate_window_full("twitter").fields(),
         next_attempt_at=timezone.now() + dt.timedelta(minutes=20),
     )
     due_since(dt.timedelta(hours=1), status=Status.FAILED)
@@ -165,7 +166,7 @@ def test_a_switch_hold_is_reported_but_not_a_failure(client, ticking):
     due_since(
         dt.timedelta(minutes=30),
         status=Status.QUEUED,
-        hold_reason="switch automation_enabled is off",
+        **holds.switch_off(AUTOMATION_SWITCH).fields(),
     )
     due_since(dt.timedelta(minutes=10))
     body = get(client, 200)
@@ -190,7 +191,7 @@ def test_a_switch_turned_back_on_leaves_nothing_hidden(client, ticking):
     due_since(
         dt.timedelta(minutes=30),
         status=Status.QUEUED,
-        hold_reason="switch automation_enabled is off",
+        **holds.switch_off(AUTOMATION_SWITCH).fields(),
     )
     assert get(client, 503)["checks"]["overdue"]["count"] == 1
 

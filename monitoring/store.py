@@ -126,7 +126,7 @@ def write_database(increments: list[tuple[str, float]]) -> None:
     Keys go in a fixed order so two concurrent upserts lock rows in the same
     order and cannot deadlock.
     """
-    from metrics.models import MetricValue
+    from monitoring.models import MetricValue
 
     quote = connection.ops.quote_name
     table, key, value = quote(MetricValue._meta.db_table), quote("key"), quote("value")
@@ -220,7 +220,7 @@ def read() -> Snapshot:
         stored = redis_client().hgetall(REDIS_HASH)
         items = ((key.decode(), float(amount)) for key, amount in stored.items())
     else:
-        from metrics.models import MetricValue
+        from monitoring.models import MetricValue
 
         items = MetricValue.objects.values_list("key", "value")
     for key, amount in items:

@@ -1,7 +1,7 @@
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from metrics import store
+from monitoring import store
 from tests.publishing.conftest import (  # noqa: F401 - the fake platform and the engine run
     drain,
     fake_platform,

@@ -8,10 +8,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from content.choices import Platform, Status
 from integrations.models import LegacyTokenUse
-from metrics import store
+from monitoring import store
 from publishing.models import EngineHeartbeat
 from tests.factories import PublicationFactory, UserFactory
-from tests.metrics.conftest import TOKEN, URL, Scrape
+from tests.monitoring.conftest import TOKEN, URL, Scrape
 
 pytestmark = pytest.mark.django_db
 
