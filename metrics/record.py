@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from content.choices import Platform
 from metrics import store
-from publishing.platforms.base import AuthError, PlatformError, RateLimited, TransientError
+from platforms.base import AuthError, PlatformError, RateLimited, TransientError
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class EventMetric:
 
 
 PLATFORMS = tuple(Platform.values)
-# For a request whose caller names no known platform (see publishing/platforms/http.py).
+# For a request whose caller names no known platform (see platforms/http.py).
 OTHER_PLATFORM = "other"
 
 OUTCOMES = ("ok", "client_error", "auth", "rate_limited", "server_error", "timeout", "network")
@@ -92,6 +92,11 @@ def platform_request(platform: str, outcome: str, seconds: float) -> None:
         seconds,
         PLATFORM_REQUEST.buckets,
     )
+
+
+def on_platform_request(sender, *, platform, outcome, status_code, seconds, **kwargs) -> None:
+    """Receiver of ``platforms.http.request_timed`` (connected in MetricsConfig.ready)."""
+    platform_request(platform or OTHER_PLATFORM, outcome or request_outcome(status_code), seconds)
 
 
 def error_class(error: PlatformError) -> str:

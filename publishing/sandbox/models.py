@@ -6,13 +6,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from content.choices import Platform
+from platforms import registry
 
 
 class SandboxPost(models.Model):
     """One post a platform emulation accepted: a tweet, message, media or video."""
 
-    platform = models.CharField(max_length=16, choices=Platform.choices)
+    platform = models.CharField(max_length=16, choices=registry.choices)
     account = models.CharField(
         max_length=200, help_text="Who posted: the account named by the token or webhook."
     )
@@ -60,7 +60,7 @@ class SandboxUpload(models.Model):
         PROCESSING = "processing", "Processing"
         COMPLETE = "complete", "Complete"
 
-    platform = models.CharField(max_length=16, choices=Platform.choices)
+    platform = models.CharField(max_length=16, choices=registry.choices)
     account = models.CharField(max_length=200)
     upload_id = models.CharField(max_length=64, unique=True)
     media_type = models.CharField(max_length=100, blank=True)

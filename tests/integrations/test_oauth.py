@@ -11,7 +11,6 @@ from django.utils import timezone
 from responses import matchers
 
 from integrations.models import Integration, OAuthState
-from integrations.oauth.base import OAuthError, ProviderNotConfigured
 from integrations.oauth.flow import (
     BrowserBinding,
     StateRefused,
@@ -19,6 +18,7 @@ from integrations.oauth.flow import (
     complete_connect,
     start_connect,
 )
+from platforms.oauth import OAuthError, ProviderNotConfigured
 from tests.factories import IntegrationFactory, UserFactory
 from tests.integrations.hosts import (
     DISCORD,

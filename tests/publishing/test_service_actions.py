@@ -123,7 +123,7 @@ def test_retried_target_is_published_once_by_the_engine(
 ):
     content = schedule(("twitter",), when=timezone.now() - dt.timedelta(seconds=1))
     publication = content.publications.get()
-    from publishing.platforms.base import PermanentError
+    from platforms.base import PermanentError
 
     fake_platform.script = [PermanentError("refused once")]
     assert drain(django_capture_on_commit_callbacks) == ["failed"]
@@ -150,7 +150,7 @@ def test_retry_of_an_in_doubt_target_reconciles_before_sending(
     )
     outcome = retry_failed(content, actor=ENGINE)
     assert publication.pk in outcome.notes
-    from publishing.platforms.base import Published
+    from platforms.base import Published
 
     fake_platform.reconcile_answer = Published("found-1", "https://fake.example/found-1")
     assert drain(django_capture_on_commit_callbacks) == ["published"]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from content.choices import Platform
-from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
+from platforms.x.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from publishing.sandbox.limits import RateState, take_rate_slot, untouched_rate_state
 from publishing.sandbox.models import SandboxPost, SandboxUpload
 from publishing.sandbox.views.oauth import (

@@ -1,7 +1,7 @@
 import pytest
 import responses
 
-from publishing.platforms.base import Credentials, MediaFile, Post
+from platforms.base import Credentials, MediaFile, Post
 
 BASES = {
     "twitter": "https://api.x.test",

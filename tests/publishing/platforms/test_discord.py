@@ -4,8 +4,8 @@ import json
 import pytest
 from responses import matchers
 
-from publishing.platforms import discord
-from publishing.platforms.base import UNKNOWN, AuthError, PermanentError, Published, RateLimited
+from platforms.base import UNKNOWN, AuthError, PermanentError, Published, RateLimited
+from platforms.discord import client as discord
 from tests.publishing.platforms.conftest import credentials
 
 MESSAGES = "https://discord.test/api/v10/channels/555/messages"

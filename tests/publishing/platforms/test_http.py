@@ -5,8 +5,8 @@ import logging
 import pytest
 import requests
 
-from publishing.platforms import http
-from publishing.platforms.base import PermanentError, TransientError
+from platforms import http
+from platforms.base import PermanentError, TransientError
 
 BASE = "https://api.x.test"
 SECRET = "leaked-secret"

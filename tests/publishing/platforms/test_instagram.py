@@ -1,8 +1,7 @@
 import pytest
 from responses import matchers
 
-from publishing.platforms import instagram
-from publishing.platforms.base import (
+from platforms.base import (
     UNKNOWN,
     AuthError,
     PermanentError,
@@ -10,6 +9,7 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
+from platforms.instagram import client as instagram
 from tests.publishing.platforms.conftest import credentials
 
 GRAPH = "https://graph.instagram.test/v23.0"

@@ -6,8 +6,7 @@ from urllib.parse import parse_qs
 import pytest
 from responses import matchers
 
-from publishing.platforms import twitter
-from publishing.platforms.base import (
+from platforms.base import (
     UNKNOWN,
     AuthError,
     PermanentError,
@@ -15,6 +14,7 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
+from platforms.x import client as twitter
 from tests.publishing.platforms.conftest import credentials
 
 TWEETS = "https://api.x.test/2/tweets"
@@ -246,7 +246,7 @@ def test_401_is_an_auth_error_and_5xx_is_transient(api, make_post):
 
 
 def test_validation_counts_weighted_characters():
-    from publishing.platforms.base import Post
+    from platforms.base import Post
 
     assert twitter.validate(Post(1, "k", "a" * 280)) == []
     long = twitter.validate(Post(1, "k", "日" * 141))

@@ -4,8 +4,8 @@ import pytest
 import requests
 from responses import matchers
 
-from publishing.platforms import youtube
-from publishing.platforms.base import AuthError, PermanentError, Published, RateLimited
+from platforms.base import AuthError, PermanentError, Published, RateLimited
+from platforms.youtube import client as youtube
 from tests.publishing.platforms.conftest import credentials
 
 UPLOAD = "https://youtube.test/upload/youtube/v3/videos"

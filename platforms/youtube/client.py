@@ -13,7 +13,7 @@ import zoneinfo
 
 from django.conf import settings
 
-from publishing.platforms.base import (
+from platforms.base import (
     AuthError,
     Credentials,
     PermanentError,
@@ -22,13 +22,14 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
-from publishing.platforms.http import json_body, renewed, send
+from platforms.http import json_body, renewed, send
+from platforms.youtube import YOUTUBE
+from platforms.youtube.options import PRIVACY
 
 LABEL = "YouTube"
 CHUNK_SIZE = 8 * 256 * 1024
 MAX_TITLE = 100
-MAX_DESCRIPTION_BYTES = 5000
-PRIVACY = ("public", "unlisted", "private")
+MAX_DESCRIPTION_BYTES = YOUTUBE.limits.max_text
 MAX_RESUMES = 10
 PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")
 

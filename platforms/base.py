@@ -1,6 +1,6 @@
-"""The interface between the engine and a platform module.
+"""The interface between Herald and a platform's client module.
 
-Each platform is one module in this package exposing four functions:
+Each platform package (``platforms/<name>/client.py``) exposes four functions:
 
     validate(post: Post) -> list[str]
         Problems a platform would refuse, each naming the rule; [] when fine.
@@ -22,8 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from integrations.credentials import Credentials  # noqa: F401 - part of the interface
 
 
 class PlatformError(Exception):
@@ -73,6 +71,35 @@ class RateLimited(PlatformError):
     def __init__(self, message: str, *, until: dt.datetime, code: str | None = None):
         super().__init__(message, code=code)
         self.until = until
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The tokens that act for one account: what a provider grants and a client needs.
+
+    An OAuth exchange returns one (``account`` and ``integration_id`` empty);
+    the engine hands one to a client, built from an Integration. Never logged
+    in full: ``repr`` hides the tokens.
+    """
+
+    access_token: str = ""
+    refresh_token: str = ""
+    webhook_url: str = ""
+    expires_at: dt.datetime | None = None
+    scopes: str = ""
+    # Non-secret account details: external id, username, guild/channel ids.
+    account: dict = field(default_factory=dict)
+    integration_id: int | None = None
+
+    def __repr__(self) -> str:  # never print a token
+        return (
+            f"Credentials(integration_id={self.integration_id!r}, account={self.account!r}, "
+            f"expires_at={self.expires_at!r}, scopes={self.scopes!r})"
+        )
+
+    def secrets(self) -> tuple[str, str, str]:
+        """The values to redact wherever this account's work is logged or stored."""
+        return (self.access_token, self.refresh_token, self.webhook_url)
 
 
 @dataclass(frozen=True)

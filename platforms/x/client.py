@@ -1,4 +1,4 @@
-"""X (Twitter): API v2 posts, threads and chunked media upload, with a user's OAuth 2.0 token.
+"""X: API v2 posts, threads and chunked media upload, with a user's OAuth 2.0 token.
 
 Rate limits. X's rate-limit page (https://docs.x.com/x-api/fundamentals/rate-limits)
 gives limits over "15 minutes or 24 hours", per user and per app; ``POST /2/tweets``
@@ -20,7 +20,7 @@ import unicodedata
 
 from django.conf import settings
 
-from publishing.platforms.base import (
+from platforms.base import (
     UNKNOWN,
     AuthError,
     Credentials,
@@ -30,11 +30,12 @@ from publishing.platforms.base import (
     Published,
     RateLimited,
 )
-from publishing.platforms.http import epoch_to_datetime, json_body, renewed, send
-from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
+from platforms.http import epoch_to_datetime, json_body, renewed, send
+from platforms.x import X
+from platforms.x.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 
 LABEL = "X"
-MAX_IMAGES = 4
+MAX_IMAGES = X.limits.max_media
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_STATUS_POLLS = 60
 RECENT_POSTS = 100  # the most X returns in one page

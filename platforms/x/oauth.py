@@ -6,15 +6,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, grant_from
+from platforms.base import Credentials
+from platforms.oauth import ConnectedAccount, OAuthError, call, grant_from
 
 NAME = "X"
 USES_PKCE = True
 SCOPES = "tweet.read tweet.write users.read media.write offline.access"
-
-
-def is_configured() -> bool:
-    return bool(settings.X_CLIENT_ID)
 
 
 def api_url(path: str) -> str:
@@ -39,7 +36,7 @@ def authorization_url(*, state: str, redirect_uri: str, code_challenge: str) -> 
     return f"{settings.OAUTH_AUTHORIZE_URLS['twitter']}?{urlencode(query)}"
 
 
-def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> Credentials:
     answer = call(
         NAME,
         "the authorization code",
@@ -57,7 +54,7 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
     return grant_from(answer)
 
 
-def fetch_account(grant: TokenGrant) -> ConnectedAccount:
+def fetch_account(grant: Credentials) -> ConnectedAccount:
     answer = call(
         NAME,
         "the account lookup",
@@ -75,7 +72,7 @@ def fetch_account(grant: TokenGrant) -> ConnectedAccount:
     )
 
 
-def revoke(grant: TokenGrant) -> None:
+def revoke(grant: Credentials) -> None:
     """Revoke the refresh token (which ends the access token too), else the access token."""
     token, hint = (
         (grant.refresh_token, "refresh_token")
@@ -90,3 +87,8 @@ def revoke(grant: TokenGrant) -> None:
         data={"token": token, "token_type_hint": hint, "client_id": settings.X_CLIENT_ID},
         auth=client_auth(),
     )
+
+
+def can_refresh(grant: Credentials, now) -> bool:
+    """X's refresh token (``offline.access``) renews the access token."""
+    return bool(grant.refresh_token)

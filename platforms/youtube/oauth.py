@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, grant_from
+from platforms.base import Credentials
+from platforms.oauth import ConnectedAccount, OAuthError, call, grant_from
 
 NAME = "YouTube"
 USES_PKCE = True
@@ -14,10 +15,6 @@ SCOPES = (
     "https://www.googleapis.com/auth/youtube.upload "
     "https://www.googleapis.com/auth/youtube.readonly"
 )
-
-
-def is_configured() -> bool:
-    return bool(settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET)
 
 
 def oauth_url(path: str) -> str:
@@ -41,7 +38,7 @@ def authorization_url(*, state: str, redirect_uri: str, code_challenge: str) -> 
     return f"{settings.OAUTH_AUTHORIZE_URLS['youtube']}?{urlencode(query)}"
 
 
-def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> Credentials:
     answer = call(
         NAME,
         "the authorization code",
@@ -59,7 +56,7 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
     return grant_from(answer)
 
 
-def fetch_account(grant: TokenGrant) -> ConnectedAccount:
+def fetch_account(grant: Credentials) -> ConnectedAccount:
     answer = call(
         NAME,
         "the channel lookup",
@@ -78,7 +75,7 @@ def fetch_account(grant: TokenGrant) -> ConnectedAccount:
     return ConnectedAccount(external_account_id=str(channel["id"]), display_name=title)
 
 
-def revoke(grant: TokenGrant) -> None:
+def revoke(grant: Credentials) -> None:
     """Revoking the refresh token ends every access token issued from it."""
     call(
         NAME,
@@ -87,3 +84,8 @@ def revoke(grant: TokenGrant) -> None:
         oauth_url("/revoke"),
         data={"token": grant.refresh_token or grant.access_token},
     )
+
+
+def can_refresh(grant: Credentials, now) -> bool:
+    """Google's refresh token renews the access token."""
+    return bool(grant.refresh_token)

@@ -13,7 +13,7 @@ import time
 
 from django.conf import settings
 
-from publishing.platforms.base import (
+from platforms.base import (
     UNKNOWN,
     AuthError,
     Credentials,
@@ -24,14 +24,15 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
-from publishing.platforms.http import json_body, renewed, send
+from platforms.http import json_body, renewed, send
+from platforms.instagram import INSTAGRAM
 
 LABEL = "Instagram"
 GRAPH_VERSION = "v23.0"
-MAX_CAPTION = 2200
+MAX_CAPTION = INSTAGRAM.limits.max_text
 MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
-MAX_CAROUSEL = 10
+MAX_CAROUSEL = INSTAGRAM.limits.max_media
 MAX_STATUS_POLLS = 60
 THROTTLING_CODES = {4, 17, 32, 613}
 PUBLISH_LIMIT = (9, 2207042)

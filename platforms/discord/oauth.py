@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 
-from integrations.credentials import Credentials
-from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, grant_from
-from publishing.platforms.discord import webhook_url as rebased_webhook_url
+from platforms.base import Credentials
+from platforms.discord.client import webhook_url as rebased_webhook_url
+from platforms.oauth import ConnectedAccount, OAuthError, call, grant_from
 
 NAME = "Discord"
 USES_PKCE = False
+# What the access token is when connecting by hand: a bot's.
+ACCESS_TOKEN_NAME = "bot token"
 SCOPES = "webhook.incoming"
 API = "/api/v10"
-
-
-def is_configured() -> bool:
-    return bool(settings.DISCORD_CLIENT_ID and settings.DISCORD_CLIENT_SECRET)
 
 
 def api_url(path: str) -> str:
@@ -39,7 +37,7 @@ def authorization_url(*, state: str, redirect_uri: str, code_challenge: str) -> 
     return f"{settings.OAUTH_AUTHORIZE_URLS['discord']}?{urlencode(query)}"
 
 
-def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> Credentials:
     answer = call(
         NAME,
         "the authorization code",
@@ -59,7 +57,7 @@ def webhook_endpoint(url: str) -> str:
     return rebased_webhook_url(Credentials(webhook_url=url))
 
 
-def fetch_account(grant: TokenGrant) -> ConnectedAccount:
+def fetch_account(grant: Credentials) -> ConnectedAccount:
     """The webhook itself names its channel and guild (GET with its token needs no auth)."""
     webhook = call(NAME, "the webhook lookup", "GET", webhook_endpoint(grant.webhook_url))
     if not webhook.get("id"):
@@ -78,7 +76,7 @@ def fetch_account(grant: TokenGrant) -> ConnectedAccount:
     )
 
 
-def revoke(grant: TokenGrant) -> None:
+def revoke(grant: Credentials) -> None:
     """Delete the webhook (the token alone would leave it posting), then revoke the token."""
     if grant.webhook_url:
         call(NAME, "the webhook deletion", "DELETE", webhook_endpoint(grant.webhook_url))
@@ -110,3 +108,38 @@ def fetch_bot_channel(bot_token: str, channel_id: str) -> ConnectedAccount:
         display_name=f"#{name}",
         account_options={"channel_id": channel_id, "guild_id": str(channel.get("guild_id") or "")},
     )
+
+
+def can_refresh(grant: Credentials, now) -> bool:
+    """Bot tokens and webhooks do not expire, so there is nothing to refresh."""
+    return False
+
+
+def verify(grant: Credentials, account_options: dict) -> ConnectedAccount:
+    """One identity call with the stored token: the bot's channel, else the webhook."""
+    channel_id = account_options.get("channel_id", "")
+    if channel_id and grant.access_token:
+        return fetch_bot_channel(grant.access_token, channel_id)
+    return fetch_account(grant)
+
+
+def account_from_tokens(grant: Credentials, *, channel_id: str = "") -> ConnectedAccount:
+    """Connecting by hand: a webhook URL, or a bot token and a channel id."""
+    if not grant.webhook_url:
+        if not (grant.access_token and channel_id):
+            raise OAuthError("Discord needs a webhook URL, or a bot token and a channel id.")
+        return fetch_bot_channel(grant.access_token, channel_id)
+    check_webhook_url(grant.webhook_url)
+    return fetch_account(grant)
+
+
+def check_webhook_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        parts = None
+    if parts is None or parts.scheme not in ("https", "http") or "/api/webhooks/" not in parts.path:
+        raise OAuthError(
+            "That is not a Discord webhook URL (it looks like "
+            "https://discord.com/api/webhooks/<id>/<token>)."
+        )

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
-from publishing.platforms.base import (
+from platforms.base import (
     UNKNOWN,
     AuthError,
     Credentials,
@@ -19,12 +19,13 @@ from publishing.platforms.base import (
     Published,
     RateLimited,
 )
-from publishing.platforms.http import json_body, send
+from platforms.discord import DISCORD
+from platforms.http import json_body, send
 
 LABEL = "Discord"
 API = "/api/v10"
-MAX_CONTENT = 2000
-MAX_FILES = 10
+MAX_CONTENT = DISCORD.limits.max_text
+MAX_FILES = DISCORD.limits.max_media
 # The most messages one read returns (Discord's maximum).
 RECENT_MESSAGES = 100
 # Unknown Channel / Unknown Webhook: the target is gone, the token is fine.

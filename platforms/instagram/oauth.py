@@ -6,15 +6,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant, call, expires_at
+from platforms.base import Credentials
+from platforms.oauth import ConnectedAccount, OAuthError, call, expires_at
 
 NAME = "Instagram"
 USES_PKCE = False
 SCOPES = "instagram_business_basic,instagram_business_content_publish"
-
-
-def is_configured() -> bool:
-    return bool(settings.INSTAGRAM_CLIENT_ID and settings.INSTAGRAM_CLIENT_SECRET)
 
 
 def graph_url(path: str) -> str:
@@ -32,13 +29,13 @@ def authorization_url(*, state: str, redirect_uri: str, code_challenge: str) -> 
     return f"{settings.OAUTH_AUTHORIZE_URLS['instagram']}?{urlencode(query)}"
 
 
-def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> Credentials:
     """Code -> short-lived token (1 h) -> long-lived token (60 days)."""
     answer = call(
         NAME,
         "the authorization code",
         "POST",
-        f"{settings.INSTAGRAM_OAUTH_BASE_URL}/oauth/access_token",
+        f"{settings.PLATFORM_BASE_URLS['instagram_login']}/oauth/access_token",
         data={
             "client_id": settings.INSTAGRAM_CLIENT_ID,
             "client_secret": settings.INSTAGRAM_CLIENT_SECRET,
@@ -65,14 +62,14 @@ def exchange_code(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
     permissions = short.get("permissions") or SCOPES
     if isinstance(permissions, list):
         permissions = ",".join(permissions)
-    return TokenGrant(
+    return Credentials(
         access_token=long_lived.get("access_token", ""),
         expires_at=expires_at(long_lived),
         scopes=permissions,
     )
 
 
-def fetch_account(grant: TokenGrant) -> ConnectedAccount:
+def fetch_account(grant: Credentials) -> ConnectedAccount:
     answer = call(
         NAME,
         "the account lookup",
@@ -94,3 +91,8 @@ def fetch_account(grant: TokenGrant) -> ConnectedAccount:
 # Instagram Login has no token revocation endpoint: a revoked Integration forgets its
 # token, and the user removes Herald under the account's "Apps and websites" settings.
 revoke = None
+
+
+def can_refresh(grant: Credentials, now) -> bool:
+    """Instagram refreshes a long-lived token with itself, while it is still valid."""
+    return bool(grant.access_token) and (grant.expires_at is None or grant.expires_at > now)

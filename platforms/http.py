@@ -3,8 +3,8 @@
 One ``requests.Session`` per thread (connection reuse), Herald's User-Agent and the
 connect/read timeouts from settings. Every failure of ``requests`` becomes one of the
 engine's own errors, with a message that never carries a header value, a token or a
-query string. Every call is timed into ``herald_platform_request_duration_seconds``
-by platform and outcome.
+query string. Every call is announced on ``request_timed`` (platform, outcome,
+seconds), which the metrics app turns into ``herald_platform_request_duration_seconds``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
+from django.dispatch import Signal
 from django.utils import timezone
 
-from metrics import record
-from publishing.platforms.base import Credentials, PermanentError, TransientError
+from platforms import registry
+from platforms.base import Credentials, PermanentError, TransientError
 
 _local = threading.local()
 
@@ -37,14 +38,16 @@ UNSENDABLE = (
     UnicodeError,
 )
 
-# The platform a caller's label speaks for, in the request metrics: the platform
-# modules' LABEL and the OAuth providers' NAME (YouTube's Google OAuth included).
-PLATFORM_OF_LABEL = {
-    "X": "twitter",
-    "Discord": "discord",
-    "Instagram": "instagram",
-    "YouTube": "youtube",
-}
+# Sent after every request: ``platform`` (None when the caller's label names no
+# registered platform), ``outcome`` ("timeout", "network", or None for an answer),
+# ``status_code`` (None without an answer) and ``seconds``.
+request_timed = Signal()
+
+
+def announce(platform: str | None, seconds: float, *, outcome=None, status_code=None) -> None:
+    request_timed.send(
+        sender=None, platform=platform, outcome=outcome, status_code=status_code, seconds=seconds
+    )
 
 
 def session() -> requests.Session:
@@ -95,26 +98,26 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
         **(kwargs.get("headers") or {}),
     }
     where = f"{method} {safe_url(url)}"
-    platform = PLATFORM_OF_LABEL.get(label, record.OTHER_PLATFORM)
+    platform = registry.platform_of_label(label)
     started = time.monotonic()
     note_request()
     try:
         response = session().request(method, url, **kwargs)
     except requests.ConnectTimeout:
-        record.platform_request(platform, "timeout", time.monotonic() - started)
+        announce(platform, time.monotonic() - started, outcome="timeout")
         raise TransientError(f"{label}: connection timed out ({where})", code="timeout") from None
     except requests.ReadTimeout:
-        record.platform_request(platform, "timeout", time.monotonic() - started)
+        announce(platform, time.monotonic() - started, outcome="timeout")
         raise TransientError(
             f"{label}: no answer in time ({where})", code="timeout", maybe_sent=True
         ) from None
     except requests.Timeout:  # neither a connect nor a read timeout: it may have gone out
-        record.platform_request(platform, "timeout", time.monotonic() - started)
+        announce(platform, time.monotonic() - started, outcome="timeout")
         raise TransientError(
             f"{label}: timed out ({where})", code="timeout", maybe_sent=True
         ) from None
     except requests.ConnectionError as error:
-        record.platform_request(platform, "network", time.monotonic() - started)
+        announce(platform, time.monotonic() - started, outcome="network")
         never_connected = "NewConnectionError" in repr(error) or "NameResolution" in repr(error)
         raise TransientError(
             f"{label}: could not connect ({where})"
@@ -131,26 +134,24 @@ def send(label: str, method: str, url: str, **kwargs) -> requests.Response:
             code="unsendable_request",
         ) from None
     except requests.TooManyRedirects:
-        record.platform_request(platform, "network", time.monotonic() - started)
+        announce(platform, time.monotonic() - started, outcome="network")
         raise TransientError(
             f"{label}: too many redirects ({where})", code="network", maybe_sent=True
         ) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
         # The platform answered, so it had the request, but the answer came back broken.
-        record.platform_request(platform, "network", time.monotonic() - started)
+        announce(platform, time.monotonic() - started, outcome="network")
         raise TransientError(
             f"{label}: the answer arrived broken ({where})", code="network", maybe_sent=True
         ) from None
     except requests.RequestException as error:
-        record.platform_request(platform, "network", time.monotonic() - started)
+        announce(platform, time.monotonic() - started, outcome="network")
         raise TransientError(
             f"{label}: the request failed ({type(error).__name__}) ({where})",
             code="network",
             maybe_sent=True,
         ) from None
-    record.platform_request(
-        platform, record.request_outcome(response.status_code), time.monotonic() - started
-    )
+    announce(platform, time.monotonic() - started, status_code=response.status_code)
     if response.status_code >= 500:
         raise TransientError(
             f"{label} answered {response.status_code} ({where})",

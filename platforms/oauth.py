@@ -1,4 +1,13 @@
-"""What every OAuth connect flow shares: the grant, the account, errors in words, PKCE."""
+"""What every OAuth provider shares: the account, errors in words, PKCE, the token answer.
+
+A provider module (``platforms/<name>/oauth.py``) has ``NAME``, ``USES_PKCE``,
+``authorization_url(state=, redirect_uri=, code_challenge=)``,
+``exchange_code(code=, redirect_uri=, code_verifier=)`` -> ``Credentials``,
+``fetch_account(grant)`` -> ``ConnectedAccount`` and ``revoke(grant)`` (or
+``revoke = None`` where the platform has no revocation endpoint). It may add
+``can_refresh(integration, now)``, ``verify(grant, account_options)`` and
+``connect_with_tokens(...)`` where the platform differs from the plain OAuth case.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +20,8 @@ from dataclasses import dataclass, field
 import requests
 from django.utils import timezone
 
-from publishing.platforms.base import PermanentError, TransientError
-from publishing.platforms.http import json_body, send
+from platforms.base import Credentials, PermanentError, TransientError
+from platforms.http import json_body, send
 
 
 class OAuthError(Exception):
@@ -29,20 +38,6 @@ class OAuthError(Exception):
 
 class ProviderNotConfigured(OAuthError):
     """No client id (and secret) for this provider in the environment."""
-
-
-@dataclass(frozen=True)
-class TokenGrant:
-    """The tokens a provider granted. Never logged: ``repr`` hides them."""
-
-    access_token: str = ""
-    refresh_token: str = ""
-    webhook_url: str = ""
-    expires_at: dt.datetime | None = None
-    scopes: str = ""
-
-    def __repr__(self) -> str:
-        return f"TokenGrant(expires_at={self.expires_at!r}, scopes={self.scopes!r})"
 
 
 @dataclass(frozen=True)
@@ -73,9 +68,9 @@ def expires_at(token_answer: dict) -> dt.datetime | None:
         return None
 
 
-def grant_from(token_answer: dict, **extra) -> TokenGrant:
+def grant_from(token_answer: dict, **extra) -> Credentials:
     """The grant of a standard OAuth token answer (``access_token``, ``expires_in``, ...)."""
-    return TokenGrant(
+    return Credentials(
         access_token=token_answer.get("access_token", ""),
         refresh_token=token_answer.get("refresh_token", ""),
         expires_at=expires_at(token_answer),
