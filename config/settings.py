@@ -349,7 +349,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "content.choices.Status",
-        "PlatformEnum": "content.choices.Platform",
+        "PlatformEnum": "platforms.registry.choices",
     },
 }
 

@@ -21,8 +21,8 @@ class PlatformNames(type):
         return registry.values()
 
     @property
-    def choices(cls) -> list[tuple[str, str]]:
-        return registry.choices()
+    def choices(cls) -> registry.LiveChoices:
+        return registry.LiveChoices()
 
     @property
     def labels(cls) -> list[str]:

@@ -42,6 +42,17 @@ def choices() -> list[tuple[str, str]]:
     return [(p.value, p.label) for p in DESCRIPTORS.values()]
 
 
+class LiveChoices:
+    """``choices()`` read again on each iteration: for a field built once, at import.
+
+    DRF rebuilds a serializer's fields for each instance, so a ChoiceField given
+    these follows the registry.
+    """
+
+    def __iter__(self):
+        return iter(choices())
+
+
 def get(value: str) -> Platform:
     try:
         return DESCRIPTORS[value]
@@ -174,6 +185,7 @@ __all__ = [
     "Endpoint",
     "LegacyColumns",
     "Limits",
+    "LiveChoices",
     "Platform",
     "UnknownPlatform",
     "all_platforms",

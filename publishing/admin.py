@@ -20,6 +20,7 @@ from config.admin_timezone import OperatorTimezoneMixin
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from publishing import admin_integrations  # noqa: F401 - the Integration admin's rate column
+from platforms import registry
 from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
 from publishing.media import UploadRefused, media_draft
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent
@@ -343,7 +344,7 @@ class ContentAdminForm(forms.ModelForm):
     """Scheduling from the admin: the same services and rules as the API."""
 
     platforms = forms.MultipleChoiceField(
-        choices=Platform.choices,
+        choices=registry.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="Each platform uses the owner's account there (or their legacy tokens).",
