@@ -17,10 +17,10 @@ from django_q.models import Failure, Success
 from config.admin_readonly import ReadOnlyAdminMixin
 from config.admin_secrets import SecretLookupsRefusedMixin
 from config.admin_timezone import OperatorTimezoneMixin
-from content.choices import Platform, Status
+from content.choices import Status
 from content.models import Content, ContentMedia
-from publishing import admin_integrations  # noqa: F401 - the Integration admin's rate column
 from platforms import registry
+from publishing import admin_integrations  # noqa: F401 - the Integration admin's rate column
 from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
 from publishing.media import UploadRefused, media_draft
 from publishing.models import EngineHeartbeat, Publication, PublicationEvent

@@ -20,9 +20,7 @@ PIGEON = Platform(
     oauth="tests.platforms.pigeon",
     options="tests.platforms.pigeon.PigeonOptions",
     limits=Limits(max_text=40, max_media=0, rate_limit=(3, 600)),
-    api_urls=(
-        Endpoint("pigeon", "PIGEON_API_BASE_URL", "https://api.pigeon.example", "pigeon"),
-    ),
+    api_urls=(Endpoint("pigeon", "PIGEON_API_BASE_URL", "https://api.pigeon.example", "pigeon"),),
     authorize_url=Endpoint(
         "pigeon", "PIGEON_AUTHORIZE_URL", "https://pigeon.example/authorize", "pigeon/authorize"
     ),
