@@ -65,6 +65,9 @@ class Platform:
     legacy_columns: LegacyColumns = field(default_factory=LegacyColumns)
     # The names its modules give ``platforms.http.send`` (request metrics by platform).
     request_labels: tuple[str, ...] = ()
+    # Regular expressions of secrets in its URLs: group 1 is kept, the rest of the match
+    # is masked wherever Herald logs or stores a text.
+    secret_url_patterns: tuple[str, ...] = ()
 
     def client_module(self) -> ModuleType:
         return import_module(self.client)

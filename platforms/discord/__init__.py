@@ -19,4 +19,6 @@ DISCORD = Platform(
     permalink_base=Endpoint("discord", "", "https://discord.com", "discord"),
     client_settings=(ClientSetting("DISCORD_CLIENT_ID"), ClientSetting("DISCORD_CLIENT_SECRET")),
     legacy_columns=LegacyColumns(webhook_url="discord_webhook_url"),
+    # https://discord.com/api/webhooks/<id>/<token>: the token is the secret.
+    secret_url_patterns=(r"(/api/(?:v\d+/)?webhooks/\d+/)[A-Za-z0-9._-]+",),
 )

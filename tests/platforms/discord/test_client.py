@@ -6,7 +6,7 @@ from responses import matchers
 
 from platforms.base import UNKNOWN, AuthError, PermanentError, Published, RateLimited
 from platforms.discord import client as discord
-from tests.publishing.platforms.conftest import credentials
+from tests.platforms.conftest import credentials
 
 MESSAGES = "https://discord.test/api/v10/channels/555/messages"
 BOT = credentials(access_token="bot-tok", account={"channel_id": "555", "guild_id": "777"})

@@ -10,7 +10,7 @@ from platforms.base import (
     TransientError,
 )
 from platforms.instagram import client as instagram
-from tests.publishing.platforms.conftest import credentials
+from tests.platforms.conftest import credentials
 
 GRAPH = "https://graph.instagram.test/v23.0"
 CREDS = credentials(account={"external_account_id": "1784"})

@@ -15,7 +15,7 @@ from platforms.base import (
     TransientError,
 )
 from platforms.x import client as twitter
-from tests.publishing.platforms.conftest import credentials
+from tests.platforms.conftest import credentials
 
 TWEETS = "https://api.x.test/2/tweets"
 UPLOAD = "https://api.x.test/2/media/upload"

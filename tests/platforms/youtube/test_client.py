@@ -6,7 +6,7 @@ from responses import matchers
 
 from platforms.base import AuthError, PermanentError, Published, RateLimited
 from platforms.youtube import client as youtube
-from tests.publishing.platforms.conftest import credentials
+from tests.platforms.conftest import credentials
 
 UPLOAD = "https://youtube.test/upload/youtube/v3/videos"
 SESSION = "https://youtube.test/upload/youtube/v3/videos?uploadType=resumable&upload_id=S1"
