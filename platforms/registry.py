@@ -74,7 +74,7 @@ def platform_of_label(request_label: str) -> str | None:
 
 def client_module(value: str) -> ModuleType:
     """The client module of ``value``; settings.PLATFORM_MODULES may swap it (tests, bench)."""
-    from django.conf import settings
+    from django.conf import settings  # here: config/settings.py imports this module
 
     swapped = getattr(settings, "PLATFORM_MODULES", {}).get(value)
     return import_module(swapped) if swapped else get(value).client_module()
@@ -100,7 +100,7 @@ def registered(platform: Platform) -> Iterator[Platform]:
     Settings built from the registry at start-up (base URLs, rate limits,
     client settings) are refreshed with it, and restored afterwards.
     """
-    from django.conf import settings
+    from django.conf import settings  # here: config/settings.py imports this module
 
     if platform.value in DESCRIPTORS:
         raise ValueError(f"A platform {platform.value!r} is already registered.")
