@@ -7,7 +7,7 @@ the best of a few runs for:
   (reproduced by ``previous_weighted_length`` below);
 - library: twitter-text-parser's ``parse_tweet`` on the whole text, no guards (skipped,
   shown as "-", where it would take more than a few seconds);
-- current: ``publishing.platforms.x_text.weighted_length``;
+- current: ``platforms.x.x_text.weighted_length``;
 
 then the worst current time, and how many cases of the test corpus each count gets wrong.
 
@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from twitter_text import parse_tweet  # noqa: E402
 
-from publishing.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length  # noqa: E402
+from platforms.x.x_text import MAX_WEIGHTED_LENGTH, weighted_length  # noqa: E402
 
-CORPUS = ROOT / "tests" / "publishing" / "platforms"
+CORPUS = ROOT / "tests" / "platforms" / "x"
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
 # The library alone is quadratic on dotted text; it is only timed on inputs this short.
 LIBRARY_TIMED_UP_TO = 1000

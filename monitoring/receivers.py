@@ -3,8 +3,8 @@
 from django.dispatch import receiver
 
 from monitoring import record
+from platforms.http import request_timed
 from publishing import signals
-from publishing.platforms.http import request_finished
 
 
 @receiver(signals.tick_pass_finished, dispatch_uid="monitoring.tick_pass")
@@ -27,11 +27,11 @@ def rate_window_hold(sender, platform, **kwargs) -> None:
     record.rate_limit_hold(platform, source=record.HERALD)
 
 
-@receiver(request_finished, dispatch_uid="monitoring.platform_request")
-def platform_request(sender, platform, seconds, status_code=None, failure="", **kwargs) -> None:
-    """``failure`` ("timeout", "network") when no answer came, else the answer's status code."""
+@receiver(request_timed, dispatch_uid="monitoring.platform_request")
+def platform_request(sender, platform, seconds, outcome=None, status_code=None, **kwargs) -> None:
+    """``outcome`` ("timeout", "network") when no answer came, else the answer's status code."""
     record.platform_request(
         platform or record.OTHER_PLATFORM,
-        failure or record.request_outcome(status_code),
+        outcome or record.request_outcome(status_code),
         seconds,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from content.choices import Platform
 from monitoring import store
-from publishing.platforms.base import AuthError, PlatformError, RateLimited, TransientError
+from platforms.base import AuthError, PlatformError, RateLimited, TransientError
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class EventMetric:
 
 
 PLATFORMS = tuple(Platform.values)
-# For a request whose caller names no known platform (see publishing/platforms/http.py).
+# For a request whose caller names no known platform (see platforms/http.py).
 OTHER_PLATFORM = "other"
 
 OUTCOMES = ("ok", "client_error", "auth", "rate_limited", "server_error", "timeout", "network")

@@ -43,10 +43,8 @@ from integrations.credentials import (
 from integrations.models import Integration
 from integrations.redaction import redact, redacting, remember
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
-from publishing import holds, selectors, signals
-from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
-from publishing.platforms import http, platform_module
-from publishing.platforms.base import (
+from platforms import http
+from platforms.base import (
     UNKNOWN,
     AuthError,
     PermanentError,
@@ -55,6 +53,9 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
+from platforms.registry import client_module
+from publishing import holds, selectors, signals
+from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.posts import build_post
 from publishing.rate_limits import reserve_slot
 from publishing.states import StaleTransition, transition, transition_many
@@ -271,7 +272,7 @@ def publish_one(publication_id: int) -> Outcome:
 def attempt(claim: Claim) -> Outcome:
     """Call the platform for a claimed publication and record the outcome."""
     publication, content = claim.publication, claim.content
-    module = platform_module(publication.platform)
+    module = client_module(publication.platform)
     post = build_post(content, publication.platform, publication=publication)
     # Set when an earlier attempt's request went out with no recorded outcome:
     # until reconcile settles it, no error may clear that mark.

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.db import models
 
-from content.choices import Platform, Status
+from content.choices import Status
 from content.models import Content
 from integrations.models import Integration
+from platforms import registry
 from publishing.holds import HoldKind
 
 DUE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
@@ -21,7 +22,7 @@ class Publication(models.Model):
     """
 
     content = models.ForeignKey(Content, on_delete=models.CASCADE, related_name="publications")
-    platform = models.CharField(max_length=16, choices=Platform.choices)
+    platform = models.CharField(max_length=16, choices=registry.choices)
     integration = models.ForeignKey(
         Integration,
         on_delete=models.SET_NULL,

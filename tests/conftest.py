@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission
 from waffle.models import Switch
 
 from flags.switches import ALL_SWITCH_NAMES
-from publishing.platforms import http as platform_http
+from platforms import http as platform_http
 from tests.factories import UserFactory
 
 
@@ -124,6 +124,7 @@ def sandbox(live_server, settings, tmp_path):
         "instagram": f"{base}/instagram",
         "youtube": f"{base}/youtube",
         "google_oauth": f"{base}/google-oauth",
+        "instagram_login": f"{base}/instagram-login",
     }
     settings.PLATFORM_PERMALINK_BASES = {
         "twitter": f"{base}/x",
@@ -136,7 +137,6 @@ def sandbox(live_server, settings, tmp_path):
         "instagram": f"{base}/instagram-login/oauth/authorize",
         "discord": f"{base}/discord/oauth2/authorize",
     }
-    settings.INSTAGRAM_OAUTH_BASE_URL = f"{base}/instagram-login"
     for name, value in SANDBOX_CLIENTS.items():
         setattr(settings, name, value)
     settings.MEDIA_ROOT = tmp_path

@@ -8,11 +8,12 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Prefetch
 from django.utils.html import format_html_join
 
-from content.choices import Platform, Status
+from content.choices import Status
 from content.models import Content, ContentMedia
 from operator_admin.readonly import ReadOnlyAdminMixin
 from operator_admin.secrets import SecretLookupsRefusedMixin
 from operator_admin.timezone import OperatorTimezoneMixin
+from platforms import registry
 from publishing.admin.actions import intermediate_form, run_on_each
 from publishing.admin.deletion import delete_contents, deletion_summary, sent_publications
 from publishing.admin.publications import permalink_link, publication_state
@@ -55,7 +56,7 @@ class ContentAdminForm(forms.ModelForm):
     """Scheduling from the admin: the same services and rules as the API."""
 
     platforms = forms.MultipleChoiceField(
-        choices=Platform.choices,
+        choices=registry.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="Each platform uses the owner's account there (or their legacy tokens).",

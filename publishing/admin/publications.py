@@ -91,7 +91,10 @@ class PublicationAdmin(
     date_hierarchy = "created_at"
     actions = ("mark_published", "mark_failed")
     fieldsets = (
-        (None, {"fields": ("content", "platform", "integration", "state", "hold_kind", "hold_reason")}),
+        (
+            None,
+            {"fields": ("content", "platform", "integration", "state", "hold_kind", "hold_reason")},
+        ),
         (
             "Attempts",
             {

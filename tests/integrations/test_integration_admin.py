@@ -119,7 +119,7 @@ def test_a_refused_refresh_is_said_in_words(staff_client):
     discord = IntegrationFactory(provider="discord", refresh_token=None, display_name="Hook")
     response = act(staff_client, "refresh_accounts", [integration, discord])
     assert messages_of(response) == [
-        "Skipped: X (Twitter) · Ours: X (Twitter) refused the refresh (X refused the refresh "
+        "Skipped: X · Ours: X refused the refresh (X refused the refresh "
         "token: the account must be connected again.); the account needs to be connected again.",
         "Skipped: Discord · Hook: Discord gives no way to refresh this token; connect the "
         "account again.",

@@ -8,7 +8,6 @@ from responses import matchers
 
 from content.choices import Status
 from integrations.models import Integration
-from integrations.oauth.base import OAuthError
 from integrations.services import (
     IntegrationError,
     connect_with_tokens,
@@ -16,6 +15,7 @@ from integrations.services import (
     resume_integration,
     revoke_integration,
 )
+from platforms.oauth import OAuthError
 from publishing import holds
 from tests.factories import ContentFactory, IntegrationFactory, PublicationFactory, UserFactory
 from tests.integrations.hosts import DISCORD, GOOGLE_OAUTH, X_API

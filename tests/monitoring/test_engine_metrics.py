@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from content.choices import Platform, Status
-from publishing.platforms.base import PermanentError, RateLimited, TransientError
+from platforms.base import PermanentError, RateLimited, TransientError
 from publishing.services import IN_DOUBT_CODE, Target, schedule_content
 from tests.factories import IntegrationFactory, PublicationFactory, UserFactory
 

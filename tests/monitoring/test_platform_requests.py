@@ -1,13 +1,11 @@
 """Every HTTP call through the platform client lands in the request histogram by outcome."""
 
-import importlib
-
 import pytest
 import requests
 import responses
 
-from publishing.platforms import http
-from publishing.platforms.base import TransientError
+from platforms import http, registry
+from platforms.base import TransientError
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +54,8 @@ def test_outcomes_of_calls_through_send(scrape, django_capture_on_commit_callbac
 
 def test_every_caller_of_send_names_a_known_platform():
     """The platform modules' LABEL and the OAuth providers' NAME all map to a platform."""
-    for platform in ("twitter", "discord", "instagram", "youtube"):
-        module = importlib.import_module(f"publishing.platforms.{platform}")
-        assert http.PLATFORM_OF_LABEL[module.LABEL] == platform
-        provider = importlib.import_module(f"integrations.oauth.{platform}")
-        assert http.PLATFORM_OF_LABEL[provider.NAME] == platform
+    for platform in registry.all_platforms():
+        module = platform.client_module()
+        assert registry.platform_of_label(module.LABEL) == platform.value
+        provider = platform.oauth_module()
+        assert registry.platform_of_label(provider.NAME) == platform.value

@@ -10,17 +10,17 @@ from waffle.models import Switch
 from content.choices import Status
 from content.models import Content
 from integrations.models import Integration
-from publishing import engine
-from publishing.engine import Outcome
-from publishing.holds import HoldKind
-from publishing.models import Publication, PublicationEvent
-from publishing.platforms.base import (
+from platforms.base import (
     AuthError,
     PermanentError,
     Published,
     RateLimited,
     TransientError,
 )
+from publishing import engine
+from publishing.engine import Outcome
+from publishing.holds import HoldKind
+from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, retry_failed, schedule_content
 from publishing.states import Actor
 from tests.factories import IntegrationFactory, UserFactory

@@ -35,7 +35,7 @@ def test_list_shows_badges_platforms_owner_and_the_operators_time(
     with django_assert_max_num_queries(9):
         html = staff_client.get(CHANGELIST).content.decode()
     assert html.count('class="herald-badge" data-status="SCHEDULED"') == 5
-    assert '<span title="Scheduled">Discord</span>, <span title="Scheduled">X (Twitter)' in html
+    assert '<span title="Scheduled">Discord</span>, <span title="Scheduled">X' in html
     assert "alice" in html
     # 12:00 UTC is 21:00 in Tokyo.
     assert "Jan. 15, 2031, 9 p.m." in html and "noon" not in html

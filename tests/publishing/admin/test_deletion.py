@@ -76,7 +76,7 @@ def test_bulk_delete_refuses_when_a_selected_content_went_out_and_says_which(sta
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"Went out (#{sent.pk}): X (Twitter) published, {KEPT}" in html
+    assert f"Went out (#{sent.pk}): X published, {KEPT}" in html
     assert "permission to delete" not in html
     assert Content.objects.filter(pk__in=[sent.pk, draft.pk]).count() == 2
     assert record_of(sent) == (1, 4)
@@ -111,7 +111,7 @@ def test_a_user_whose_content_went_out_is_not_deleted(staff_client):
     scheduled(owner, body="A draft")
     page = staff_client.get(f"{USERS}{owner.pk}/delete/")
     html = page.content.decode()
-    assert f"Went out (#{content.pk}): X (Twitter) published, {KEPT}" in html
+    assert f"Went out (#{content.pk}): X published, {KEPT}" in html
     assert "deactivate the user (untick Active) instead" in html
     staff_client.post(f"{USERS}{owner.pk}/delete/", {"post": "yes"})
     staff_client.post(

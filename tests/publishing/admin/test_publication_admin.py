@@ -3,9 +3,9 @@
 import pytest
 
 from content.choices import Status
+from platforms.base import Published
 from publishing import engine
 from publishing.models import Publication, PublicationEvent
-from publishing.platforms.base import Published
 from publishing.services import (
     IN_DOUBT_CODE,
     NOT_PUBLISHED_CODE,
