@@ -8,8 +8,17 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format bench bench-migrate bench-connections clean \
+.PHONY: help install run serve test lint format bench bench-migrate bench-connections clean \
 	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
+
+.DEFAULT_GOAL := help
+
+# `make help` prints each target with the `## ` line just above it; `# ` lines add detail.
+## List the targets and what each does.
+help:
+	@awk '/^## /{text = substr($$0, 4); next} \
+		/^[a-z][a-z-]*:/ && text {split($$0, target, ":"); printf "  %-18s %s\n", target[1], text} \
+		!/^#/{text = ""}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +26,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+## Create .venv and install Herald with its development tools.
 install: $(STAMP)
 
 ## Start the web server and a django-q2 cluster together, with demo data. Ctrl-C stops both.
@@ -27,9 +37,9 @@ run: install
 	@echo "Herald: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops the web server and the cluster)"
 	$(MANAGE) serve $(HOST):$(PORT)
 
-## Production: migrate, collect the static files, then gunicorn and a django-q2 cluster
-## together, configured from the environment (README: Running in production). DEBUG is off
-## unless DJANGO_DEBUG says otherwise. Ctrl-C stops both.
+## Production: migrate, collect static files, then gunicorn and a django-q2 cluster.
+# Configured from the environment (README: Running in production). DEBUG is off unless
+# DJANGO_DEBUG says otherwise. Ctrl-C stops both.
 serve: export DJANGO_DEBUG ?= 0
 serve: install
 	$(MANAGE) migrate --noinput
@@ -40,51 +50,63 @@ serve: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Check the code with ruff (lint and format).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## Fix what ruff can fix, and format the code.
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## Benchmark the engine against the original scheduler's loop (BENCH_ARGS passes options).
 bench: install
 	$(BIN)/python bench/engine.py $(BENCH_ARGS)
 
-## migrate_user_tokens on 10,000 users, batched vs per user (SQLite; DATABASE_URL for PostgreSQL).
+## Benchmark migrate_user_tokens on 10,000 users, batched vs per user.
+# SQLite; DATABASE_URL for PostgreSQL.
 bench-migrate: install
 	$(BIN)/python bench/migrate_tokens.py $(BENCH_ARGS)
 
-## PostgreSQL connections under 300 concurrent API requests, pooled and not (throwaway
-## database on the server of DATABASE_URL, default 127.0.0.1:5432).
+## Count PostgreSQL connections under 300 concurrent API requests, pooled and not.
+# A throwaway database on the server of DATABASE_URL, default 127.0.0.1:5432.
 bench-connections: install
 	$(BIN)/python bench/connections.py $(BENCH_ARGS)
 
-## Fault drills against the sandbox on private servers (PostgreSQL 5440/5441, Redis 6390,
-## sandbox 8471-8474). Defaults are the full-size figures; DRILL_ARGS passes options, e.g.
-## DRILL_ARGS="--posts 500 --accounts 20 --clusters 1".
+# Fault drills against the sandbox on private servers (PostgreSQL 5440/5441, Redis 6390,
+# sandbox 8471-8474). Defaults are the full-size figures; DRILL_ARGS passes options, e.g.
+# DRILL_ARGS="--posts 500 --accounts 20 --clusters 1".
 DRILL := $(BIN)/python -m bench.drills
 
+## Drill: N posts due at once, with 1, 2 and 4 clusters (drain time, lag, copies).
 drill-burst: install
 	$(DRILL) burst $(DRILL_ARGS)
 
+## Drill: a steady rate of posts for a while (publish lag p50/p99).
 drill-steady: install
 	$(DRILL) steady $(DRILL_ARGS)
 
+## Drill: kill -9 of one cluster mid-burst.
 drill-kill: install
 	$(DRILL) kill $(DRILL_ARGS)
 
+## Drill: Redis stopped and started mid-burst, with rate limits that bind.
 drill-redis: install
 	$(DRILL) redis $(DRILL_ARGS)
 
+## Drill: PostgreSQL stopped and started mid-burst.
 drill-postgres: install
 	$(DRILL) postgres $(DRILL_ARGS)
 
+## Drill: automation_enabled off for 30 s mid-burst.
 drill-switch: install
 	$(DRILL) switch $(DRILL_ARGS)
 
+## Every drill, one after the other.
 drills: install
 	$(DRILL) all $(DRILL_ARGS)
 
+## Remove .venv, the SQLite database, media, static files and test artifacts.
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles test-artifacts *.egg-info

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.admin_changelist import DateSafeChangeListMixin
-from config.admin_secrets import SecretFieldsAdminMixin, secret_form
 from content.models import Content
-from publishing.admin_deletion import delete_contents, deletion_summary, sent_publications
+from operator_admin.changelist import DateSafeChangeListMixin
+from operator_admin.secrets import SecretFieldsAdminMixin, secret_form
+from publishing.admin.deletion import delete_contents, deletion_summary, sent_publications
 
 # Who may grant rights: only a superuser, or anyone allowed to change users could
 # make themselves one.

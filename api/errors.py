@@ -21,8 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
-from integrations.oauth.base import OAuthError
 from integrations.services import IntegrationError
+from platforms.oauth import OAuthError
 from publishing.services import ContentBusy, ContentLocked, SchedulingError
 from publishing.states import IllegalTransition, StaleTransition
 

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.environment import database_from_url  # noqa: E402
-from config.management.commands.serve import gunicorn_command  # noqa: E402
+from server.management.commands.serve import gunicorn_command  # noqa: E402
 
 DATABASE = "herald_bench_connections"
 DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"

@@ -11,7 +11,7 @@ from config.environment import database_from_url
 from config.settings import *  # noqa: F403
 from config.settings import DATABASES
 
-# The names of publishing/sandbox/limits.py (not importable here: it loads models).
+# The names of sandbox/limits.py (not importable here: it loads models).
 SANDBOX_RATE_LIMITS = dict.fromkeys(
     (
         "twitter",

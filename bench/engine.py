@@ -232,8 +232,8 @@ def run_baseline(args: argparse.Namespace) -> dict:
 
     from bench import fake_platform
     from content.choices import Status
+    from platforms.base import Post
     from publishing.models import Publication
-    from publishing.platforms.base import Post
 
     ids = create_posts(args.posts, args.accounts, prefix="baseline")
     counter = QueryCounter()

@@ -9,7 +9,7 @@ import time
 
 from django_redis import get_redis_connection
 
-from publishing.platforms.base import Published
+from platforms.base import Published
 
 CALLS_KEY = "herald:bench:calls"
 

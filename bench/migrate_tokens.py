@@ -105,10 +105,10 @@ def population(with_tokens: int) -> int:
 
 
 def expected_integrations(columns: dict[str, str]) -> int:
-    from integrations.credentials import LEGACY_COLUMNS
+    from platforms.registry import legacy_columns
 
     return sum(
-        1 for names in LEGACY_COLUMNS.values() if any(columns.get(name) for name in names if name)
+        1 for names in legacy_columns().values() if any(columns.get(name) for name in names if name)
     )
 
 
@@ -224,9 +224,9 @@ def run(label: str, command, args: list[str]) -> dict:
 
 def verify(originals: dict[str, dict[str, str]], *, cleared: bool) -> None:
     """Every bench user's Integrations decrypt to its original tokens; columns blank if cleared."""
-    from integrations.credentials import LEGACY_COLUMNS
     from integrations.management.commands.migrate_user_tokens import LEGACY_ACCOUNT_ID, Command
     from integrations.models import Integration
+    from platforms.registry import legacy_columns
 
     stored = {
         (i.user.username, i.provider): i
@@ -240,7 +240,7 @@ def verify(originals: dict[str, dict[str, str]], *, cleared: bool) -> None:
         problems.append(f"{len(stored)} Integrations, expected {expected}")
     fields = ("access_token", "refresh_token", "webhook_url")
     for username, columns in originals.items():
-        for provider, names in LEGACY_COLUMNS.items():
+        for provider, names in legacy_columns().items():
             want = {
                 field: columns.get(name, "")
                 for field, name in zip(fields, names, strict=True)

@@ -26,13 +26,14 @@ from config.environment import (
     redis_url_from_environment,
     refuse_development_key,
 )
+from platforms import registry as platform_registry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 # Production variables that have no safe default. A missing one is reported by
-# the system check ``herald.E001`` (config/checks.py) rather than a traceback.
+# the system check ``herald.E001`` (server/checks.py) rather than a traceback.
 MISSING_PRODUCTION_VARIABLES: list[str] = []
 
 DEVELOPMENT_SECRET_KEY = "herald-development-secret-key-do-not-use-in-production"
@@ -58,6 +59,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Reverse proxies in front of Herald that append to X-Forwarded-For (0: none, the
 # connection's address is the client's). Sign-in lockout and throttles count by it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# ``manage.py serve --production`` runs gunicorn with WEB_CONCURRENCY processes of
+# GUNICORN_THREADS threads each.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1)
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 8, minimum=1)
 
 # --- Token encryption (django-fernet-fields-v2) --------------------------------
 TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY")
@@ -90,17 +95,20 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "waffle",
-    "config",
+    "server",
+    "operator_admin",
     "accounts",
     "content",
     "integrations",
     "publishing",
     "flags",
     "api",
-    "metrics",
+    "monitoring",
 ]
+# The local emulation of the platforms: only when enabled is it installed (its models and
+# admin), routed (config/urls.py) and the default for the platforms' base URLs (below).
 if SANDBOX_ENABLED:
-    INSTALLED_APPS.append("publishing.sandbox")
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -240,18 +248,38 @@ if SCHEDULING_HORIZON_DAYS > 36_500:
         f"SCHEDULING_HORIZON_DAYS ({SCHEDULING_HORIZON_DAYS}) must be at most 36500 (100 years)."
     )
 HEALTH_MAX_TICK_AGE = env_int("HEALTH_MAX_TICK_AGE", 180, minimum=60)
-HEALTH_MAX_OVERDUE = env_int("HEALTH_MAX_OVERDUE", 300, minimum=60)
+# What "overdue" means, for /health/, /metrics and the dashboard alike: a due publication
+# not picked up within this many seconds. HEALTH_MAX_OVERDUE is its former name.
+PUBLISH_OVERDUE_AFTER = env_int(
+    "PUBLISH_OVERDUE_AFTER", env_int("HEALTH_MAX_OVERDUE", 300, minimum=60), minimum=60
+)
 # /metrics accepts "Authorization: Bearer <METRICS_TOKEN>" (Prometheus) or a staff
 # operator's session; empty turns token access off.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# --- Platforms -------------------------------------------------------------------------
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_MEDIA_BASE_URL = env_str("PUBLIC_MEDIA_BASE_URL").rstrip("/")
+PLATFORM_HTTP_TIMEOUT = (
+    env_int("PLATFORM_CONNECT_TIMEOUT", 5, minimum=1),
+    env_int("PLATFORM_READ_TIMEOUT", 30, minimum=1),
+)
+_sandbox_base = f"{SITE_URL}/sandbox" if SANDBOX_ENABLED else ""
+# Per platform, from its descriptor in platforms/ (and the environment variables it
+# names): PLATFORM_BASE_URLS (X_API_BASE_URL, ...), PLATFORM_PERMALINK_BASES (the
+# platforms, or the sandbox's pages for its posts), OAUTH_AUTHORIZE_URLS (the consent
+# pages: X_AUTHORIZE_URL, ...), PLATFORM_RATE_LIMITS, OAUTH_CLIENT_SETTINGS and each
+# OAuth client setting (X_CLIENT_ID, GOOGLE_CLIENT_SECRET, ...; empty means "not
+# configured"; with the sandbox on, an unset client falls back to a sandbox client, so
+# every connect flow runs offline against the sandbox's consent pages).
+_platform_settings = platform_registry.settings_defaults(env=env_str, sandbox_base=_sandbox_base)
+PLATFORM_BASE_URLS = _platform_settings.pop("PLATFORM_BASE_URLS")
+PLATFORM_PERMALINK_BASES = _platform_settings.pop("PLATFORM_PERMALINK_BASES")
+OAUTH_AUTHORIZE_URLS = _platform_settings.pop("OAUTH_AUTHORIZE_URLS")
+OAUTH_CLIENT_SETTINGS = _platform_settings.pop("OAUTH_CLIENT_SETTINGS")
+PLATFORM_RATE_LIMITS = _platform_settings.pop("PLATFORM_RATE_LIMITS")
+globals().update(_platform_settings)  # the OAuth client settings, by their own names
 # Per platform and per account: (posts, window in seconds). Override any entry
 # with PLATFORM_RATE_LIMITS="twitter=300/10800,discord=50/3600".
-PLATFORM_RATE_LIMITS = {
-    "twitter": (300, 3 * 3600),
-    "discord": (50, 3600),
-    "instagram": (25, 3600),
-    "youtube": (6, 24 * 3600),
-}
 for _entry in env_list("PLATFORM_RATE_LIMITS"):
     try:
         _platform, _limit = _entry.split("=")
@@ -264,89 +292,10 @@ for _entry in env_list("PLATFORM_RATE_LIMITS"):
             f"PLATFORM_RATE_LIMITS entry {_entry!r} is malformed; use platform=count/seconds "
             f"with platform one of {', '.join(PLATFORM_RATE_LIMITS)}."
         ) from None
-
-# --- Platforms -------------------------------------------------------------------------
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-PUBLIC_MEDIA_BASE_URL = env_str("PUBLIC_MEDIA_BASE_URL").rstrip("/")
-PLATFORM_HTTP_TIMEOUT = (
-    env_int("PLATFORM_CONNECT_TIMEOUT", 5, minimum=1),
-    env_int("PLATFORM_READ_TIMEOUT", 30, minimum=1),
-)
-_sandbox_base = f"{SITE_URL}/sandbox" if SANDBOX_ENABLED else ""
-PLATFORM_BASE_URLS = {
-    "twitter": env_str("X_API_BASE_URL")
-    or (f"{_sandbox_base}/x" if _sandbox_base else "https://api.x.com"),
-    "discord": env_str("DISCORD_API_BASE_URL")
-    or (f"{_sandbox_base}/discord" if _sandbox_base else "https://discord.com"),
-    "instagram": env_str("INSTAGRAM_API_BASE_URL")
-    or (f"{_sandbox_base}/instagram" if _sandbox_base else "https://graph.instagram.com"),
-    "youtube": env_str("YOUTUBE_API_BASE_URL")
-    or (f"{_sandbox_base}/youtube" if _sandbox_base else "https://www.googleapis.com"),
-    "google_oauth": env_str("GOOGLE_OAUTH_BASE_URL")
-    or (f"{_sandbox_base}/google-oauth" if _sandbox_base else "https://oauth2.googleapis.com"),
-}
-# Where permalinks point: the platforms, or the sandbox's pages for its posts.
-PLATFORM_PERMALINK_BASES = {
-    "twitter": f"{_sandbox_base}/x" if _sandbox_base else "https://x.com",
-    "discord": f"{_sandbox_base}/discord" if _sandbox_base else "https://discord.com",
-    "youtube": f"{_sandbox_base}/youtube" if _sandbox_base else "https://www.youtube.com",
-}
-# One module per platform, all with the interface of publishing/platforms/base.py.
-PLATFORM_MODULES = {
-    "twitter": "publishing.platforms.twitter",
-    "discord": "publishing.platforms.discord",
-    "instagram": "publishing.platforms.instagram",
-    "youtube": "publishing.platforms.youtube",
-}
+# A platform's client module by platform value; empty: the registry's. Tests and the
+# bench swap in fakes here.
+PLATFORM_MODULES: dict[str, str] = {}
 PLATFORM_USER_AGENT = "Herald/0.1"
-
-
-# OAuth client credentials, from the environment; empty means "not configured". With the
-# sandbox on, an unset client falls back to a sandbox client, so every connect flow runs
-# offline against the sandbox's consent pages.
-def _oauth_client(name: str) -> str:
-    return env_str(name) or (f"sandbox-{name.lower().replace('_', '-')}" if SANDBOX_ENABLED else "")
-
-
-X_CLIENT_ID = _oauth_client("X_CLIENT_ID")
-X_CLIENT_SECRET = env_str("X_CLIENT_SECRET")
-GOOGLE_CLIENT_ID = _oauth_client("GOOGLE_CLIENT_ID")
-GOOGLE_CLIENT_SECRET = _oauth_client("GOOGLE_CLIENT_SECRET")
-INSTAGRAM_CLIENT_ID = _oauth_client("INSTAGRAM_CLIENT_ID")
-INSTAGRAM_CLIENT_SECRET = _oauth_client("INSTAGRAM_CLIENT_SECRET")
-DISCORD_CLIENT_ID = _oauth_client("DISCORD_CLIENT_ID")
-DISCORD_CLIENT_SECRET = _oauth_client("DISCORD_CLIENT_SECRET")
-# Where a user's browser is sent to grant access (the consent pages).
-OAUTH_AUTHORIZE_URLS = {
-    "twitter": env_str("X_AUTHORIZE_URL")
-    or (
-        f"{_sandbox_base}/x/i/oauth2/authorize"
-        if _sandbox_base
-        else "https://x.com/i/oauth2/authorize"
-    ),
-    "youtube": env_str("GOOGLE_AUTHORIZE_URL")
-    or (
-        f"{_sandbox_base}/google-accounts/o/oauth2/v2/auth"
-        if _sandbox_base
-        else "https://accounts.google.com/o/oauth2/v2/auth"
-    ),
-    "instagram": env_str("INSTAGRAM_AUTHORIZE_URL")
-    or (
-        f"{_sandbox_base}/instagram-login/oauth/authorize"
-        if _sandbox_base
-        else "https://www.instagram.com/oauth/authorize"
-    ),
-    "discord": env_str("DISCORD_AUTHORIZE_URL")
-    or (
-        f"{_sandbox_base}/discord/oauth2/authorize"
-        if _sandbox_base
-        else "https://discord.com/oauth2/authorize"
-    ),
-}
-# Instagram Login exchanges its authorization code on a host of its own.
-INSTAGRAM_OAUTH_BASE_URL = env_str("INSTAGRAM_OAUTH_BASE_URL") or (
-    f"{_sandbox_base}/instagram-login" if _sandbox_base else "https://api.instagram.com"
-)
 # How long a started connect flow may take before its state is refused.
 OAUTH_STATE_MAX_AGE = env_int("OAUTH_STATE_MAX_AGE", 900, minimum=60)
 # The daily integration check flags tokens that expire within this many days.
@@ -411,7 +360,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "content.choices.Status",
-        "PlatformEnum": "content.choices.Platform",
+        "PlatformEnum": "platforms.registry.choices",
     },
 }
 

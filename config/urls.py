@@ -5,9 +5,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.errors import not_found as api_not_found
-from config.views import health
-from metrics.views import metrics
-from publishing import admin_views
+from monitoring.views import health, metrics
+from publishing.admin import views as admin_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -25,7 +24,7 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("publishing.sandbox.urls")))
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 
 # Last, so it sees only what no route matched: unknown paths under /api/ answer JSON too.
 urlpatterns.append(re_path(r"^api/", api_not_found))

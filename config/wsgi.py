@@ -5,6 +5,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
-from config.checks import refuse_to_serve_without_production_variables  # noqa: E402
+from server.checks import refuse_to_serve_without_production_variables  # noqa: E402
 
 refuse_to_serve_without_production_variables()

@@ -1,9 +1,9 @@
 from django.contrib import admin
 
-from config.admin_readonly import ReadOnlyAdminMixin
 from content.models import ContentMedia
+from operator_admin.readonly import ReadOnlyAdminMixin
 
-# Content itself is administered in publishing/admin.py: scheduling and
+# Content itself is administered in publishing/admin/content.py: scheduling and
 # editing go through the publishing services, which content may not import.
 
 

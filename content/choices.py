@@ -6,12 +6,44 @@ internals to speak of a platform or a publication state.
 
 from django.db import models
 
+from platforms import registry
+from platforms.discord import DISCORD
+from platforms.instagram import INSTAGRAM
+from platforms.x import X
+from platforms.youtube import YOUTUBE
 
-class Platform(models.TextChoices):
-    TWITTER = "twitter", "X (Twitter)"
-    DISCORD = "discord", "Discord"
-    INSTAGRAM = "instagram", "Instagram"
-    YOUTUBE = "youtube", "YouTube"
+
+class PlatformNames(type):
+    """``Platform.values`` / ``.choices`` / ``.labels``, read from the registry on each use."""
+
+    @property
+    def values(cls) -> list[str]:
+        return registry.values()
+
+    @property
+    def choices(cls) -> registry.LiveChoices:
+        return registry.LiveChoices()
+
+    @property
+    def labels(cls) -> list[str]:
+        return [label for _, label in registry.choices()]
+
+    def __call__(cls, value: str) -> registry.Platform:
+        """``Platform("twitter").label`` reads as it did with TextChoices: the descriptor."""
+        return registry.get(value)
+
+
+class Platform(metaclass=PlatformNames):
+    """The platforms' database values, for code that compares them.
+
+    A model field takes ``choices=registry.choices`` (a callable), so adding a
+    platform to the registry changes no migration.
+    """
+
+    TWITTER = X.value
+    DISCORD = DISCORD.value
+    INSTAGRAM = INSTAGRAM.value
+    YOUTUBE = YOUTUBE.value
 
 
 class Status(models.TextChoices):

@@ -4,12 +4,12 @@ from django.core.exceptions import PermissionDenied
 from waffle import admin as waffle_admin
 from waffle.models import Switch
 
-from config.admin_readonly import ReadOnlyAdminMixin
-from config.admin_secrets import SecretLookupsRefusedMixin
-from config.admin_timezone import OperatorTimezoneMixin
 from flags.models import SwitchFlip
 from flags.services import set_switch
 from flags.switches import ALL_SWITCH_NAMES
+from operator_admin.readonly import ReadOnlyAdminMixin
+from operator_admin.secrets import SecretLookupsRefusedMixin
+from operator_admin.timezone import OperatorTimezoneMixin
 
 
 @admin.register(SwitchFlip)

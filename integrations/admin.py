@@ -1,8 +1,5 @@
 from django.contrib import admin, messages
-from django.utils.html import format_html
 
-from config.admin_secrets import SecretFieldsAdminMixin, SecretLookupsRefusedMixin
-from config.admin_timezone import OperatorTimezoneMixin
 from integrations.daily_check import refresh_integration
 from integrations.models import Integration, LegacyTokenUse
 from integrations.services import (
@@ -11,7 +8,8 @@ from integrations.services import (
     resume_integration,
     revoke_integration,
 )
-from publishing.rate_limits import window_uses
+from operator_admin.secrets import SecretFieldsAdminMixin, SecretLookupsRefusedMixin
+from operator_admin.timezone import OperatorTimezoneMixin
 
 
 @admin.register(Integration)
@@ -24,7 +22,6 @@ class IntegrationAdmin(OperatorTimezoneMixin, SecretFieldsAdminMixin, admin.Mode
         "status",
         "access_token_masked",
         "token_expires_at",
-        "rate_limit_use",
         "rate_limited_until",
         "short_last_error",
         "last_error_at",
@@ -54,27 +51,6 @@ class IntegrationAdmin(OperatorTimezoneMixin, SecretFieldsAdminMixin, admin.Mode
 
     def has_view_permission(self, request, obj=None):
         return self.has_manage_permission(request) or super().has_view_permission(request, obj)
-
-    def get_changelist_instance(self, request):
-        """Read the rate-limit windows of the whole page at once (one query or one Redis call)."""
-        changelist = super().get_changelist_instance(request)
-        rows = list(changelist.result_list)
-        uses = window_uses((row.provider, f"integration:{row.pk}") for row in rows)
-        for row in rows:
-            row.window_use = uses[(row.provider, f"integration:{row.pk}")]
-        return changelist
-
-    @admin.display(description="Rate limit (used / limit)")
-    def rate_limit_use(self, obj: Integration) -> str:
-        use = getattr(obj, "window_use", None)
-        if use is None:
-            return "—"
-        hours = use.window_seconds / 3600
-        window = f"{hours:g} h" if hours >= 1 else f"{use.window_seconds // 60} min"
-        text = f"{use.used} / {use.limit} per {window}"
-        if use.full:
-            return format_html('<strong style="color:#c0392b">{} (full)</strong>', text)
-        return text
 
     @admin.display(description="Last error")
     def short_last_error(self, obj: Integration) -> str:

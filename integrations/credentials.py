@@ -8,44 +8,16 @@ Failing both, ``NotConnected`` names the platform.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from dataclasses import dataclass, field
 
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from integrations.models import Integration, LegacyTokenUse
+from platforms import registry
+from platforms.base import Credentials
 
 logger = logging.getLogger(__name__)
-
-# The legacy User columns for each platform: (access token, refresh token, webhook url).
-LEGACY_COLUMNS = {
-    "twitter": ("twitter_access_token", "twitter_refresh_token", None),
-    "discord": (None, None, "discord_webhook_url"),
-    "instagram": ("instagram_access_token", None, None),
-    "youtube": ("youtube_access_token", "youtube_refresh_token", None),
-}
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What a platform module needs to act for an account. Never logged in full."""
-
-    access_token: str = ""
-    refresh_token: str = ""
-    webhook_url: str = ""
-    expires_at: dt.datetime | None = None
-    # Non-secret account details: external id, username, guild/channel ids.
-    account: dict = field(default_factory=dict)
-    integration_id: int | None = None
-
-    def __repr__(self) -> str:  # never print a token
-        return f"Credentials(integration_id={self.integration_id!r}, account={self.account!r})"
-
-    def secrets(self) -> tuple[str, str, str]:
-        """The values to redact wherever this account's work is logged or stored."""
-        return (self.access_token, self.refresh_token, self.webhook_url)
 
 
 class NotConnected(Exception):
@@ -99,7 +71,7 @@ def resolve_credentials(*, owner, platform: str, integration: Integration | None
     )
     if active is not None:
         return credentials_from_integration(active)
-    access_column, refresh_column, webhook_column = LEGACY_COLUMNS[platform]
+    access_column, refresh_column, webhook_column = registry.get(platform).legacy_columns
     legacy = Credentials(
         access_token=getattr(owner, access_column) if access_column else "",
         refresh_token=getattr(owner, refresh_column) if refresh_column else "",

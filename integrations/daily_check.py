@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from integrations.models import Integration, OAuthState
 from integrations.oauth import provider_module
-from integrations.oauth.base import OAuthError, TokenGrant
 from integrations.redaction import redact, redacting
 from integrations.services import IntegrationError, mark_integration_error, refresh_tokens
-from publishing.platforms import platform_module
-from publishing.platforms.base import AuthError, PlatformError
+from platforms.base import AuthError, Credentials, PlatformError
+from platforms.oauth import OAuthError
+from platforms.registry import client_module
 
 logger = logging.getLogger(__name__)
 Status = Integration.Status
@@ -52,28 +52,27 @@ class CheckReport:
         return f"Checked integrations: {counts or 'none active'}."
 
 
+def stored_grant(integration: Integration) -> Credentials:
+    return Credentials(
+        access_token=integration.access_token or "",
+        refresh_token=integration.refresh_token or "",
+        webhook_url=integration.webhook_url or "",
+        expires_at=integration.token_expires_at,
+    )
+
+
 def can_refresh(integration: Integration, now: dt.datetime) -> bool:
-    if integration.provider == "instagram":
-        # Instagram refreshes a long-lived token with itself, while it is still valid.
-        expires_at = integration.token_expires_at
-        return bool(integration.access_token) and (expires_at is None or expires_at > now)
-    return integration.provider in ("twitter", "youtube") and bool(integration.refresh_token)
+    return provider_module(integration.provider).can_refresh(stored_grant(integration), now)
 
 
 def verify_account(integration: Integration) -> None:
     """One identity call with the stored token; ``OAuthError`` if the platform refuses it."""
     module = provider_module(integration.provider)
-    channel_id = integration.account_options.get("channel_id", "")
-    if integration.provider == "discord" and channel_id and integration.access_token:
-        module.fetch_bot_channel(integration.access_token, channel_id)
-        return
-    module.fetch_account(
-        TokenGrant(
-            access_token=integration.access_token or "",
-            refresh_token=integration.refresh_token or "",
-            webhook_url=integration.webhook_url or "",
-        )
-    )
+    verify = getattr(module, "verify", None)
+    if verify is not None:
+        verify(stored_grant(integration), integration.account_options)
+    else:
+        module.fetch_account(stored_grant(integration))
 
 
 def account_secrets(integration: Integration) -> tuple[str | None, ...]:
@@ -91,7 +90,7 @@ def check_tokens(integration: Integration, *, now: dt.datetime) -> str:
     warn_from = now + dt.timedelta(days=settings.INTEGRATION_EXPIRY_WARNING_DAYS)
     if expires_at and expires_at <= warn_from:
         if can_refresh(integration, now):
-            module = platform_module(integration.provider)
+            module = client_module(integration.provider)
             try:
                 refresh_tokens(integration.pk, module.refresh, renew_before=warn_from)
             except AuthError as error:
@@ -178,7 +177,7 @@ def refresh_integration(integration: Integration) -> Integration:
         raise IntegrationError(
             f"{integration}: {name} gives no way to refresh this token; connect the account again."
         )
-    module = platform_module(integration.provider)
+    module = client_module(integration.provider)
     with redacting(*account_secrets(integration)):
         try:
             refresh_tokens(integration.pk, module.refresh, renew_before=REFRESH_NOW)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from fernet_fields import EncryptedTextField
 
-from content.choices import Platform
+from platforms import registry
 
 
 class Integration(models.Model):
@@ -24,7 +24,7 @@ class Integration(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integrations"
     )
-    provider = models.CharField(max_length=16, choices=Platform.choices)
+    provider = models.CharField(max_length=16, choices=registry.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     external_account_id = models.CharField(max_length=128)
     display_name = models.CharField(max_length=200, blank=True)
@@ -85,7 +85,7 @@ class LegacyTokenUse(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="legacy_token_uses"
     )
-    provider = models.CharField(max_length=16, choices=Platform.choices)
+    provider = models.CharField(max_length=16, choices=registry.choices)
     uses = models.PositiveIntegerField(default=0)
     last_used_at = models.DateTimeField()
 
@@ -112,7 +112,7 @@ class OAuthState(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_states"
     )
-    provider = models.CharField(max_length=16, choices=Platform.choices)
+    provider = models.CharField(max_length=16, choices=registry.choices)
     code_verifier = EncryptedTextField(blank=True)
     redirect_uri = models.CharField(max_length=500)
     return_to = models.CharField(

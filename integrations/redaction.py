@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import quote, quote_plus
 
+from platforms import registry
+
 MASK = "[redacted]"
 SECRET_KEYS = r"(?:access_token|refresh_token|client_secret|id_token|code_verifier|password)"
 # Shorter values are masked by pattern only: masking every "12345" in a text helps nobody.
@@ -43,8 +45,12 @@ PATTERNS = [
         re.compile(rf"([\"']{SECRET_KEYS}[\"']\s*:\s*)[\"'][^\"']*[\"']", re.IGNORECASE),
         rf"\1'{MASK}'",
     ),
-    # https://discord.com/api/webhooks/<id>/<token>: the token is the secret.
-    (re.compile(r"(/api/(?:v\d+/)?webhooks/\d+/)[A-Za-z0-9._-]+"), rf"\1{MASK}"),
+    # Secrets a platform carries in its URLs (a Discord webhook's token): from the registry.
+    *(
+        (re.compile(pattern), rf"\1{MASK}")
+        for platform in registry.all_platforms()
+        for pattern in platform.secret_url_patterns
+    ),
 ]
 
 # The secret values in use, one set per ``redacting`` block, innermost last.

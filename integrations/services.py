@@ -11,18 +11,18 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.credentials import Credentials, credentials_from_integration
+from integrations.credentials import credentials_from_integration
 from integrations.models import Integration
 from integrations.oauth import provider_module
-from integrations.oauth.base import ConnectedAccount, OAuthError, TokenGrant
 from integrations.redaction import redact, redacting
 from integrations.signals import integration_released
+from platforms.base import Credentials
+from platforms.oauth import ConnectedAccount, OAuthError
 
 logger = logging.getLogger(__name__)
 Status = Integration.Status
@@ -80,7 +80,7 @@ def refresh_tokens(
 
 
 def save_connection(
-    *, user, provider: str, grant: TokenGrant, account: ConnectedAccount
+    *, user, provider: str, grant: Credentials, account: ConnectedAccount
 ) -> tuple[Integration, bool]:
     """Create the Integration, or update the same one on a reconnect.
 
@@ -160,27 +160,24 @@ def connect_with_tokens(
     module = provider_module(provider)
     check_token_characters(
         {
-            "bot token" if provider == "discord" else "access token": access_token,
+            getattr(module, "ACCESS_TOKEN_NAME", "access token"): access_token,
             "refresh token": refresh_token,
             "webhook URL": webhook_url,
             "channel id": channel_id,
         }
     )
-    grant = TokenGrant(
+    grant = Credentials(
         access_token=access_token,
         refresh_token=refresh_token,
         webhook_url=webhook_url,
         expires_at=expires_at,
     )
-    if provider == "discord" and not webhook_url:
-        if not (access_token and channel_id):
-            raise OAuthError("Discord needs a webhook URL, or a bot token and a channel id.")
-        account = module.fetch_bot_channel(access_token, channel_id)
+    account_from_tokens = getattr(module, "account_from_tokens", None)
+    if account_from_tokens is not None:
+        account = account_from_tokens(grant, channel_id=channel_id)
+    elif not access_token:
+        raise OAuthError(f"{module.NAME} needs an access token.")
     else:
-        if provider == "discord":
-            check_webhook_url(webhook_url)
-        elif not access_token:
-            raise OAuthError(f"{module.NAME} needs an access token.")
         account = module.fetch_account(grant)
     return save_connection(user=user, provider=provider, grant=grant, account=account)
 
@@ -197,18 +194,6 @@ def check_token_characters(values: dict[str, str]) -> None:
                 f"The {name} may only hold printable ASCII characters, without spaces, line "
                 "breaks or control characters: check that it was copied whole."
             )
-
-
-def check_webhook_url(url: str) -> None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed "[" in the host
-        parts = None
-    if parts is None or parts.scheme not in ("https", "http") or "/api/webhooks/" not in parts.path:
-        raise OAuthError(
-            "That is not a Discord webhook URL (it looks like "
-            "https://discord.com/api/webhooks/<id>/<token>)."
-        )
 
 
 # --- Lifecycle ------------------------------------------------------------------------
@@ -257,7 +242,7 @@ def revoke_integration(integration: Integration) -> Revoked:
     if integration.status == Status.REVOKED:
         raise IntegrationError(f"{integration} is already revoked.")
     module = provider_module(integration.provider)
-    grant = TokenGrant(
+    grant = Credentials(
         access_token=integration.access_token or "",
         refresh_token=integration.refresh_token or "",
         webhook_url=integration.webhook_url or "",

@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations.oauth import provider_module
-from integrations.oauth.base import OAuthError
 from integrations.oauth.flow import (
     BrowserBinding,
     StateRefused,
@@ -29,6 +28,7 @@ from integrations.oauth.flow import (
     start_connect_in_browser,
 )
 from integrations.services import connect_with_tokens
+from platforms.oauth import OAuthError
 
 logger = logging.getLogger(__name__)
 

@@ -25,24 +25,19 @@ from django.db.models import (
 
 from content.choices import Platform, Status
 from content.models import Content
-from flags.switches import ALL_SWITCH_NAMES, blocking_switch, switch_states
+from flags.switches import ALL_SWITCH_NAMES, blocking_switch, held_platforms, switch_states
 from integrations.models import Integration
+from publishing import selectors
+from publishing.holds import SWITCH_KINDS, holding_switch
 from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
 from publishing.rate_limits import WindowUse, busy_windows, limit_for
 
 DAY = dt.timedelta(hours=24)
 HOUR = dt.timedelta(hours=1)
-# A due row not picked up within this long is overdue: the tick polls every second or so.
-OVERDUE_AFTER = dt.timedelta(minutes=2)
 # A tick older than this means no scheduler is running.
 STALE_TICK_AFTER = dt.timedelta(minutes=3)
 UPCOMING_LIMIT = 50
 FAILURES_LIMIT = 50
-
-
-def switch_hold_reason(name: str) -> str:
-    """The hold_reason the engine writes on a row a switch holds (engine.hold_switched_off)."""
-    return f"switch {name} is off"
 
 
 # --- counts -------------------------------------------------------------------------
@@ -213,22 +208,24 @@ def publish_lag(now: dt.datetime) -> tuple[float | None, float | None, int]:
     return percentile(lags, 0.5), percentile(lags, 0.99), len(lags)
 
 
-def scheduler_health(now: dt.datetime) -> SchedulerHealth:
-    """The tick's pulse, the queue, what is late, and how late posts went out. Three queries."""
+def scheduler_health(now: dt.datetime, states: dict[str, bool] | None = None) -> SchedulerHealth:
+    """The tick's pulse, the queue, what is late, and how late posts went out.
+
+    Three queries, and one more for the switches unless ``states`` has them.
+
+    Overdue is what /health/ and the metrics count (``selectors.overdue``): rows a
+    switch holds are left out, and the other holds are not due until they end.
+    """
     heartbeat = EngineHeartbeat.objects.filter(name="tick").first()
+    late = Q(status__in=DUE_STATUSES, next_attempt_at__lte=now) & selectors.overdue(
+        now, held_platforms=held_platforms(states)
+    )
     queue = Publication.objects.filter(
-        Q(status__in=(Status.QUEUED, Status.PUBLISHING))
-        | Q(status__in=DUE_STATUSES, next_attempt_at__lte=now - OVERDUE_AFTER)
+        Q(status__in=(Status.QUEUED, Status.PUBLISHING)) | late
     ).aggregate(
         queued=Count("pk", filter=Q(status=Status.QUEUED)),
         publishing=Count("pk", filter=Q(status=Status.PUBLISHING)),
-        # Due for a while and not held on purpose (switch, rate limit, paused account).
-        overdue=Count(
-            "pk",
-            filter=Q(
-                status__in=DUE_STATUSES, next_attempt_at__lte=now - OVERDUE_AFTER, hold_reason=""
-            ),
-        ),
+        overdue=Count("pk", filter=late),
     )
     p50, p99, published = publish_lag(now)
     last_tick_at = heartbeat.last_tick_at if heartbeat else None
@@ -268,24 +265,26 @@ def switch_label(name: str) -> str:
     return f"Publishing to {Platform(name.removeprefix('publishing_')).label}"
 
 
-def switch_panel(now: dt.datetime) -> list[SwitchState]:
-    """Every publishing switch, whether it is on, and the posts it holds. Two queries."""
-    states = switch_states()
+def switch_panel(now: dt.datetime, states: dict[str, bool] | None = None) -> list[SwitchState]:
+    """Every publishing switch, whether it is on, and the posts it holds.
+
+    One query, and one more for the switches unless ``states`` has them.
+    """
+    states = switch_states() if states is None else states
     held = dict.fromkeys(ALL_SWITCH_NAMES, 0)
     due = dict.fromkeys(ALL_SWITCH_NAMES, 0)
-    reasons = {switch_hold_reason(name): name for name in ALL_SWITCH_NAMES}
     rows = (
         Publication.objects.filter(
-            Q(status=Status.QUEUED, hold_reason__in=reasons)
+            Q(status=Status.QUEUED, hold_kind__in=SWITCH_KINDS)
             | Q(status__in=(Status.SCHEDULED, Status.RETRYING), next_attempt_at__lte=now)
         )
-        .values_list("status", "platform", "hold_reason")
+        .values_list("status", "platform", "hold_kind")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for status, platform, hold_reason, n in rows:
+    for status, platform, hold_kind, n in rows:
         if status == Status.QUEUED:
-            held[reasons[hold_reason]] += n
+            held[holding_switch(hold_kind, platform)] += n
         elif switch := blocking_switch(platform, states):
             due[switch] += n
     return [

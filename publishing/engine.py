@@ -20,6 +20,7 @@ The database is the queue of record; the broker only rings the doorbell.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import random
 import time
@@ -42,11 +43,8 @@ from integrations.credentials import (
 from integrations.models import Integration
 from integrations.redaction import redact, redacting, remember
 from integrations.services import mark_integration_error, mark_rate_limited, refresh_tokens
-from metrics import record
-from publishing import selectors
-from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
-from publishing.platforms import http, platform_module
-from publishing.platforms.base import (
+from platforms import http
+from platforms.base import (
     UNKNOWN,
     AuthError,
     PermanentError,
@@ -55,6 +53,9 @@ from publishing.platforms.base import (
     RateLimited,
     TransientError,
 )
+from platforms.registry import client_module
+from publishing import holds, selectors, signals
+from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.posts import build_post
 from publishing.rate_limits import reserve_slot
 from publishing.states import StaleTransition, transition, transition_many
@@ -63,13 +64,6 @@ logger = logging.getLogger(__name__)
 
 # A dispatched row waits this long for its worker before it is due again.
 DISPATCH_GRACE = dt.timedelta(seconds=90)
-# A row held by a paused account waits without a due time: resuming (or revoking) the
-# account releases it (publishing/receivers.py), so a long pause writes no audit rows.
-PAUSED_HOLD = "the account is paused"
-# The hold reasons of rate limits (Herald's own window, the platform's answer); the
-# metrics count the rows each holds.
-RATE_LIMIT_HOLD_PREFIX = "rate limit: "
-PLATFORM_WAIT_HOLD = "the platform asked us to wait"
 # Refresh an access token that expires within this margin.
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
 TICK = EngineHeartbeat.TICK
@@ -110,7 +104,7 @@ def tick(*, budget_seconds: float | None = None, enqueue=None) -> TickReport:
         while dispatched := dispatch_due_batch(now, exclude_platforms=held, enqueue=enqueue):
             report.dispatched += dispatched
             now = timezone.now()
-        record.tick_pass(time.monotonic() - pass_started)
+        signals.tick_pass_finished.send(sender=None, seconds=time.monotonic() - pass_started)
         report.passes += 1
         record_heartbeat(started, report)
         if budget - (time.monotonic() - started) < settings.TICK_POLL_SECONDS:
@@ -157,7 +151,7 @@ def recover_expired_leases(now: dt.datetime) -> int:
             reason=why,
             next_attempt_at=now,
             lease_expires_at=None,
-            hold_reason="",
+            **holds.RELEASED,
         )
     if moved:
         logger.warning("Recovered %d publications with expired leases.", len(moved))
@@ -183,7 +177,7 @@ def hold_switched_off(now: dt.datetime, held: list[str], states: dict[str, bool]
                     [Status.SCHEDULED, Status.RETRYING],
                     Status.QUEUED,
                     reason=f"held: the switch {switch} is off",
-                    hold_reason=f"switch {switch} is off",
+                    **holds.switch_off(switch).fields(),
                 )
             )
     return total
@@ -208,7 +202,7 @@ def dispatch_due_batch(now: dt.datetime, *, exclude_platforms=(), enqueue=None) 
             Status.QUEUED,
             reason="due: handed to a worker",
             next_attempt_at=now + DISPATCH_GRACE,
-            hold_reason="",
+            **holds.RELEASED,
         )
         transaction.on_commit(lambda: [enqueue(pk) for pk in moved])
     return len(moved)
@@ -232,13 +226,36 @@ def enqueue_publication(publication_id: int) -> None:
 # --- publish_one --------------------------------------------------------------------
 
 
+class Outcome(enum.StrEnum):
+    """What one ``publish_one`` call did; its value is what logs and task results show."""
+
+    # The platform has the post: sent now, or found there by reconcile.
+    PUBLISHED = "published"
+    # Ended FAILED: refused, out of retries, no account, or in doubt for an operator.
+    FAILED = "failed"
+    # A transient error: RETRYING, with the next attempt scheduled.
+    RETRYING = "retrying"
+    # QUEUED until a rate limit frees: Herald's own window, or the platform's 429.
+    RATE_LIMITED = "rate_limited"
+    # QUEUED by a switch, a paused account, or a wait the platform asked for earlier.
+    HELD = "held"
+    # The content was edited after the claim: due again, to be sent as edited.
+    RELEASED = "released"
+    # Not QUEUED, or held, when the worker came: another path already handled it.
+    SKIPPED = "skipped"
+    # No such publication (deleted since it was dispatched).
+    MISSING = "missing"
+    # Published, but the row had moved meanwhile: logged for an operator.
+    STALE = "stale"
+
+
 @dataclass
 class Claim:
     publication: Publication
     content: Content
 
 
-def publish_one(publication_id: int) -> str:
+def publish_one(publication_id: int) -> Outcome:
     """Publish one dispatched publication. Returns what happened, for logs and tests.
 
     The attempt runs inside ``redacting``: the account's tokens are masked in
@@ -246,16 +263,16 @@ def publish_one(publication_id: int) -> str:
     platform quoted back.
     """
     claim = claim_publication(publication_id)
-    if isinstance(claim, str):
+    if isinstance(claim, Outcome):
         return claim
     with redacting():
         return attempt(claim)
 
 
-def attempt(claim: Claim) -> str:
+def attempt(claim: Claim) -> Outcome:
     """Call the platform for a claimed publication and record the outcome."""
     publication, content = claim.publication, claim.content
-    module = platform_module(publication.platform)
+    module = client_module(publication.platform)
     post = build_post(content, publication.platform, publication=publication)
     # Set when an earlier attempt's request went out with no recorded outcome:
     # until reconcile settles it, no error may clear that mark.
@@ -316,7 +333,7 @@ def nothing_sent_since(requests_before: int | None) -> bool:
     return requests_before is None or http.requests_sent() == requests_before
 
 
-def claim_publication(publication_id: int) -> Claim | str:
+def claim_publication(publication_id: int) -> Claim | Outcome:
     """Re-check a dispatched row under lock and move it to PUBLISHING, or hold or skip it."""
     now = timezone.now()
     with transaction.atomic():
@@ -328,39 +345,35 @@ def claim_publication(publication_id: int) -> Claim | str:
         )
         if publication is None:
             logger.info("publish_one(%s): no such publication; skipped.", publication_id)
-            return "missing"
-        if publication.status != Status.QUEUED or publication.hold_reason:
+            return Outcome.MISSING
+        if publication.status != Status.QUEUED or publication.hold_kind:
             logger.info(
                 "publish_one(%s): skipped, the publication is %s%s (already handled).",
                 publication_id,
                 publication.status,
                 f", {publication.hold_reason}" if publication.hold_reason else "",
             )
-            return "skipped"
+            return Outcome.SKIPPED
         content = publication.content
         if switch := blocking_switch(publication.platform):
-            hold(publication, reason=f"switch {switch} is off", until=now)
-            return "held"
+            hold(publication, holds.switch_off(switch), until=now)
+            return Outcome.HELD
         integration = publication.integration
         if integration is not None and integration.status == Integration.Status.PAUSED:
-            hold(publication, reason=PAUSED_HOLD, until=None)
-            return "held"
+            hold(publication, holds.paused_account(), until=None)
+            return Outcome.HELD
         if (
             integration is not None
             and integration.rate_limited_until
             and integration.rate_limited_until > now
         ):
-            hold(publication, reason=PLATFORM_WAIT_HOLD, until=integration.rate_limited_until)
-            return "held"
+            hold(publication, holds.platform_wait(), until=integration.rate_limited_until)
+            return Outcome.HELD
         slot = reserve_slot(publication, now)
         if not slot.granted:
-            hold(
-                publication,
-                reason=f"{RATE_LIMIT_HOLD_PREFIX}the {publication.platform} window is full",
-                until=slot.free_at,
-            )
-            record.rate_limit_hold(publication.platform, source=record.HERALD)
-            return "rate_limited"
+            hold(publication, holds.rate_window_full(publication.platform), until=slot.free_at)
+            signals.rate_window_held.send(sender=None, platform=publication.platform)
+            return Outcome.RATE_LIMITED
         transition(
             publication,
             Status.PUBLISHING,
@@ -376,13 +389,14 @@ def claim_publication(publication_id: int) -> Claim | str:
     return Claim(publication, content)
 
 
-def hold(publication: Publication, *, reason: str, until: dt.datetime | None) -> None:
+def hold(publication: Publication, why: holds.Hold, *, until: dt.datetime | None) -> None:
+    """Keep the row QUEUED until ``until`` (None: until something releases it)."""
     transition(
         publication,
         Status.QUEUED,
-        reason=f"held: {reason}",
-        hold_reason=reason,
+        reason=f"held: {why.reason}",
         next_attempt_at=until,
+        **why.fields(),
     )
 
 
@@ -418,11 +432,16 @@ def mark_request_sent(publication: Publication, content: Content) -> bool:
     ).update(request_sent_at=now)
     publication.request_sent_at = now
     if updated == 1 and publication.attempts == 1:
-        record.publish_lag(publication.platform, content.scheduled_for, now)
+        signals.first_request_sent.send(
+            sender=None,
+            platform=publication.platform,
+            scheduled_for=content.scheduled_for,
+            sent_at=now,
+        )
     return updated == 1
 
 
-def release_after_edit(publication: Publication) -> str:
+def release_after_edit(publication: Publication) -> Outcome:
     transition(
         publication,
         Status.QUEUED,
@@ -432,10 +451,10 @@ def release_after_edit(publication: Publication) -> str:
         rate_slot_at=None,
         request_sent_at=None,
     )
-    return "released"
+    return Outcome.RELEASED
 
 
-def record_published(publication: Publication, result: Published, *, reason: str) -> str:
+def record_published(publication: Publication, result: Published, *, reason: str) -> Outcome:
     now = timezone.now()
     try:
         transition(
@@ -448,17 +467,17 @@ def record_published(publication: Publication, result: Published, *, reason: str
             lease_expires_at=None,
             last_error="",
             last_error_code="",
-            hold_reason="",
+            **holds.RELEASED,
         )
     except StaleTransition:
         logger.error("Publication %s was published but its row moved meanwhile.", publication.pk)
-        return "stale"
-    return "published"
+        return Outcome.STALE
+    return Outcome.PUBLISHED
 
 
 def record_failed(
     publication: Publication, *, code: str, message: str, sent_nothing: bool = False
-) -> str:
+) -> Outcome:
     """End the attempt FAILED. ``sent_nothing``: no request left, so the sent mark goes too."""
     message = redact(message)
     cleared = {"request_sent_at": None} if sent_nothing else {}
@@ -473,7 +492,7 @@ def record_failed(
         next_attempt_at=None,
         **cleared,
     )
-    return "failed"
+    return Outcome.FAILED
 
 
 def retry_delay(retry_number: int) -> dt.timedelta:
@@ -492,14 +511,14 @@ def record_platform_error(
     *,
     in_doubt: bool = False,
     nothing_sent: bool = False,
-) -> str:
+) -> Outcome:
     """Record a failed attempt.
 
     ``in_doubt``: an earlier request is still unaccounted for. ``nothing_sent``:
     no request left during this attempt, so a final failure clears the sent
     mark (a refusal after a request keeps it: the next attempt reconciles).
     """
-    record.platform_error(publication.platform, error)
+    signals.attempt_failed.send(sender=None, platform=publication.platform, error=error)
     now = timezone.now()
     # The platform's words may quote a token back: stored and shown only redacted.
     message = redact(error.message)
@@ -516,12 +535,12 @@ def record_platform_error(
                 Status.QUEUED,
                 reason=f"held: the platform is rate limiting until {error.until.isoformat()}",
                 error_code=error.code,
-                hold_reason=PLATFORM_WAIT_HOLD,
+                **holds.platform_wait().fields(),
                 next_attempt_at=error.until,
                 lease_expires_at=None,
                 request_sent_at=sent_mark,
             )
-        return "rate_limited"
+        return Outcome.RATE_LIMITED
     if isinstance(error, AuthError):
         with transaction.atomic():
             mark_integration_error(
@@ -532,7 +551,7 @@ def record_platform_error(
                 **failure(error, message, keep_sent_mark),
                 sent_nothing=sent_nothing,
             )
-        return "failed"
+        return Outcome.FAILED
     if isinstance(error, TransientError) and publication.retry_count < settings.PUBLISH_MAX_RETRIES:
         retry_number = publication.retry_count + 1
         with transaction.atomic():
@@ -553,7 +572,7 @@ def record_platform_error(
             Content.objects.filter(pk=content.pk).update(
                 retry_count=F("retry_count") + 1, last_retry_at=now
             )
-        return "retrying"
+        return Outcome.RETRYING
     if isinstance(error, TransientError):
         message = f"gave up after {settings.PUBLISH_MAX_RETRIES} retries: {message}"
         return record_failed(

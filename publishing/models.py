@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
 
-from content.choices import Platform, Status
+from content.choices import Status
 from content.models import Content
 from integrations.models import Integration
+from platforms import registry
+from publishing.holds import HoldKind
 
 DUE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
 # The error code of a FAILED row whose request went out with no known outcome: only
@@ -20,7 +22,7 @@ class Publication(models.Model):
     """
 
     content = models.ForeignKey(Content, on_delete=models.CASCADE, related_name="publications")
-    platform = models.CharField(max_length=16, choices=Platform.choices)
+    platform = models.CharField(max_length=16, choices=registry.choices)
     integration = models.ForeignKey(
         Integration,
         on_delete=models.SET_NULL,
@@ -40,6 +42,12 @@ class Publication(models.Model):
     retry_count = models.PositiveIntegerField(default=0)
     last_retry_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    hold_kind = models.CharField(
+        max_length=32,
+        choices=HoldKind.choices,
+        blank=True,
+        help_text="What holds this QUEUED publication; empty when nothing does.",
+    )
     hold_reason = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_version = models.PositiveIntegerField(null=True, blank=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 
 from content.models import Content, ContentMedia
+from platforms.base import MediaFile, Post
+from platforms.registry import client_module
 from publishing.models import Publication
-from publishing.platforms import platform_module
-from publishing.platforms.base import MediaFile, Post
 
 
 def build_post(
@@ -68,7 +68,7 @@ def validation_problems(
     """
     problems = {}
     for platform in platforms:
-        found = platform_module(platform).validate(build_post(content, platform, media=media))
+        found = client_module(platform).validate(build_post(content, platform, media=media))
         if found:
             problems[platform] = list(found)
     return problems

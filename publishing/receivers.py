@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from content.choices import Status
 from integrations.signals import integration_released
-from publishing.engine import PAUSED_HOLD
+from publishing.holds import HoldKind
 from publishing.models import Publication
 
 
@@ -13,5 +13,5 @@ from publishing.models import Publication
 def release_paused_holds(sender, integration, **kwargs) -> int:
     """Make the rows a paused account held due now; the next poll dispatches them."""
     return Publication.objects.filter(
-        integration=integration, status=Status.QUEUED, hold_reason=PAUSED_HOLD
+        integration=integration, status=Status.QUEUED, hold_kind=HoldKind.PAUSED_ACCOUNT
     ).update(next_attempt_at=timezone.now())

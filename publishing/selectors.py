@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet
 
+from content.choices import Status
 from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
 
 
@@ -39,10 +42,19 @@ class OverdueSummary:
     held_by_switch: int
 
 
-def overdue_publications_summary(
-    now: dt.datetime, *, grace: dt.timedelta, held_platforms=()
-) -> OverdueSummary:
-    """Due publications that should have left more than ``grace`` ago, in one query.
+def overdue_after() -> dt.timedelta:
+    """What "overdue" means: due and not picked up within ``PUBLISH_OVERDUE_AFTER``."""
+    return dt.timedelta(seconds=settings.PUBLISH_OVERDUE_AFTER)
+
+
+def overdue(now: dt.datetime, *, held_platforms=()) -> Q:
+    """Among the due rows (``due_publications``), the overdue ones; see below for why."""
+    late = Q(next_attempt_at__lt=now - overdue_after())
+    return late & ~Q(platform__in=held_platforms) if held_platforms else late
+
+
+def overdue_publications_summary(now: dt.datetime, *, held_platforms=()) -> OverdueSummary:
+    """Due publications that should have left more than ``overdue_after()`` ago, in one query.
 
     Only holds that keep ``next_attempt_at`` in the past need excluding: a
     rate limit, a paused account or a platform's Retry-After push it to the
@@ -54,17 +66,16 @@ def overdue_publications_summary(
     The scan is the due selector's, so the partial index ``publication_due_idx``
     serves it.
     """
-    overdue = Q(next_attempt_at__lt=now - grace)
+    late = overdue(now, held_platforms=held_platforms)
     aggregates = {}
     if held_platforms:
-        overdue &= ~Q(platform__in=held_platforms)
         aggregates["held_by_switch"] = Count("pk", filter=Q(platform__in=held_platforms))
     row = (
         due_publications(now)
         .order_by()
         .aggregate(
-            count=Count("pk", filter=overdue),
-            oldest_due_at=Min("next_attempt_at", filter=overdue),
+            count=Count("pk", filter=late),
+            oldest_due_at=Min("next_attempt_at", filter=late),
             **aggregates,
         )
     )
@@ -72,4 +83,58 @@ def overdue_publications_summary(
         count=row["count"],
         oldest_due_at=row["oldest_due_at"],
         held_by_switch=row.get("held_by_switch", 0),
+    )
+
+
+# The fields of a Content a person may change (the API's PATCH, the admin's form).
+CONTENT_TEXT_FIELDS = ("title", "body", "options")
+EDITABLE_CONTENT_FIELDS = (*CONTENT_TEXT_FIELDS, "scheduled_for")
+# Targets in these states have sent nothing yet, unless ``request_sent_at`` says otherwise.
+EDITABLE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
+
+
+@dataclass(frozen=True)
+class ContentEditability:
+    """Which of ``EDITABLE_CONTENT_FIELDS`` a content's targets still allow to change.
+
+    ``refusal`` says why the others are frozen (empty when none is).
+    """
+
+    fields: frozenset[str]
+    refusal: str = ""
+
+    @property
+    def frozen(self) -> tuple[str, ...]:
+        return tuple(name for name in EDITABLE_CONTENT_FIELDS if name not in self.fields)
+
+
+def content_editability(publications: Iterable[Publication]) -> ContentEditability:
+    """What may still change, given a content's targets: the one rule the API and the admin use.
+
+    Text (title, body, options) changes while no target has started: each is waiting
+    (scheduled, queued, retrying) and none has had a request sent. The time moves only
+    while every target is still SCHEDULED: a queued or retrying target is already due.
+    """
+    publications = list(publications)
+    started = [p for p in publications if p.status not in EDITABLE_STATUSES or p.request_sent_at]
+    if started:
+        names = ", ".join(f"{p.get_platform_display()}: {p.status}" for p in started)
+        return ContentEditability(
+            frozenset(),
+            f"This content can no longer be edited ({names}); cancel it and schedule a new post.",
+        )
+    if any(p.status != Status.SCHEDULED for p in publications):
+        return ContentEditability(
+            frozenset(CONTENT_TEXT_FIELDS),
+            "Only content whose targets are all still scheduled can be moved.",
+        )
+    return ContentEditability(frozenset(EDITABLE_CONTENT_FIELDS))
+
+
+def content_editability_of(content) -> ContentEditability:
+    """``content_editability`` of a saved content, read from its targets now."""
+    return content_editability(
+        Publication.objects.filter(content=content)
+        .only("id", "platform", "status", "request_sent_at")
+        .order_by("pk")
     )

@@ -24,8 +24,10 @@ from django.utils import timezone
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
+from publishing import holds
 from publishing.models import IN_DOUBT_CODE, Publication
 from publishing.posts import validation_problems
+from publishing.selectors import content_editability
 from publishing.states import Actor, record_creation, record_note, transition, transition_many
 
 logger = logging.getLogger(__name__)
@@ -307,9 +309,6 @@ def schedule_content(
     return content
 
 
-EDITABLE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.RETRYING)
-
-
 @transaction.atomic
 def edit_content(
     content: Content,
@@ -322,23 +321,20 @@ def edit_content(
     """Change a Content nothing has been sent for; its version grows.
 
     A worker that claimed a target before the edit sees the new version just
-    before sending and releases the row, so old text never goes out. Moving
-    the time is allowed only while every target is still SCHEDULED.
+    before sending and releases the row, so old text never goes out. What may
+    change is ``publishing.selectors.content_editability``'s rule.
     """
     publications = list(
         Publication.objects.select_for_update().filter(content=content).order_by("pk")
     )
-    started = [p for p in publications if p.status not in EDITABLE_STATUSES or p.request_sent_at]
-    if started:
-        names = ", ".join(f"{p.get_platform_display()}: {p.status}" for p in started)
-        raise ContentLocked(
-            f"This content can no longer be edited ({names}); cancel it and schedule a new post."
-        )
+    editable = content_editability(publications)
+    if not editable.fields:
+        raise ContentLocked(editable.refusal)
     moving = scheduled_for is not None and scheduled_for != content.scheduled_for
     if moving:
         check_schedule_time(scheduled_for)
-        if any(p.status != Status.SCHEDULED for p in publications):
-            raise ContentLocked("Only content whose targets are all still scheduled can be moved.")
+        if "scheduled_for" not in editable.fields:
+            raise ContentLocked(editable.refusal)
         content.scheduled_for = scheduled_for
     for name, value in (("body", body), ("title", title), ("options", options)):
         if value is not None:
@@ -560,7 +556,7 @@ def retry_failed(content: Content, *, actor: Actor) -> TargetsOutcome:
             reason="retry requested",
             actor=actor,
             next_attempt_at=timezone.now(),
-            hold_reason="",
+            **holds.RELEASED,
             lease_expires_at=None,
             retry_count=0,
         )

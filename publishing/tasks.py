@@ -13,4 +13,5 @@ def tick() -> str:
 
 
 def publish_one(publication_id: int) -> str:
+    """The engine's outcome, as the task's result (an ``engine.Outcome`` is a string)."""
     return engine.publish_one(publication_id)

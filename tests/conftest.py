@@ -1,8 +1,9 @@
 import pytest
+from django.contrib.auth.models import Permission
 from waffle.models import Switch
 
 from flags.switches import ALL_SWITCH_NAMES
-from publishing.platforms import http as platform_http
+from platforms import http as platform_http
 from tests.factories import UserFactory
 
 
@@ -55,6 +56,38 @@ def operator(db):
     return UserFactory(username="op", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def staff_client(client, operator):
+    """A client signed in to the admin as a superuser."""
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def steering_operator(db):
+    """A staff operator (not a superuser) who may steer content and publications only."""
+    user = UserFactory(username="steerer", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=("content", "publishing"),
+            codename__in=("view_content", "change_content", "add_content", "view_publication"),
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def tasks_queued_in_the_database(monkeypatch):
+    """django-q2 queues to the database whatever the broker, so a test sees what was queued."""
+    from django_q.brokers.orm import ORM
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(
+        "django_q.tasks.get_broker",
+        lambda list_key=None: ORM(list_key=list_key or Conf.CLUSTER_NAME),
+    )
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty cache.
@@ -91,6 +124,7 @@ def sandbox(live_server, settings, tmp_path):
         "instagram": f"{base}/instagram",
         "youtube": f"{base}/youtube",
         "google_oauth": f"{base}/google-oauth",
+        "instagram_login": f"{base}/instagram-login",
     }
     settings.PLATFORM_PERMALINK_BASES = {
         "twitter": f"{base}/x",
@@ -103,7 +137,6 @@ def sandbox(live_server, settings, tmp_path):
         "instagram": f"{base}/instagram-login/oauth/authorize",
         "discord": f"{base}/discord/oauth2/authorize",
     }
-    settings.INSTAGRAM_OAUTH_BASE_URL = f"{base}/instagram-login"
     for name, value in SANDBOX_CLIENTS.items():
         setattr(settings, name, value)
     settings.MEDIA_ROOT = tmp_path

@@ -16,8 +16,9 @@ from api.serializers.publications import TargetStateSerializer
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
+from platforms import registry
+from platforms.options import BoundedListField, StrictSerializer
 from publishing.media import ACCEPTED, UploadRefused, media_draft
-from publishing.platforms.youtube import PRIVACY
 from publishing.services import (
     SchedulingError,
     Target,
@@ -42,16 +43,6 @@ class ScheduleTimeField(UserDateTimeField):
         return super().out_of_range(value)
 
 
-class BoundedListField(serializers.ListField):
-    """A ListField that counts before it validates each item: a list of a million bad
-    items is one error, not a million."""
-
-    def to_internal_value(self, data):
-        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
-            self.fail("max_length", max_length=self.max_length)
-        return super().to_internal_value(data)
-
-
 SCHEDULED_FOR_HELP = (
     "When to publish, ISO 8601, e.g. `2030-05-01T09:30:00+02:00`. A time without an offset "
     "(`2030-05-01T09:30:00`) is read in your account's time zone (`User.timezone`). "
@@ -59,64 +50,14 @@ SCHEDULED_FOR_HELP = (
 )
 
 
-# Unknown keys named in one error answer: enough to fix a request, and a body of a
-# million unknown keys does not become an answer of a million messages.
-MAX_UNKNOWN_KEYS_NAMED = 10
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know, naming the ones it does."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))[:MAX_UNKNOWN_KEYS_NAMED]
-            if unknown:
-                message = (
-                    f"Unknown option; the known ones are: {', '.join(self.fields)}."
-                    if self.fields
-                    else "Unknown option; this platform takes no options."
-                )
-                raise serializers.ValidationError({name: [message] for name in unknown})
-        return super().to_internal_value(data)
-
-
-class TwitterOptionsSerializer(StrictSerializer):
-    thread = BoundedListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_BODY),
-        max_length=25,
-        required=False,
-        help_text="Replies posted under the head post, in order.",
-    )
-
-
-class YouTubeOptionsSerializer(StrictSerializer):
-    title = serializers.CharField(
-        required=False, allow_blank=True, max_length=1000, help_text="Defaults to the title."
-    )
-    description = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        trim_whitespace=False,
-        max_length=MAX_BODY,
-        help_text="Defaults to the body.",
-    )
-    tags = BoundedListField(
-        child=serializers.CharField(max_length=500), max_length=500, required=False
-    )
-    category_id = serializers.CharField(required=False, max_length=10)
-    privacy = serializers.ChoiceField(choices=PRIVACY, required=False)
-    made_for_kids = serializers.BooleanField(required=False)
-
-
-class NoOptionsSerializer(StrictSerializer):
-    """This platform takes no options yet."""
-
-
 class ContentOptionsSerializer(StrictSerializer):
-    twitter = TwitterOptionsSerializer(required=False)
-    discord = NoOptionsSerializer(required=False)
-    instagram = NoOptionsSerializer(required=False)
-    youtube = YouTubeOptionsSerializer(required=False)
+    """Options keyed by platform: each platform's own serializer, from the registry."""
+
+    def get_fields(self):
+        return {
+            platform.value: platform.options_serializer()(required=False)
+            for platform in registry.all_platforms()
+        }
 
 
 @extend_schema_field(ContentOptionsSerializer)

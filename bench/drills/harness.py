@@ -117,7 +117,7 @@ def reset_everything() -> None:
 
     from flags.services import set_switch
     from flags.switches import ALL_SWITCH_NAMES
-    from publishing.sandbox import models as sandbox
+    from sandbox import models as sandbox
 
     reset_data()
     tables = [
@@ -263,8 +263,8 @@ def figures(run: Run) -> dict:
     from content.choices import FINAL_STATUSES, Status
     from integrations.models import Integration
     from publishing.models import Publication, PublicationEvent
-    from publishing.sandbox.models import SandboxPost
-    from publishing.sandbox.views.shared import account_for_token
+    from sandbox.models import SandboxPost
+    from sandbox.views.shared import account_for_token
 
     rows = list(
         Publication.objects.filter(pk__in=run.ids).values(
@@ -352,7 +352,7 @@ def figures(run: Run) -> dict:
 
 def landed_posts():
     """What reached the platforms: the sandbox's posts, read from its own database."""
-    from publishing.sandbox.models import SandboxPost
+    from sandbox.models import SandboxPost
 
     return SandboxPost.objects.using("sandbox")
 

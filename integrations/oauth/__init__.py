@@ -1,37 +1,39 @@
-"""OAuth connect flows, one module per provider, all with the same small interface.
+"""The OAuth providers, from the registry: each lives in its platform's package.
 
-Each module has ``NAME``, ``USES_PKCE``, ``is_configured()``,
-``authorization_url(state=, redirect_uri=, code_challenge=)``,
-``exchange_code(code=, redirect_uri=, code_verifier=)`` -> ``TokenGrant``,
-``fetch_account(grant)`` -> ``ConnectedAccount`` and ``revoke(grant)`` (or
-``revoke = None`` where the platform has no revocation endpoint).
+The interface of a provider module is described in platforms/oauth.py; the
+provider-agnostic connect flow is integrations/oauth/flow.py.
 """
 
 from types import ModuleType
 
-from integrations.oauth import discord, instagram, twitter, youtube
-from integrations.oauth.base import OAuthError
+from django.conf import settings
 
-PROVIDERS: dict[str, ModuleType] = {
-    "twitter": twitter,
-    "youtube": youtube,
-    "instagram": instagram,
-    "discord": discord,
-}
+from platforms import registry
+from platforms.oauth import OAuthError
 
-# The environment variables each provider needs, for "not configured" messages.
-CLIENT_SETTINGS = {
-    "twitter": ("X_CLIENT_ID",),
-    "youtube": ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"),
-    "instagram": ("INSTAGRAM_CLIENT_ID", "INSTAGRAM_CLIENT_SECRET"),
-    "discord": ("DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET"),
-}
+
+def providers() -> dict[str, ModuleType]:
+    """Every platform's provider module, by platform value."""
+    return {platform.value: platform.oauth_module() for platform in registry.all_platforms()}
 
 
 def provider_module(provider: str) -> ModuleType:
     try:
-        return PROVIDERS[provider]
-    except KeyError:
+        return registry.get(provider).oauth_module()
+    except registry.UnknownPlatform:
         raise OAuthError(
-            f"Unknown provider {provider!r}; choose from {', '.join(PROVIDERS)}."
+            f"Unknown provider {provider!r}; choose from {', '.join(registry.values())}."
         ) from None
+
+
+def client_settings(provider: str) -> tuple[str, ...]:
+    """The environment variables ``provider`` needs, for "not configured" messages."""
+    return settings.OAUTH_CLIENT_SETTINGS[provider]
+
+
+def missing_settings(provider: str) -> tuple[str, ...]:
+    return tuple(name for name in client_settings(provider) if not getattr(settings, name, ""))
+
+
+def is_configured(provider: str) -> bool:
+    return not missing_settings(provider)

@@ -28,15 +28,21 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from integrations.models import Integration, OAuthState
-from integrations.oauth import CLIENT_SETTINGS, PROVIDERS, provider_module
-from integrations.oauth.base import (
+from integrations.oauth import (
+    client_settings,
+    is_configured,
+    missing_settings,
+    provider_module,
+    providers,
+)
+from integrations.services import save_connection
+from platforms.oauth import (
     OAuthError,
     ProviderNotConfigured,
     callback_error_message,
     code_challenge,
     new_code_verifier,
 )
-from integrations.services import save_connection
 
 
 class StateRefused(OAuthError):
@@ -71,12 +77,10 @@ def provider_statuses() -> list[ProviderStatus]:
         ProviderStatus(
             provider=provider,
             name=module.NAME,
-            configured=module.is_configured(),
-            missing_settings=tuple(
-                name for name in CLIENT_SETTINGS[provider] if not getattr(settings, name)
-            ),
+            configured=is_configured(provider),
+            missing_settings=missing_settings(provider),
         )
-        for provider, module in PROVIDERS.items()
+        for provider, module in providers().items()
     ]
 
 
@@ -124,8 +128,8 @@ def binding_hash(secret: str) -> str:
 
 def create_state(*, user, provider: str, return_to: str, browser_binding: str) -> OAuthState:
     module = provider_module(provider)
-    if not module.is_configured():
-        missing = " and ".join(CLIENT_SETTINGS[provider])
+    if not is_configured(provider):
+        missing = " and ".join(client_settings(provider))
         raise ProviderNotConfigured(
             f"{module.NAME} is not configured: set {missing} in the environment."
         )

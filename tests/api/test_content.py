@@ -410,7 +410,7 @@ def test_edit_once_sent_is_a_409_and_changes_nothing(api, alice):
     answer = api.patch(f"/api/v1/content/{content.pk}/", {"body": "Too late"}, format="json")
     assert answer.status_code == 409
     assert answer.json()["code"] == "locked"
-    assert "can no longer be edited (X (Twitter): PUBLISHING)" in answer.json()["message"]
+    assert "can no longer be edited (X: PUBLISHING)" in answer.json()["message"]
     content.refresh_from_db()
     assert (content.body, content.version) == ("Hello", 1)
 

@@ -11,9 +11,9 @@ from content.models import Content
 from flags.services import set_switch
 from publishing import engine
 from publishing.models import Publication
-from publishing.sandbox.models import SandboxPost
 from publishing.services import Target, schedule_content
 from publishing.states import transition
+from sandbox.models import SandboxPost
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)

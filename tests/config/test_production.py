@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from config.management.commands.serve import gunicorn_command
+from server.management.commands.serve import gunicorn_command
 from tests.config.test_settings import PRODUCTION_ENV, manage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,9 +159,9 @@ def test_serve_production_refuses_debug_mode():
     assert "DJANGO_DEBUG is on: --production serves with DEBUG off only" in result.stderr
 
 
-def test_gunicorn_is_sized_from_the_environment(monkeypatch):
-    monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    monkeypatch.setenv("GUNICORN_THREADS", "12")
+def test_gunicorn_is_sized_from_the_settings(settings):
+    settings.WEB_CONCURRENCY = 3
+    settings.GUNICORN_THREADS = 12
     command = gunicorn_command("0.0.0.0:8000")
     assert command[:4] == [sys.executable, "-m", "gunicorn", "config.wsgi"]
 

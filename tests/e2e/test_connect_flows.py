@@ -16,8 +16,8 @@ from integrations.models import Integration
 from integrations.oauth.flow import start_connect
 from integrations.services import revoke_integration
 from publishing.models import Publication
-from publishing.sandbox.models import SandboxPost
 from publishing.services import Target, schedule_content
+from sandbox.models import SandboxPost
 from tests.engine_run import drain
 from tests.factories import UserFactory
 

@@ -10,12 +10,13 @@ from django.utils import timezone
 from content.choices import Status
 from content.models import ContentMedia
 from integrations.credentials import credentials_from_integration
+from platforms.base import Post
+from platforms.discord import client as discord
+from platforms.youtube import client as youtube
 from publishing import engine
 from publishing.models import Publication
-from publishing.platforms import discord, youtube
-from publishing.platforms.base import Post
-from publishing.sandbox.models import SandboxPost
 from publishing.services import Target, schedule_content
+from sandbox.models import SandboxPost
 from tests.engine_run import drain
 from tests.factories import IntegrationFactory, UserFactory
 

@@ -35,6 +35,7 @@ def providers(settings):
         "instagram": GRAPH,
         "youtube": YOUTUBE_API,
         "google_oauth": GOOGLE_OAUTH,
+        "instagram_login": INSTAGRAM_LOGIN,
     }
     settings.OAUTH_AUTHORIZE_URLS = {
         "twitter": "https://x.test/i/oauth2/authorize",
@@ -42,7 +43,6 @@ def providers(settings):
         "instagram": "https://www.instagram.test/oauth/authorize",
         "discord": "https://discord.test/oauth2/authorize",
     }
-    settings.INSTAGRAM_OAUTH_BASE_URL = INSTAGRAM_LOGIN
     settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = "x-client", ""
     settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = "g-client", "g-secret"
     settings.INSTAGRAM_CLIENT_ID, settings.INSTAGRAM_CLIENT_SECRET = "ig-client", "ig-secret"

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import Integration
-from integrations.oauth import twitter
-from integrations.oauth.base import OAuthError, TokenGrant
 from integrations.services import connect_with_tokens
+from platforms.oauth import Credentials, OAuthError
+from platforms.x import oauth as twitter
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers")]
@@ -70,7 +70,7 @@ def test_the_discord_bot_page_refuses_a_pasted_line_break_without_echoing_it(cli
 def test_a_provider_call_that_cannot_be_built_is_an_oauth_error_not_a_crash(api, caplog):
     """Past the checks (a caller that skips them): the HTTP layer still refuses in words."""
     with caplog.at_level(logging.DEBUG), pytest.raises(OAuthError) as refused:
-        twitter.fetch_account(TokenGrant(access_token=f"token\r\nX-Leak: {SECRET}"))
+        twitter.fetch_account(Credentials(access_token=f"token\r\nX-Leak: {SECRET}"))
     assert str(refused.value) == (
         "The request to X for the account lookup could not be built: check that the tokens "
         "and URLs were copied whole, without spaces or line breaks."

@@ -8,7 +8,6 @@ from responses import matchers
 
 from content.choices import Status
 from integrations.models import Integration
-from integrations.oauth.base import OAuthError
 from integrations.services import (
     IntegrationError,
     connect_with_tokens,
@@ -16,7 +15,8 @@ from integrations.services import (
     resume_integration,
     revoke_integration,
 )
-from publishing.engine import PAUSED_HOLD
+from platforms.oauth import OAuthError
+from publishing import holds
 from tests.factories import ContentFactory, IntegrationFactory, PublicationFactory, UserFactory
 from tests.integrations.hosts import DISCORD, GOOGLE_OAUTH, X_API
 
@@ -29,7 +29,7 @@ def held_publication(integration):
         content=content,
         integration=integration,
         status=Status.QUEUED,
-        hold_reason=PAUSED_HOLD,
+        **holds.paused_account().fields(),
         next_attempt_at=None,
     )
 
@@ -39,7 +39,9 @@ def test_pause_then_resume_releases_the_posts_the_pause_held():
     pause_integration(integration)
     assert integration.status == Integration.Status.PAUSED
     held = held_publication(integration)
-    other = PublicationFactory(status=Status.QUEUED, hold_reason=PAUSED_HOLD, next_attempt_at=None)
+    other = PublicationFactory(
+        status=Status.QUEUED, **holds.paused_account().fields(), next_attempt_at=None
+    )
     before = timezone.now()
     resume_integration(integration)
     integration.refresh_from_db()

@@ -3,7 +3,6 @@
 import base64
 import datetime as dt
 import hashlib
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -11,41 +10,21 @@ from django.utils import timezone
 from responses import matchers
 
 from integrations.models import Integration, OAuthState
-from integrations.oauth.base import OAuthError, ProviderNotConfigured
 from integrations.oauth.flow import (
-    BrowserBinding,
     StateRefused,
     bind_browser,
     complete_connect,
     start_connect,
 )
+from platforms.oauth import OAuthError, ProviderNotConfigured
 from tests.factories import IntegrationFactory, UserFactory
+from tests.integrations.connect_steps import begin, callback_url, query_of
 from tests.integrations.hosts import (
-    DISCORD,
-    GOOGLE_OAUTH,
-    GRAPH,
-    INSTAGRAM_LOGIN,
     SITE,
     X_API,
-    YOUTUBE_API,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers")]
-
-
-def query_of(url: str) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
-
-
-def callback_url(provider: str) -> str:
-    return f"{SITE}/integrations/oauth/{provider}/callback/"
-
-
-def begin(*, user, provider: str) -> tuple[OAuthState, BrowserBinding]:
-    """Start a flow as the API does, and open Herald's start URL in one browser."""
-    start_connect(user=user, provider=provider)
-    state = OAuthState.objects.get()
-    return state, bind_browser(provider=provider, value=state.state)
 
 
 def x_token_exchange(api, *, state: OAuthState, refresh_token="x-refresh-1"):
@@ -308,175 +287,3 @@ def test_an_unconfigured_provider_is_refused_with_the_settings_to_set(settings):
 def test_an_unknown_provider_is_refused():
     with pytest.raises(OAuthError, match="Unknown provider 'myspace'"):
         start_connect(user=UserFactory(), provider="myspace")
-
-
-# --- YouTube ------------------------------------------------------------------------
-
-
-def test_youtube_asks_for_offline_access_and_stores_the_channel(api):
-    state, browser = begin(user=UserFactory(), provider="youtube")
-    query = query_of(browser.authorization_url)
-    assert query["access_type"] == "offline"
-    assert query["prompt"] == "consent"
-    assert "youtube.upload" in query["scope"]
-    api.post(
-        f"{GOOGLE_OAUTH}/token",
-        match=[
-            matchers.urlencoded_params_matcher(
-                {
-                    "grant_type": "authorization_code",
-                    "code": "g-code",
-                    "redirect_uri": callback_url("youtube"),
-                    "code_verifier": state.code_verifier,
-                    "client_id": "g-client",
-                    "client_secret": "g-secret",
-                }
-            )
-        ],
-        json={
-            "access_token": "ya29.access",
-            "expires_in": 3599,
-            "refresh_token": "1//refresh",
-            "scope": "https://www.googleapis.com/auth/youtube.upload",
-            "token_type": "Bearer",
-        },
-    )
-    api.get(
-        f"{YOUTUBE_API}/youtube/v3/channels",
-        match=[
-            matchers.query_param_matcher({"part": "snippet", "mine": "true"}),
-            matchers.header_matcher({"Authorization": "Bearer ya29.access"}),
-        ],
-        json={"items": [{"id": "UCabc", "snippet": {"title": "Herald Channel"}}]},
-    )
-    complete_connect(
-        provider="youtube",
-        params={"state": state.state, "code": "g-code"},
-        browser_secret=browser.cookie_value,
-    )
-    integration = Integration.objects.get()
-    assert (integration.external_account_id, integration.display_name) == (
-        "UCabc",
-        "Herald Channel",
-    )
-    assert integration.refresh_token == "1//refresh"
-
-
-def test_a_google_account_without_a_channel_is_refused_in_words(api):
-    state, browser = begin(user=UserFactory(), provider="youtube")
-    api.post(f"{GOOGLE_OAUTH}/token", json={"access_token": "ya29", "expires_in": 3599})
-    api.get(f"{YOUTUBE_API}/youtube/v3/channels", json={"items": []})
-    with pytest.raises(OAuthError, match="has no YouTube channel"):
-        complete_connect(
-            provider="youtube",
-            params={"state": state.state, "code": "c"},
-            browser_secret=browser.cookie_value,
-        )
-    assert Integration.objects.count() == 0
-
-
-# --- Instagram ----------------------------------------------------------------------
-
-
-def test_instagram_exchanges_the_short_lived_token_for_a_long_lived_one(api):
-    state, browser = begin(user=UserFactory(), provider="instagram")
-    api.post(
-        f"{INSTAGRAM_LOGIN}/oauth/access_token",
-        match=[
-            matchers.urlencoded_params_matcher(
-                {
-                    "client_id": "ig-client",
-                    "client_secret": "ig-secret",
-                    "grant_type": "authorization_code",
-                    "redirect_uri": callback_url("instagram"),
-                    "code": "ig-code",
-                }
-            )
-        ],
-        json={
-            "data": [
-                {
-                    "access_token": "short-lived",
-                    "user_id": "17841400000000009",
-                    "permissions": "instagram_business_basic,instagram_business_content_publish",
-                }
-            ]
-        },
-    )
-    api.get(
-        f"{GRAPH}/access_token",
-        match=[
-            matchers.query_param_matcher(
-                {
-                    "grant_type": "ig_exchange_token",
-                    "client_secret": "ig-secret",
-                    "access_token": "short-lived",
-                }
-            )
-        ],
-        json={"access_token": "long-lived", "token_type": "bearer", "expires_in": 5183944},
-    )
-    api.get(
-        f"{GRAPH}/me",
-        match=[
-            matchers.query_param_matcher(
-                {"fields": "user_id,username", "access_token": "long-lived"}
-            )
-        ],
-        json={"user_id": "17841400000000009", "username": "herald.hq"},
-    )
-    complete_connect(
-        provider="instagram",
-        params={"state": state.state, "code": "ig-code"},
-        browser_secret=browser.cookie_value,
-    )
-    integration = Integration.objects.get()
-    assert integration.access_token == "long-lived"
-    assert integration.external_account_id == "17841400000000009"
-    assert integration.display_name == "@herald.hq"
-    assert integration.scopes == "instagram_business_basic,instagram_business_content_publish"
-    assert integration.token_expires_at > timezone.now() + dt.timedelta(days=59)
-
-
-# --- Discord ------------------------------------------------------------------------
-
-
-def test_discord_webhook_incoming_stores_the_webhook_url(api):
-    state, browser = begin(user=UserFactory(), provider="discord")
-    webhook_url = f"{DISCORD}/api/webhooks/1200/webhook-token"
-    api.post(
-        f"{DISCORD}/api/v10/oauth2/token",
-        match=[
-            matchers.urlencoded_params_matcher(
-                {
-                    "grant_type": "authorization_code",
-                    "code": "d-code",
-                    "redirect_uri": callback_url("discord"),
-                }
-            ),
-            matchers.header_matcher(
-                {"Authorization": "Basic " + base64.b64encode(b"d-client:d-secret").decode()}
-            ),
-        ],
-        json={
-            "access_token": "d-access",
-            "token_type": "Bearer",
-            "expires_in": 604800,
-            "refresh_token": "d-refresh",
-            "scope": "webhook.incoming",
-            "webhook": {"id": "1200", "token": "webhook-token", "url": webhook_url},
-        },
-    )
-    api.get(
-        webhook_url,
-        json={"id": "1200", "name": "Herald #news", "channel_id": "345", "guild_id": "678"},
-    )
-    complete_connect(
-        provider="discord",
-        params={"state": state.state, "code": "d-code"},
-        browser_secret=browser.cookie_value,
-    )
-    integration = Integration.objects.get()
-    assert integration.webhook_url == webhook_url
-    assert integration.display_name == "Herald #news"
-    assert integration.account_options == {"guild_id": "678", "webhook_channel_id": "345"}

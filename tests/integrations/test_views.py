@@ -10,7 +10,7 @@ from django.urls import reverse
 from content.choices import Status
 from integrations.models import Integration, OAuthState
 from integrations.oauth.flow import start_connect
-from publishing.engine import PAUSED_HOLD
+from publishing import holds
 from tests.factories import IntegrationFactory, PublicationFactory, UserFactory
 from tests.integrations.hosts import SITE, X_API
 
@@ -197,7 +197,10 @@ def test_admin_actions_pause_and_resume_and_say_what_was_skipped(staff_client):
     active.refresh_from_db()
     assert active.status == Integration.Status.PAUSED
     held = PublicationFactory(
-        integration=active, status=Status.QUEUED, hold_reason=PAUSED_HOLD, next_attempt_at=None
+        integration=active,
+        status=Status.QUEUED,
+        **holds.paused_account().fields(),
+        next_attempt_at=None,
     )
     staff_client.post(url, {"action": "resume_accounts", "_selected_action": [active.pk]})
     active.refresh_from_db()

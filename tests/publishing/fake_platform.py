@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from publishing.platforms.base import UNKNOWN, Published
-from publishing.platforms.http import note_request
+from platforms.base import UNKNOWN, Published
+from platforms.http import note_request
 
 
 class FakePlatform:

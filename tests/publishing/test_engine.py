@@ -10,15 +10,17 @@ from waffle.models import Switch
 from content.choices import Status
 from content.models import Content
 from integrations.models import Integration
-from publishing import engine
-from publishing.models import Publication, PublicationEvent
-from publishing.platforms.base import (
+from platforms.base import (
     AuthError,
     PermanentError,
     Published,
     RateLimited,
     TransientError,
 )
+from publishing import engine
+from publishing.engine import Outcome
+from publishing.holds import HoldKind
+from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, retry_failed, schedule_content
 from publishing.states import Actor
 from tests.factories import IntegrationFactory, UserFactory
@@ -105,7 +107,10 @@ def test_rate_limit_queues_the_excess_until_the_window_frees(drain, fake_platfor
     first_slot = published.first().rate_slot_at
     for row in queued:
         assert row.next_attempt_at == first_slot + dt.timedelta(hours=1)
-        assert row.hold_reason == "rate limit: the twitter window is full"
+        assert (row.hold_kind, row.hold_reason) == (
+            HoldKind.RATE_WINDOW,
+            "rate limit: the twitter window is full",
+        )
         assert row.retry_count == 0
     assert len(fake_platform.calls) == 2
 
@@ -150,8 +155,8 @@ def test_publishing_the_same_content_twice_calls_the_platform_once(
     with django_capture_on_commit_callbacks(execute=True):
         engine.tick(budget_seconds=0, enqueue=handed.append)
     (pk,) = handed
-    assert engine.publish_one(pk) == "published"
-    assert engine.publish_one(pk) == "skipped"
+    assert engine.publish_one(pk) is Outcome.PUBLISHED
+    assert engine.publish_one(pk) is Outcome.SKIPPED
     assert fake_platform.calls == [content.publications.get().idempotency_key]
 
 
@@ -159,7 +164,7 @@ def test_second_run_is_logged(fake_platform, drain, caplog):
     content = schedule()
     drain()
     with caplog.at_level(logging.INFO, logger="publishing.engine"):
-        assert engine.publish_one(content.publications.get().pk) == "skipped"
+        assert engine.publish_one(content.publications.get().pk) is Outcome.SKIPPED
     assert "skipped, the publication is PUBLISHED" in caplog.text
 
 
@@ -169,12 +174,20 @@ def test_switch_off_holds_then_on_publishes_by_itself(drain, fake_platform):
     assert drain() == []
     publication = content.publications.get()
     assert publication.status == Status.QUEUED
-    assert publication.hold_reason == "switch automation_enabled is off"
+    assert (publication.hold_kind, publication.hold_reason) == (
+        HoldKind.AUTOMATION_SWITCH,
+        "switch automation_enabled is off",
+    )
     assert Content.objects.get(pk=content.pk).status == Status.QUEUED
     assert fake_platform.calls == []
     Switch.objects.filter(name="automation_enabled").update(active=True)
     assert drain() == ["published"]
-    assert Publication.objects.get(pk=publication.pk).status == Status.PUBLISHED
+    published = Publication.objects.get(pk=publication.pk)
+    assert (published.status, published.hold_kind, published.hold_reason) == (
+        Status.PUBLISHED,
+        "",
+        "",
+    )
 
 
 def test_platform_switch_holds_only_its_platform(drain, fake_platform):
@@ -196,8 +209,12 @@ def test_switch_flipped_after_dispatch_is_checked_again_before_the_call(
     with django_capture_on_commit_callbacks(execute=True):
         engine.tick(budget_seconds=0, enqueue=handed.append)
     Switch.objects.filter(name="publishing_twitter").update(active=False)
-    assert engine.publish_one(handed[0]) == "held"
-    assert content.publications.get().hold_reason == "switch publishing_twitter is off"
+    assert engine.publish_one(handed[0]) is Outcome.HELD
+    held = content.publications.get()
+    assert (held.hold_kind, held.hold_reason) == (
+        HoldKind.PLATFORM_SWITCH,
+        "switch publishing_twitter is off",
+    )
     assert fake_platform.calls == []
 
 
@@ -207,7 +224,10 @@ def test_paused_integration_holds(drain, fake_platform):
     assert drain() == ["held"]
     publication = content.publications.get()
     assert publication.status == Status.QUEUED
-    assert publication.hold_reason == "the account is paused"
+    assert (publication.hold_kind, publication.hold_reason) == (
+        HoldKind.PAUSED_ACCOUNT,
+        "the account is paused",
+    )
     assert fake_platform.calls == []
 
 
@@ -244,6 +264,10 @@ def test_platform_rate_limit_requeues_without_burning_a_retry(drain, fake_platfo
     assert publication.next_attempt_at == until
     assert publication.retry_count == 0
     assert Integration.objects.get().rate_limited_until == until
+    assert (publication.hold_kind, publication.hold_reason) == (
+        HoldKind.PLATFORM_WAIT,
+        "the platform asked us to wait",
+    )
 
 
 def test_no_account_fails_with_a_clear_reason(drain, fake_platform):

@@ -23,8 +23,8 @@ from publishing.services import (
     retried_once_on_lock_conflict,
     schedule_content,
 )
-from tests.admin.conftest import messages_of
 from tests.factories import UserFactory
+from tests.operators import messages_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

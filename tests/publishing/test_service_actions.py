@@ -123,7 +123,7 @@ def test_retried_target_is_published_once_by_the_engine(
 ):
     content = schedule(("twitter",), when=timezone.now() - dt.timedelta(seconds=1))
     publication = content.publications.get()
-    from publishing.platforms.base import PermanentError
+    from platforms.base import PermanentError
 
     fake_platform.script = [PermanentError("refused once")]
     assert drain(django_capture_on_commit_callbacks) == ["failed"]
@@ -150,7 +150,7 @@ def test_retry_of_an_in_doubt_target_reconciles_before_sending(
     )
     outcome = retry_failed(content, actor=ENGINE)
     assert publication.pk in outcome.notes
-    from publishing.platforms.base import Published
+    from platforms.base import Published
 
     fake_platform.reconcile_answer = Published("found-1", "https://fake.example/found-1")
     assert drain(django_capture_on_commit_callbacks) == ["published"]
@@ -172,9 +172,7 @@ def test_cancel_targets_says_what_it_left_alone():
 def test_delete_refuses_content_that_went_out_and_deletes_the_rest():
     sent = schedule()
     move(sent.publications.get(platform="twitter"), Status.QUEUED, Status.PUBLISHING)
-    with pytest.raises(
-        ContentLocked, match=r"X \(Twitter\): PUBLISHING\), so it stays as the record"
-    ):
+    with pytest.raises(ContentLocked, match=r"X: PUBLISHING\), so it stays as the record"):
         delete_content(sent)
     assert Content.objects.filter(pk=sent.pk).exists()
 

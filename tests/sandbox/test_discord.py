@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from publishing.sandbox.models import SandboxPost
-from publishing.sandbox.views.discord import GUILD_ID, webhook_channel_id
+from sandbox.models import SandboxPost
+from sandbox.views.discord import GUILD_ID, webhook_channel_id
 
 pytestmark = pytest.mark.django_db
 

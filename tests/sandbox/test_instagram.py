@@ -2,8 +2,8 @@
 
 import pytest
 
-from publishing.sandbox.models import SandboxPost
-from publishing.sandbox.views.instagram import ig_user_id_for
+from sandbox.models import SandboxPost
+from sandbox.views.instagram import ig_user_id_for
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from publishing.sandbox.models import SandboxContainer, SandboxPost, SandboxUpload
+from sandbox.models import SandboxContainer, SandboxPost, SandboxUpload
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_no_failures_at_rate_zero(client, settings):
 def test_latency_sleeps_before_answering(client, settings, monkeypatch):
     settings.SANDBOX_LATENCY_MS = 250
     slept = []
-    monkeypatch.setattr("publishing.sandbox.views.shared.time.sleep", slept.append)
+    monkeypatch.setattr("sandbox.views.shared.time.sleep", slept.append)
 
     response = client.get("/sandbox/x/2/users/me", HTTP_AUTHORIZATION="Bearer sandbox-x-alice")
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from publishing.sandbox.models import SandboxPost
-from publishing.sandbox.views.x import user_id_for, weighted_length
+from sandbox.models import SandboxPost
+from sandbox.views.x import user_id_for, weighted_length
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +65,28 @@ def test_text_over_280_weighted_characters_is_refused(client):
     assert not SandboxPost.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "👨‍👩‍👧‍👦" * 140,  # a ZWJ family weighs 2, as one emoji
+        "🇫🇷" * 140,  # a flag too
+        "👍🏽" * 140,  # and an emoji with its skin tone
+        "a" * 271 + " file.txt",  # a dotted word is text, not a 23-character link
+    ],
+)
+def test_text_of_exactly_280_weighted_characters_is_posted(client, text):
+    response = tweet(client, text)
+
+    assert response.status_code == 201
+    assert SandboxPost.objects.get().text == text
+
+
 def test_weighted_length_counts_urls_and_wide_characters():
     assert weighted_length("abc") == 3
     assert weighted_length("see https://example.com/a/very/long/path/indeed") == 4 + 23
+    assert weighted_length("see example.com/path") == 4 + 23
     assert weighted_length("日本") == 4
+    assert weighted_length("text.with.dots") == 14
 
 
 def test_bad_token_is_401_with_rate_headers(client):

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from publishing.sandbox.models import SandboxPost, SandboxUpload
-from publishing.sandbox.views.youtube import CHUNK_GRANULARITY, channel_id_for
+from sandbox.models import SandboxPost, SandboxUpload
+from sandbox.views.youtube import CHUNK_GRANULARITY, channel_id_for
 
 pytestmark = pytest.mark.django_db
 
@@ -333,7 +333,7 @@ def test_multipart_metadata_that_is_not_json_is_a_parse_error(client):
 
 
 def test_multipart_upload_over_the_size_limit_is_refused(client, monkeypatch):
-    monkeypatch.setattr("publishing.sandbox.views.youtube.MAX_MULTIPART_BYTES", 512)
+    monkeypatch.setattr("sandbox.views.youtube.MAX_MULTIPART_BYTES", 512)
 
     response = multipart_upload(client, related_body())
 

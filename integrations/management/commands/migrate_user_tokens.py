@@ -41,8 +41,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from accounts.models import User
-from integrations.credentials import LEGACY_COLUMNS
 from integrations.models import Integration
+from platforms.registry import legacy_columns
 
 LEGACY_ACCOUNT_ID = "legacy"
 DISPLAY_NAME = "Migrated from legacy tokens"
@@ -54,7 +54,7 @@ class UserNotMigrated(Exception):
 
 def legacy_values(user: User, provider: str) -> dict[str, str]:
     """The non-empty legacy values of ``provider`` as Integration fields."""
-    access, refresh, webhook = LEGACY_COLUMNS[provider]
+    access, refresh, webhook = legacy_columns()[provider]
     values = {
         "access_token": getattr(user, access) if access else "",
         "refresh_token": getattr(user, refresh) if refresh else "",
@@ -73,7 +73,7 @@ def check_values(provider: str, values: dict[str, str]) -> None:
 
 
 def columns_of(provider: str) -> list[str]:
-    return [column for column in LEGACY_COLUMNS[provider] if column]
+    return [column for column in legacy_columns()[provider] if column]
 
 
 def new_integrations(user: User, plan: dict[str, dict[str, str]]) -> list[Integration]:
@@ -155,7 +155,7 @@ class Command(BaseCommand):
     def plan_user(self, user: User, existing: set) -> dict[str, dict[str, str]]:
         """The Integrations to create for ``user``, by provider; raises if a value is unusable."""
         plan = {}
-        for provider in LEGACY_COLUMNS:
+        for provider in legacy_columns():
             values = legacy_values(user, provider)
             if not values:
                 continue
@@ -227,7 +227,7 @@ class Command(BaseCommand):
     def verified_columns(self, user: User, stored: dict) -> tuple[str, ...]:
         """The columns to blank for ``user``; raises if any Integration reads back differently."""
         columns: list[str] = []
-        for provider in LEGACY_COLUMNS:
+        for provider in legacy_columns():
             values = legacy_values(user, provider)
             if not values:
                 continue

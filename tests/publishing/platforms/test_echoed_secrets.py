@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 from api.tokens import issue_token
 from content.choices import Status
 from integrations.models import Integration
+from platforms.base import TransientError
 from publishing.models import Publication, PublicationEvent
-from publishing.platforms.base import TransientError
 from publishing.services import Target, schedule_content
 from tests.factories import IntegrationFactory, UserFactory
 
@@ -33,8 +33,8 @@ ALL_FORMS = (ACCESS, quote(ACCESS, safe=""), REFRESH, WEBHOOK_TOKEN)
 def real_modules(settings):
     settings.PLATFORM_MODULES = {
         **settings.PLATFORM_MODULES,
-        "twitter": "publishing.platforms.twitter",
-        "discord": "publishing.platforms.discord",
+        "twitter": "platforms.x.client",
+        "discord": "platforms.discord.client",
     }
 
 

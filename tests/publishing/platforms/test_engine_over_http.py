@@ -16,8 +16,8 @@ from responses import matchers
 
 from content.choices import Status
 from content.models import ContentMedia
+from platforms.instagram import client as instagram
 from publishing.models import Publication, PublicationEvent
-from publishing.platforms import instagram
 from publishing.services import Target, retry_failed, schedule_content
 from publishing.states import Actor
 from tests.factories import IntegrationFactory, UserFactory
@@ -31,10 +31,10 @@ TOKEN = "legacy-instagram-token-0123456789"
 @pytest.fixture(autouse=True)
 def real_modules(settings, tmp_path, monkeypatch):
     settings.PLATFORM_MODULES = {
-        "twitter": "publishing.platforms.twitter",
-        "discord": "publishing.platforms.discord",
-        "instagram": "publishing.platforms.instagram",
-        "youtube": "publishing.platforms.youtube",
+        "twitter": "platforms.x.client",
+        "discord": "platforms.discord.client",
+        "instagram": "platforms.instagram.client",
+        "youtube": "platforms.youtube.client",
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     monkeypatch.setattr(instagram, "sleep", lambda seconds: None)

@@ -1,2 +1,0 @@
-"""Prometheus metrics: state read from the database at scrape time, and events
-recorded by whichever process runs them in a store every process shares."""

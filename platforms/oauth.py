@@ -1,0 +1,136 @@
+"""What every OAuth provider shares: the account, errors in words, PKCE, the token answer.
+
+A provider module (``platforms/<name>/oauth.py``) has ``NAME``, ``USES_PKCE``,
+``authorization_url(state=, redirect_uri=, code_challenge=)``,
+``exchange_code(code=, redirect_uri=, code_verifier=)`` -> ``Credentials``,
+``fetch_account(grant)`` -> ``ConnectedAccount`` and ``revoke(grant)`` (or
+``revoke = None`` where the platform has no revocation endpoint). It may add
+``can_refresh(integration, now)``, ``verify(grant, account_options)`` and
+``connect_with_tokens(...)`` where the platform differs from the plain OAuth case.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+import requests
+from django.utils import timezone
+
+from platforms.base import Credentials, PermanentError, TransientError
+from platforms.http import json_body, send
+
+
+class OAuthError(Exception):
+    """A connect flow that cannot go on; the message is meant for the person connecting.
+
+    ``transient`` says the provider could not be reached: trying later may work.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, status_code: int | None = None):
+        super().__init__(message)
+        self.transient = transient
+        self.status_code = status_code
+
+
+class ProviderNotConfigured(OAuthError):
+    """No client id (and secret) for this provider in the environment."""
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """Who the tokens act for: the platform's id, a name to show, non-secret details."""
+
+    external_account_id: str
+    display_name: str
+    account_options: dict = field(default_factory=dict)
+
+
+def new_code_verifier() -> str:
+    """A PKCE code verifier: 64 URL-safe characters (RFC 7636 allows 43 to 128)."""
+    return secrets.token_urlsafe(48)
+
+
+def code_challenge(verifier: str) -> str:
+    """The S256 challenge of ``verifier``: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def expires_at(token_answer: dict) -> dt.datetime | None:
+    seconds = token_answer.get("expires_in")
+    try:
+        return timezone.now() + dt.timedelta(seconds=int(seconds)) if seconds else None
+    except (TypeError, ValueError):
+        return None
+
+
+def grant_from(token_answer: dict, **extra) -> Credentials:
+    """The grant of a standard OAuth token answer (``access_token``, ``expires_in``, ...)."""
+    return Credentials(
+        access_token=token_answer.get("access_token", ""),
+        refresh_token=token_answer.get("refresh_token", ""),
+        expires_at=expires_at(token_answer),
+        scopes=token_answer.get("scope", ""),
+        **extra,
+    )
+
+
+def call(provider_name: str, what: str, method: str, url: str, **kwargs) -> dict:
+    """One request to a provider's OAuth or account endpoint; its JSON answer, or ``OAuthError``.
+
+    ``what`` names the step for the message ("exchanging the authorization code").
+    """
+    try:
+        response = send(provider_name, method, url, **kwargs)
+    except TransientError:
+        raise OAuthError(
+            f"{provider_name} could not be reached for {what}. Try again in a minute.",
+            transient=True,
+        ) from None
+    except PermanentError:  # never sent: a token or URL with characters HTTP cannot carry
+        raise OAuthError(
+            f"The request to {provider_name} for {what} could not be built: check that the "
+            "tokens and URLs were copied whole, without spaces or line breaks."
+        ) from None
+    body = json_body(response)
+    if response.status_code == 429:
+        raise OAuthError(
+            f"{provider_name} is rate limiting {what}. Try again in a few minutes.",
+            transient=True,
+            status_code=429,
+        )
+    if response.status_code >= 400:
+        raise OAuthError(
+            f"{provider_name} refused {what}: {describe_error(body, response)}",
+            status_code=response.status_code,
+        )
+    return body
+
+
+def describe_error(body: dict, response: requests.Response) -> str:
+    """The provider's own words for an error, from the shapes OAuth providers use."""
+    error = body.get("error")
+    if isinstance(error, dict):  # Graph API: {"error": {"message", "code"}}
+        return str(error.get("message") or error.get("type") or f"HTTP {response.status_code}")
+    described = (
+        body.get("error_description")
+        or body.get("error_message")  # Instagram Login
+        or body.get("detail")
+        or body.get("message")
+    )
+    if described:
+        return str(described)
+    if error:
+        return str(error)
+    return f"HTTP {response.status_code}"
+
+
+def callback_error_message(provider_name: str, error: str, description: str) -> str:
+    """The words for an ``error=`` a provider sent back to the callback."""
+    if error == "access_denied":
+        return f"Access was denied on {provider_name}, so no account was connected."
+    return f"{provider_name} reported an error: {description or error}."
