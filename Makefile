@@ -54,6 +54,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 ## Fix what ruff can fix, and format the code.
 format: install

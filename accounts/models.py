@@ -41,6 +41,8 @@ class User(AbstractUser):
         "youtube_access_token",
         "youtube_refresh_token",
     )
+    # Never shown, filtered or searched in the admin (operator_admin.secrets).
+    SECRET_FIELDS = ("password", *LEGACY_TOKEN_FIELDS)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -8,7 +8,11 @@ from integrations.services import (
     resume_integration,
     revoke_integration,
 )
-from operator_admin.secrets import SecretFieldsAdminMixin, SecretLookupsRefusedMixin
+from operator_admin.secrets import (
+    SecretFieldsAdminMixin,
+    SecretLookupsRefusedMixin,
+    mask_secret,
+)
 from operator_admin.timezone import OperatorTimezoneMixin
 
 
@@ -109,7 +113,7 @@ class IntegrationAdmin(OperatorTimezoneMixin, SecretFieldsAdminMixin, admin.Mode
 
     @admin.display(description="Access token")
     def access_token_masked(self, obj: Integration) -> str:
-        return obj.masked_secret("access_token")
+        return mask_secret(obj.access_token)
 
 
 @admin.register(LegacyTokenUse)

@@ -19,6 +19,7 @@ class Integration(models.Model):
         REVOKED = "revoked", "Revoked"
         PAUSED = "paused", "Paused"
 
+    # Never shown, filtered or searched in the admin (operator_admin.secrets).
     SECRET_FIELDS = ("access_token", "refresh_token", "webhook_url")
 
     user = models.ForeignKey(
@@ -62,19 +63,6 @@ class Integration(models.Model):
     def __str__(self) -> str:
         return f"{self.get_provider_display()} · {self.display_name or self.external_account_id}"
 
-    def masked_secret(self, field_name: str) -> str:
-        """``••••3f9a`` for a set secret, ``not set`` otherwise; never the secret itself."""
-        return mask_secret(getattr(self, field_name))
-
-
-def mask_secret(value: str | None) -> str:
-    if not value:
-        return "not set"
-    # Short secrets show nothing of themselves: four characters of an
-    # eight-character token would be half of it.
-    tail = value[-4:] if len(value) >= 16 else ""
-    return f"••••{tail}"
-
 
 class LegacyTokenUse(models.Model):
     """How often the engine fell back to a user's legacy plaintext columns, per platform.
@@ -107,6 +95,9 @@ class OAuthState(models.Model):
     expires, and only for the provider that issued it; the PKCE verifier never
     leaves the server.
     """
+
+    # Never shown, filtered or searched in the admin (operator_admin.secrets).
+    SECRET_FIELDS = ("state", "code_verifier")
 
     state = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(

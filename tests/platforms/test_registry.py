@@ -14,7 +14,7 @@ from integrations.oauth import providers
 from integrations.oauth.flow import provider_statuses
 from platforms import http, registry
 from platforms.http import request_timed
-from publishing.admin import ContentAdminForm
+from publishing.admin.content import ContentAdminForm
 from publishing.models import Publication
 from publishing.rate_limits import limit_for
 from tests.factories import UserFactory

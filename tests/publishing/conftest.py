@@ -1,5 +1,6 @@
 import pytest
 
+from platforms import registry
 from publishing import engine
 from tests.publishing.fake_platform import FAKE
 
@@ -9,9 +10,7 @@ FAKE_MODULE = "tests.publishing.fake_platform"
 @pytest.fixture(autouse=True)
 def fake_platform(settings):
     """Every platform speaks to the fake, with short retry delays."""
-    settings.PLATFORM_MODULES = dict.fromkeys(
-        ("twitter", "discord", "instagram", "youtube"), FAKE_MODULE
-    )
+    settings.PLATFORM_MODULES = dict.fromkeys(registry.values(), FAKE_MODULE)
     FAKE.reset()
     yield FAKE
     FAKE.reset()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from content.choices import Status
 from content.models import Content
+from platforms import registry
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, schedule_content
 from publishing.states import transition
@@ -21,7 +22,7 @@ WHEN = timezone.now() + dt.timedelta(days=1)
 @pytest.fixture(autouse=True)
 def fake_platform(settings):
     """Every platform speaks to the fake, whose rules a test sets."""
-    settings.PLATFORM_MODULES = dict.fromkeys(settings.PLATFORM_MODULES, FAKE_MODULE)
+    settings.PLATFORM_MODULES = dict.fromkeys(registry.values(), FAKE_MODULE)
     FAKE.reset()
     yield FAKE
     FAKE.reset()
