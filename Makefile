@@ -78,7 +78,7 @@ bench-connections: install
 # Fault drills against the sandbox on private servers (PostgreSQL 5440/5441, Redis 6390,
 # sandbox 8471-8474). Defaults are the full-size figures; DRILL_ARGS passes options, e.g.
 # DRILL_ARGS="--posts 500 --accounts 20 --clusters 1".
-DRILL := $(BIN)/python bench/drills.py
+DRILL := $(BIN)/python -m bench.drills
 
 ## Drill: N posts due at once, with 1, 2 and 4 clusters (drain time, lag, copies).
 drill-burst: install

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -19,28 +18,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lockout import cool_off_seconds, lockout_message
-from api import serializers as s
 from api.authentication import TokenAuthentication
 from api.errors import NON_FIELD
 from api.parsers import BoundedJSONParser
+from api.schema import (
+    logout_all_schema,
+    logout_schema,
+    obtain_token_schema,
+    rotate_token_schema,
+)
+from api.serializers.auth import TokenRequestSerializer, TokenSerializer
 from api.tokens import TokenRevoked, issue_token, revoke_all_tokens, revoke_token, rotate_token
-from api.views import COMMON_ERRORS, INVALID, error
 
 logger = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = "Unable to log in with provided credentials."
-SIGN_IN_REFUSED = {
-    429: error(
-        "`throttled`: too many requests from this address; or `locked_out`: too many "
-        "failed sign-ins for this username or from this address (the right password is "
-        "refused too until then). `Retry-After` says when to come back."
-    )
-}
-TOKEN_ONLY = {
-    401: error(
-        "No valid token. These take `Authorization: Token <token>` (a session is not enough)."
-    )
-}
 
 
 class LockedOut(exceptions.APIException):
@@ -60,21 +52,9 @@ class ObtainTokenView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(
-        operation_id="auth_token_create",
-        summary="Sign in: a new API token",
-        request=s.TokenRequestSerializer,
-        responses={200: s.TokenSerializer, **INVALID, **SIGN_IN_REFUSED},
-        auth=[],
-        description='Returns `{"token": ..., "expiry": ...}`; send the token as '
-        "`Authorization: Token <token>`. The token is shown only in this answer: Herald "
-        "keeps a digest of it. Each call issues a new token; past `API_TOKEN_LIMIT_PER_USER` "
-        "tokens the oldest is revoked. After `LOGIN_FAILURE_LIMIT` failures for a username or "
-        "from an address, both are locked out for `LOGIN_LOCKOUT_MINUTES`. "
-        "Takes no `Idempotency-Key`.",
-    )
+    @obtain_token_schema
     def post(self, request, *args, **kwargs):
-        form = s.TokenRequestSerializer(data=request.data)
+        form = TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         username = form.validated_data["username"]
         user = authenticate(
@@ -89,7 +69,7 @@ class ObtainTokenView(APIView):
             raise exceptions.ValidationError({NON_FIELD: [WRONG_CREDENTIALS]}, code="invalid")
         issued = issue_token(user=user)
         logger.info("API token issued to %r from %s.", username, address)
-        return Response(s.TokenSerializer(issued).data)
+        return Response(TokenSerializer(issued).data)
 
 
 class TokenOnlyView(APIView):
@@ -100,32 +80,17 @@ class TokenOnlyView(APIView):
 
 
 class RotateTokenView(TokenOnlyView):
-    @extend_schema(
-        operation_id="auth_token_rotate",
-        summary="Swap your token for a new one",
-        request=None,
-        responses={200: s.TokenSerializer, **TOKEN_ONLY, 429: COMMON_ERRORS[429]},
-        description="Issues a new token (with a new expiry) and revokes the one this request "
-        "was sent with. Save the new token before anything else: if the answer is lost, "
-        "the old token is gone too and you sign in again with your password. "
-        "Takes no `Idempotency-Key` (Herald never stores a token it could answer again).",
-    )
+    @rotate_token_schema
     def post(self, request, *args, **kwargs):
         try:
             issued = rotate_token(token=request.auth)
         except TokenRevoked as revoked:
             raise exceptions.AuthenticationFailed(str(revoked)) from None
-        return Response(s.TokenSerializer(issued).data)
+        return Response(TokenSerializer(issued).data)
 
 
 class LogoutView(TokenOnlyView):
-    @extend_schema(
-        operation_id="auth_logout",
-        summary="Sign out: revoke this token",
-        request=None,
-        responses={204: None, **TOKEN_ONLY, 429: COMMON_ERRORS[429]},
-        description="Revokes the token this request was sent with; your other tokens stay.",
-    )
+    @logout_schema
     def post(self, request, *args, **kwargs):
         try:
             revoke_token(token=request.auth)
@@ -135,13 +100,7 @@ class LogoutView(TokenOnlyView):
 
 
 class LogoutAllView(TokenOnlyView):
-    @extend_schema(
-        operation_id="auth_logout_all",
-        summary="Sign out everywhere: revoke all your tokens",
-        request=None,
-        responses={204: None, **TOKEN_ONLY, 429: COMMON_ERRORS[429]},
-        description="Revokes every API token of your account, this one included.",
-    )
+    @logout_all_schema
     def post(self, request, *args, **kwargs):
         revoke_all_tokens(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

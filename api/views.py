@@ -8,21 +8,32 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from api import serializers as s
-from api.errors import ErrorSerializer
-from api.idempotency import HEADER, IdempotentPostMixin
+from api.idempotency import IdempotentPostMixin
 from api.parsers import BoundedJSONParser
+from api.schema import content_schema, integration_schema, publication_schema
+from api.serializers.content import (
+    ContentCreateSerializer,
+    ContentFilterSerializer,
+    ContentSerializer,
+    ContentUpdateSerializer,
+    outcome_data,
+)
+from api.serializers.integrations import (
+    ConnectRequestSerializer,
+    IntegrationSerializer,
+    IntegrationTokensSerializer,
+    ProviderSerializer,
+)
+from api.serializers.publications import (
+    PublicationDetailSerializer,
+    PublicationFilterSerializer,
+    PublicationSerializer,
+)
 from content.models import Content, ContentMedia
 from integrations.models import Integration
 from integrations.oauth.flow import provider_statuses, start_connect
@@ -44,33 +55,6 @@ from publishing.services import (
 from publishing.states import Actor
 
 
-def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
-COMMON_ERRORS = {
-    401: error("Not authenticated (`Authorization: Token <token>`, or a session)."),
-    429: error("Too many requests; `Retry-After` says when to come back."),
-}
-NOT_FOUND = {404: error("Not found, or not yours.")}
-IDEMPOTENCY_KEY = OpenApiParameter(
-    HEADER,
-    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Optional. The same key with the same request within 24 hours answers the "
-    "first response again and changes nothing (`Idempotent-Replayed: true`).",
-)
-IDEMPOTENCY_ERRORS = {
-    409: error(
-        "`idempotency_key_in_progress`: a request with this key is still running "
-        "(or, for content, `locked`: a target has started)."
-    ),
-    422: error("`idempotency_key_reused`: this key was used for a different request."),
-}
-INVALID = {400: error("Invalid input: `field_errors` (and `platforms`) say what to fix.")}
-
-
 def owned_contents(user):
     return (
         Content.objects.filter(owner=user)
@@ -82,114 +66,10 @@ def owned_contents(user):
     )
 
 
-def action_schema(summary: str, description: str):
-    return extend_schema(
-        summary=summary,
-        description=description,
-        request=None,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={
-            200: s.TargetsOutcomeSerializer,
-            400: error("A malformed `Idempotency-Key`."),
-            **COMMON_ERRORS,
-            **NOT_FOUND,
-            **IDEMPOTENCY_ERRORS,
-        },
-    )
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your content",
-        parameters=[s.ContentFilterSerializer],
-        responses={
-            200: s.ContentSerializer(many=True),
-            **INVALID,
-            **COMMON_ERRORS,
-            404: error("No such page."),
-        },
-    ),
-    retrieve=extend_schema(
-        summary="One content, with each target's state, attempts, permalink and last error",
-        responses={200: s.ContentSerializer, **COMMON_ERRORS, **NOT_FOUND},
-    ),
-    create=extend_schema(
-        summary="Schedule content",
-        description="Creates the content and one publication per target. Each platform's "
-        "rules are checked now: content a platform would refuse answers 400 with code "
-        "`platform_rules`, the messages in `platforms` (per platform) and "
-        "`field_errors.targets`. Send JSON, or multipart/form-data to attach `media` "
-        "(then `targets` is repeated and `options` is JSON text). " + s.SCHEDULED_FOR_HELP,
-        parameters=[IDEMPOTENCY_KEY],
-        request={
-            "application/json": s.ContentCreateSerializer,
-            "multipart/form-data": s.ContentCreateSerializer,
-        },
-        responses={
-            201: s.ContentSerializer,
-            **INVALID,
-            **COMMON_ERRORS,
-            **IDEMPOTENCY_ERRORS,
-            413: error("The request body is too large."),
-        },
-    ),
-    update=extend_schema(
-        summary="Replace the text, options or time",
-        description="Only while nothing has been sent: once a target has started, 409 with "
-        "code `locked`. Moving the time needs every target still SCHEDULED. The version grows.",
-        request=s.ContentUpdateSerializer,
-        responses={
-            200: s.ContentSerializer,
-            **INVALID,
-            **COMMON_ERRORS,
-            **NOT_FOUND,
-            409: error("`locked`: a target has started."),
-        },
-    ),
-    partial_update=extend_schema(
-        summary="Edit the text, options or time",
-        description="As PUT, with only the fields to change.",
-        request=s.ContentUpdateSerializer,
-        responses={
-            200: s.ContentSerializer,
-            **INVALID,
-            **COMMON_ERRORS,
-            **NOT_FOUND,
-            409: error("`locked`: a target has started."),
-        },
-    ),
-    destroy=extend_schema(
-        summary="Delete content nothing was sent for",
-        description="Deletes the content, its targets and files when no request was ever sent "
-        "for it. Content with a target PUBLISHED, PUBLISHING or in doubt (its request went "
-        "out) stays as the record: 409 `locked`; cancel its other targets instead.",
-        responses={
-            204: None,
-            **COMMON_ERRORS,
-            **NOT_FOUND,
-            409: error("`locked`: something was sent."),
-        },
-    ),
-    cancel=action_schema(
-        "Cancel every target that has not started",
-        "SCHEDULED, QUEUED and RETRYING targets become CANCELED; the others are listed in "
-        "`skipped` with the reason.",
-    ),
-    publish_now=action_schema(
-        "Publish now",
-        "Every SCHEDULED target becomes due at once; the engine takes it at its next poll "
-        "(about a second). The idempotency keys stay: the post goes out once.",
-    ),
-    retry=action_schema(
-        "Retry failed targets",
-        "Every FAILED target gets a new attempt, unless it is already published under its "
-        "idempotency key. A target whose earlier request may have gone out is checked on the "
-        "platform before anything is sent again (see `notes`).",
-    ),
-)
+@content_schema
 class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
-    serializer_class = s.ContentSerializer
+    serializer_class = ContentSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -197,7 +77,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         contents = owned_contents(self.request.user)
         if self.action != "list":
             return contents
-        query = s.ContentFilterSerializer(
+        query = ContentFilterSerializer(
             data=self.request.query_params, context=self.get_serializer_context()
         )
         query.is_valid(raise_exception=True)
@@ -219,10 +99,10 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         return contents
 
     def refreshed(self, pk: int) -> dict:
-        return s.ContentSerializer(owned_contents(self.request.user).get(pk=pk)).data
+        return ContentSerializer(owned_contents(self.request.user).get(pk=pk)).data
 
     def create(self, request, *args, **kwargs):
-        form = s.ContentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        form = ContentCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = form.validated_data
         content = schedule_content(
@@ -239,7 +119,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         content = self.get_object()
-        form = s.ContentUpdateSerializer(
+        form = ContentUpdateSerializer(
             content,
             data=request.data,
             partial=kwargs.get("partial", False),
@@ -256,7 +136,7 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
     def act(self, service) -> Response:
         content = self.get_object()
         outcome = service(content, actor=Actor.for_user(self.request.user))
-        return Response(s.outcome_data(outcome, self.refreshed(content.pk)))
+        return Response(outcome_data(outcome, self.refreshed(content.pk)))
 
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -271,27 +151,12 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         return self.act(retry_failed)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your publications (one per content and target)",
-        parameters=[s.PublicationFilterSerializer],
-        responses={
-            200: s.PublicationSerializer(many=True),
-            **INVALID,
-            **COMMON_ERRORS,
-            404: error("No such page."),
-        },
-    ),
-    retrieve=extend_schema(
-        summary="One publication with its audit log",
-        responses={200: s.PublicationDetailSerializer, **COMMON_ERRORS, **NOT_FOUND},
-    ),
-)
+@publication_schema
 class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_serializer_class(self):
         if self.action == "retrieve":
-            return s.PublicationDetailSerializer
-        return s.PublicationSerializer
+            return PublicationDetailSerializer
+        return PublicationSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -301,7 +166,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             return publications.prefetch_related(
                 Prefetch("events", queryset=PublicationEvent.objects.order_by("pk"))
             )
-        query = s.PublicationFilterSerializer(data=self.request.query_params)
+        query = PublicationFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         if "status" in filters:
@@ -316,101 +181,14 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 # --- Integrations -----------------------------------------------------------------------
 
 
-def lifecycle_schema(summary: str, description: str, response=None):
-    return extend_schema(
-        summary=summary,
-        description=description,
-        request=None,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={
-            200: response or s.IntegrationSerializer,
-            400: error("A malformed `Idempotency-Key`."),
-            **COMMON_ERRORS,
-            **NOT_FOUND,
-            409: error(
-                "`conflict`: not possible in the account's current status (the message "
-                "names it), or `idempotency_key_in_progress`."
-            ),
-            422: IDEMPOTENCY_ERRORS[422],
-        },
-    )
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your connected accounts (never their tokens)",
-        responses={
-            200: s.IntegrationSerializer(many=True),
-            **COMMON_ERRORS,
-            404: error("No such page."),
-        },
-    ),
-    retrieve=extend_schema(
-        summary="One connected account",
-        responses={200: s.IntegrationSerializer, **COMMON_ERRORS, **NOT_FOUND},
-    ),
-    create=extend_schema(
-        summary="Connect an account by entering its tokens",
-        description="The tokens are checked with the platform (one identity call) before "
-        "anything is saved; they are write-only and stored encrypted. Entering tokens for an "
-        "account you already have updates it. Discord takes a `webhook_url`, or a bot token "
-        "(`access_token`) and a `channel_id`. Tokens, the webhook URL and the channel id are "
-        "printable ASCII without spaces; anything else is a 400 naming the field. A platform "
-        "that cannot be reached, fails or rate-limits the check answers 503 "
-        "`platform_unavailable`: nothing is saved, and the same `Idempotency-Key` may be sent "
-        "again.",
-        request=s.IntegrationTokensSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={
-            201: s.IntegrationSerializer,
-            200: s.IntegrationSerializer,
-            **INVALID,
-            **COMMON_ERRORS,
-            **IDEMPOTENCY_ERRORS,
-            503: error(
-                "`platform_unavailable`: the platform could not be reached, failed or is rate "
-                "limiting; `Retry-After` says when to try again. Nothing was saved."
-            ),
-        },
-    ),
-    providers=extend_schema(
-        summary="The platforms you can connect, and whether each is configured",
-        responses={200: s.ProviderSerializer(many=True), **COMMON_ERRORS},
-    ),
-    connect=extend_schema(
-        summary="Start an OAuth connect flow",
-        description="Returns an authorization URL on Herald. Open it in one browser: Herald "
-        "ties the flow to that browser with a cookie and sends it on to the platform's consent "
-        "page; after consent the platform sends the same browser back to Herald, which checks "
-        "the `state` and the cookie, saves the account (updating it if already connected) and "
-        "shows the result; then list your integrations. The URL works in the first browser "
-        "that opens it, and only there. A provider without client credentials answers 400 "
-        "naming the settings to set.",
-        request=s.ConnectRequestSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={
-            200: s.AuthorizationSerializer,
-            **INVALID,
-            **COMMON_ERRORS,
-            **IDEMPOTENCY_ERRORS,
-        },
-    ),
-    pause=lifecycle_schema("Pause an account", "Due posts for it wait until it is resumed."),
-    resume=lifecycle_schema("Resume a paused account", "The posts it held are due at once."),
-    revoke=lifecycle_schema(
-        "Revoke an account",
-        "Calls the platform's revoke endpoint where one exists, then forgets the tokens. "
-        "`platform_message` says what happened at the platform.",
-        s.RevokeOutcomeSerializer,
-    ),
-)
+@integration_schema
 class IntegrationViewSet(
     IdempotentPostMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = s.IntegrationSerializer
+    serializer_class = IntegrationSerializer
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
@@ -419,7 +197,7 @@ class IntegrationViewSet(
         return Integration.objects.filter(user=self.request.user).order_by("provider", "pk")
 
     def create(self, request, *args, **kwargs):
-        form = s.IntegrationTokensSerializer(data=request.data)
+        form = IntegrationTokensSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         integration, created = connect_with_tokens(
@@ -432,35 +210,35 @@ class IntegrationViewSet(
             expires_at=data.get("token_expires_at"),
         )
         return Response(
-            s.IntegrationSerializer(integration).data,
+            IntegrationSerializer(integration).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @action(detail=False, methods=["get"], pagination_class=None)
     def providers(self, request):
-        return Response(s.ProviderSerializer(provider_statuses(), many=True).data)
+        return Response(ProviderSerializer(provider_statuses(), many=True).data)
 
     @action(detail=False, methods=["post"])
     def connect(self, request):
-        form = s.ConnectRequestSerializer(data=request.data)
+        form = ConnectRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         url = start_connect(user=request.user, provider=form.validated_data["provider"])
         return Response({"authorization_url": url, "expires_in": settings.OAUTH_STATE_MAX_AGE})
 
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        return Response(s.IntegrationSerializer(pause_integration(self.get_object())).data)
+        return Response(IntegrationSerializer(pause_integration(self.get_object())).data)
 
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        return Response(s.IntegrationSerializer(resume_integration(self.get_object())).data)
+        return Response(IntegrationSerializer(resume_integration(self.get_object())).data)
 
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         revoked = revoke_integration(self.get_object())
         return Response(
             {
-                "integration": s.IntegrationSerializer(revoked.integration).data,
+                "integration": IntegrationSerializer(revoked.integration).data,
                 "platform_message": revoked.platform_message,
             }
         )

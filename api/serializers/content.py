@@ -1,4 +1,4 @@
-"""Request and response shapes of the client API. Rules live in publishing.services."""
+"""Content: scheduling and editing it, its targets' states, and what an action on it did."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.parsers import loads_bounded
+from api.serializers.fields import MAX_ID, UserDateTimeField
+from api.serializers.publications import TargetStateSerializer
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
 from platforms import registry
 from platforms.options import BoundedListField, StrictSerializer
 from publishing.media import ACCEPTED, UploadRefused, media_draft
-from publishing.models import Publication, PublicationEvent
 from publishing.services import (
     SchedulingError,
     Target,
@@ -27,51 +28,9 @@ from publishing.services import (
     resolve_target,
 )
 
-MAX_ID = 2**63 - 1
 MAX_TARGETS = 10
 MAX_MEDIA = 10
 MAX_BODY = 20_000
-
-
-class UserDateTimeField(serializers.DateTimeField):
-    """ISO 8601. Without an offset the time is read in the requesting user's time zone.
-
-    Total: a time that is outside the calendar in UTC, where the database keeps it (the
-    first or last day of year 1 or 9999 moved across by an offset), is a 400.
-    """
-
-    def default_timezone(self):
-        request = self.context.get("request")
-        zone = getattr(getattr(request, "user", None), "zone", None)
-        return zone or super().default_timezone()
-
-    def enforce_timezone(self, value):
-        if timezone.is_aware(value):
-            try:
-                return value.astimezone(self.default_timezone())
-            except OverflowError:
-                # The user's zone cannot show the calendar's last hours; UTC can.
-                return value.astimezone(dt.UTC)
-        aware = super().enforce_timezone(value)
-        # A local time the clocks skip (spring forward) would silently move by an hour.
-        zone = aware.tzinfo
-        if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
-            raise serializers.ValidationError(
-                f"{value.isoformat()} does not exist in {zone} (the clocks change then); "
-                "give the time with an offset."
-            )
-        return aware
-
-    def to_internal_value(self, value):
-        try:
-            moment = super().to_internal_value(value)
-            moment.astimezone(dt.UTC)
-        except OverflowError:
-            raise serializers.ValidationError(self.out_of_range(value)) from None
-        return moment
-
-    def out_of_range(self, value) -> str:
-        return f"{value} cannot be stored: it falls outside the years 1 to 9999 in UTC."
 
 
 class ScheduleTimeField(UserDateTimeField):
@@ -299,35 +258,6 @@ class MediaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-PUBLICATION_FIELDS = [
-    "id",
-    "platform",
-    "integration",
-    "status",
-    "attempts",
-    "retry_count",
-    "last_retry_at",
-    "next_attempt_at",
-    "hold_reason",
-    "published_at",
-    "permalink",
-    "external_id",
-    "last_error_code",
-    "last_error",
-]
-
-
-class TargetStateSerializer(serializers.ModelSerializer):
-    """One target of a content and where its publication stands."""
-
-    permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
-
-    class Meta:
-        model = Publication
-        fields = PUBLICATION_FIELDS
-        read_only_fields = fields
-
-
 class ContentSerializer(serializers.ModelSerializer):
     options = serializers.JSONField(read_only=True)
     media = MediaSerializer(many=True, read_only=True)
@@ -350,34 +280,6 @@ class ContentSerializer(serializers.ModelSerializer):
             "media",
             "targets",
         ]
-        read_only_fields = fields
-
-
-class PublicationSerializer(serializers.ModelSerializer):
-    permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
-
-    class Meta:
-        model = Publication
-        fields = [*PUBLICATION_FIELDS[:1], "content", *PUBLICATION_FIELDS[1:], "created_at"]
-        read_only_fields = fields
-
-
-class PublicationEventSerializer(serializers.ModelSerializer):
-    from_status = serializers.CharField(
-        read_only=True, help_text="The status before the move; empty for the creation event."
-    )
-
-    class Meta:
-        model = PublicationEvent
-        fields = ["id", "from_status", "to_status", "reason", "error_code", "actor", "created_at"]
-        read_only_fields = fields
-
-
-class PublicationDetailSerializer(PublicationSerializer):
-    events = PublicationEventSerializer(many=True, read_only=True)
-
-    class Meta(PublicationSerializer.Meta):
-        fields = [*PublicationSerializer.Meta.fields, "events"]
         read_only_fields = fields
 
 
@@ -425,138 +327,3 @@ class ContentFilterSerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=CONTENT_ORDERINGS, required=False, help_text="Default `-scheduled_for`."
     )
-
-
-class PublicationFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
-    content = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="A content id."
-    )
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    # The lengths bound what a failed attempt stores (django-axes) and what is hashed.
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(
-        max_length=4096, style={"input_type": "password"}, trim_whitespace=False
-    )
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(
-        read_only=True, help_text="Shown once: Herald keeps only a digest of it."
-    )
-    expiry = serializers.DateTimeField(
-        read_only=True, help_text="When the token stops working (`API_TOKEN_TTL_HOURS`)."
-    )
-
-
-# --- Integrations -----------------------------------------------------------------------
-
-
-class IntegrationSerializer(serializers.ModelSerializer):
-    """An account, never its tokens: only whether each secret is stored."""
-
-    has_access_token = serializers.SerializerMethodField()
-    has_refresh_token = serializers.SerializerMethodField()
-    has_webhook_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Integration
-        fields = [
-            "id",
-            "provider",
-            "status",
-            "external_account_id",
-            "display_name",
-            "scopes",
-            "token_expires_at",
-            "has_access_token",
-            "has_refresh_token",
-            "has_webhook_url",
-            "last_error",
-            "last_error_at",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_has_access_token(self, obj: Integration) -> bool:
-        return bool(obj.access_token)
-
-    def get_has_refresh_token(self, obj: Integration) -> bool:
-        return bool(obj.refresh_token)
-
-    def get_has_webhook_url(self, obj: Integration) -> bool:
-        return bool(obj.webhook_url)
-
-
-def printable_ascii(value: str) -> None:
-    """A token, webhook URL or id: visible ASCII only. The error never repeats the value."""
-    if not all("!" <= character <= "~" for character in value):
-        raise serializers.ValidationError(
-            "Use printable ASCII characters only, without spaces, line breaks or control "
-            "characters: check that it was copied whole."
-        )
-
-
-class IntegrationTokensSerializer(serializers.Serializer):
-    """Connect by entering tokens: every secret is write-only and checked with the platform."""
-
-    provider = serializers.ChoiceField(choices=Platform.choices)
-    access_token = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=4096,
-        validators=[printable_ascii],
-        help_text="X, Instagram, YouTube: the user access token. Discord: a bot token.",
-    )
-    refresh_token = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=4096,
-        validators=[printable_ascii],
-    )
-    webhook_url = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=500,
-        validators=[printable_ascii],
-        help_text="Discord: a webhook URL (instead of a bot token and channel).",
-    )
-    channel_id = serializers.RegexField(
-        r"^\d{1,25}$",
-        required=False,
-        allow_blank=True,
-        validators=[printable_ascii],
-        help_text="Discord with a bot token: the channel to post in.",
-    )
-    token_expires_at = UserDateTimeField(required=False, allow_null=True)
-
-
-class ConnectRequestSerializer(serializers.Serializer):
-    provider = serializers.ChoiceField(choices=Platform.choices)
-
-
-class AuthorizationSerializer(serializers.Serializer):
-    authorization_url = serializers.URLField(
-        help_text="Open it in a browser; the platform sends the user back to Herald, which "
-        "saves the account and shows the result."
-    )
-    expires_in = serializers.IntegerField(help_text="Seconds the flow may take.")
-
-
-class ProviderSerializer(serializers.Serializer):
-    provider = serializers.CharField()
-    name = serializers.CharField()
-    configured = serializers.BooleanField()
-    missing_settings = serializers.ListField(child=serializers.CharField())
-
-
-class RevokeOutcomeSerializer(serializers.Serializer):
-    integration = IntegrationSerializer()
-    platform_message = serializers.CharField()

@@ -1,20 +1,8 @@
-"""Fault drills: Herald's real engine, real clusters and the HTTP sandbox, under faults.
+"""What every fault drill shares: the private servers, the seeded posts, the clusters,
+and the figures and checks read from Herald's database and the sandbox's.
 
-Each drill publishes to the four platforms of the sandbox (50 ms latency, 1% random
-transient failures by default) with real ``manage.py qcluster`` processes on a
-private PostgreSQL and Redis (see bench/servers.py), then checks from Herald's
-database and from what landed in the sandbox that every post went out exactly once.
-
-    burst     N posts due at once, with 1, 2 and 4 clusters: drain time, lag, copies
-    steady    R posts/s for S seconds: publish lag p50/p99 (target p99 <= 10 s)
-    kill      kill -9 of one cluster mid-burst
-    redis     Redis stopped and started mid-burst, with rate limits that bind
-    postgres  PostgreSQL stopped and started mid-burst
-    switch    automation_enabled off for 30 s mid-burst
-    all       every drill, one after the other
-
-    make drill-burst DRILL_ARGS="--posts 500 --accounts 20 --clusters 1,2"
-    .venv/bin/python bench/drills.py kill --posts 600 --accounts 20
+A drill module builds on ``burst_run`` (reset, seed, start the clusters, make the posts
+due, drain, stop) and judges the run with ``figures``, ``core_checks`` and ``verdict``.
 """
 
 from __future__ import annotations
@@ -24,22 +12,16 @@ import collections
 import datetime as dt
 import os
 import signal
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench import servers  # noqa: E402
-from bench.engine import (  # noqa: E402
+from bench import servers
+from bench.engine import (
     create_database_if_missing,
     create_posts,
     lag_figures,
     make_due,
-    progress,
     reset_data,
     start_cluster,
     stop_cluster,
@@ -47,7 +29,6 @@ from bench.engine import (  # noqa: E402
     wait_until_final,
 )
 
-DRILLS = ("burst", "steady", "kill", "redis", "postgres", "switch")
 # Engine settings for every drill: retries come back quickly, and a killed worker's
 # rows within two minutes. They keep the settings' rules: the tick's budget below the
 # task timeout, the task timeout below the broker's retry and the lease.
@@ -64,41 +45,6 @@ PLATFORMS = ("twitter", "discord", "instagram", "youtube")
 IMAGE_NAME = "drills/photo.jpg"
 VIDEO_NAME = "drills/clip.mp4"
 MEDIA_BYTES = 1024
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("drill", choices=(*DRILLS, "all"))
-    parser.add_argument("--posts", type=int, default=10_000, help="posts in a burst")
-    parser.add_argument("--accounts", type=int, default=200, help="over the four platforms")
-    parser.add_argument(
-        "--clusters",
-        default=None,
-        help="clusters: a list for burst (default 1,2,4), one number for the others "
-        "(default 1 for steady, 2 for the fault drills)",
-    )
-    parser.add_argument("--rate", type=int, default=10, help="steady: posts per second")
-    parser.add_argument("--seconds", type=int, default=300, help="steady: seconds of load")
-    parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--failure-rate", type=float, default=0.01)
-    parser.add_argument("--workers", type=int, default=6, help="Q_WORKERS per cluster")
-    parser.add_argument("--fault-at", type=float, default=1 / 3, help="share final, then fault")
-    parser.add_argument("--outage", type=int, default=5, help="seconds Redis/PostgreSQL are down")
-    parser.add_argument("--switch-off", type=int, default=30, help="seconds the switch is off")
-    parser.add_argument(
-        "--rate-limit", default="10/30", help="redis drill: posts/seconds per account"
-    )
-    parser.add_argument(
-        "--rate-slack",
-        type=float,
-        default=1.0,
-        help="redis drill: seconds of network jitter allowed when windows are counted "
-        "from the sandbox's arrival times",
-    )
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds for one drain")
-    return parser.parse_args()
 
 
 # --- environment and servers ---------------------------------------------------------
@@ -404,6 +350,13 @@ def figures(run: Run) -> dict:
     return result
 
 
+def landed_posts():
+    """What reached the platforms: the sandbox's posts, read from its own database."""
+    from sandbox.models import SandboxPost
+
+    return SandboxPost.objects.using("sandbox")
+
+
 def core_checks(f: dict, run: Run) -> list[Check]:
     return [
         Check("drained before the timeout", run.drained, f"not final: {f['not_final']}"),
@@ -479,7 +432,7 @@ def verdict(name: str, checks: list[Check], summary: str) -> bool:
     return passed
 
 
-# --- the drills ---------------------------------------------------------------------------------
+# --- what the drills share -------------------------------------------------------------------
 
 
 def header(name: str, args: argparse.Namespace, clusters, what: str, rate_limits: str) -> None:
@@ -521,107 +474,10 @@ def cluster_counts(args: argparse.Namespace, default: str) -> list[int]:
     return [int(n) for n in (args.clusters or default).split(",")]
 
 
-def drill_burst(args: argparse.Namespace) -> bool:
-    counts = cluster_counts(args, "1,2,4")
-    header(
-        "burst",
-        args,
-        counts,
-        f"{args.posts} posts due at once over {args.accounts} accounts",
-        WIDE_OPEN,
-    )
-    results, passed = [], True
-    for count in counts:
-        run = burst_run("burst", args, count)
-        f = figures(run)
-        print_figures(f)
-        passed &= verdict(
-            f"burst ({count} cluster{'s' if count > 1 else ''})",
-            core_checks(f, run),
-            f"{f.get('posts_per_s', 0):.1f} posts/s, lag p99 {f.get('lag_p99', float('nan')):.1f} s",
-        )
-        results.append((count, f))
-    print(
-        f"  {'clusters':>8} {'drain s':>8} {'posts/s':>8} {'p50 s':>7} {'p99 s':>7} {'dup':>4} {'lost':>5}"
-    )
-    for count, f in results:
-        print(
-            f"  {count:>8} {f.get('drain_s', 0):>8.1f} {f.get('posts_per_s', 0):>8.1f} "
-            f"{f.get('lag_p50', 0):>7.2f} {f.get('lag_p99', 0):>7.2f} {f['duplicates']:>4} "
-            f"{f['lost']:>5}"
-        )
-    return passed
-
-
-def drill_steady(args: argparse.Namespace) -> bool:
-    from django.utils import timezone
-
-    count = cluster_counts(args, "1")[0]
-    total = args.rate * args.seconds
-    header(
-        "steady",
-        args,
-        count,
-        f"{args.rate} posts/s for {args.seconds} s ({total} posts) over {args.accounts} accounts",
-        WIDE_OPEN,
-    )
-    reset_everything()
-    run = Run(name="steady drain", ids=create_drill_posts(total, args.accounts, "steady"))
-    try:
-        start_clusters(run, count)
-        started = time.monotonic()
-        for second in range(args.seconds):
-            make_due(run.ids[second * args.rate : (second + 1) * args.rate], timezone.now())
-            progress("steady load", second + 1, args.seconds)
-            time.sleep(max(0.0, started + second + 1 - time.monotonic()))
-        print()
-        drain(run, args)
-    finally:
-        stop_clusters(run)
-    f = figures(run)
-    print_figures(f)
-    p99 = f.get("lag_p99", float("inf"))
-    checks = [
-        Check(
-            "publish lag p99 <= 10 s",
-            p99 <= 10,
-            f"p50 {f.get('lag_p50', 0):.2f} s, p99 {p99:.2f} s",
-        )
-    ]
-    return verdict(
-        "steady",
-        checks + core_checks(f, run),
-        f"lag p50 {f.get('lag_p50', 0):.2f} s, p99 {p99:.2f} s",
-    )
-
-
-def drill_kill(args: argparse.Namespace) -> bool:
-    count = max(cluster_counts(args, "2")[0], 2)
-
-    def during(run: Run):
-        def kill() -> None:
-            victim = run.clusters[0]
-            os.killpg(victim.pid, signal.SIGKILL)
-            victim.wait()
-            run.killed.append(victim)
-            run.note(f"kill -9 of cluster {victim.pid} (its whole process group)")
-
-        return once(args.fault_at, args.posts, kill)
-
-    header("kill", args, count, f"kill -9 of one cluster mid-burst, {args.posts} posts", WIDE_OPEN)
-    run = burst_run("kill", args, count, during_factory=during)
-    f = figures(run)
-    print_figures(f)
-    checks = [Check("a cluster was killed mid-burst", bool(run.killed), f"{len(run.killed)}")]
-    return verdict(
-        "kill",
-        checks + core_checks(f, run),
-        f"in_doubt surfaced {f['in_doubt']}, reconcile events {f['reconcile_events']}, "
-        f"leases recovered {f['recovered_leases']}",
-    )
-
-
 def outage(run: Run, args: argparse.Namespace, what: str, stop, start):
+    """A ``during`` hook: ``stop`` once ``--fault-at`` of the posts are final, then ``start``
+    again ``--outage`` seconds later."""
+
     def action() -> None:
         run.note(f"stopping {what}")
         stop()
@@ -632,224 +488,3 @@ def outage(run: Run, args: argparse.Namespace, what: str, stop, start):
         run.note(f"{what} is back after {args.outage} s")
 
     return once(args.fault_at, len(run.ids), action)
-
-
-def max_in_window(times: list[dt.datetime], seconds: float) -> int:
-    """The most events any sliding window of ``seconds`` holds."""
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while (moment - times[start]).total_seconds() >= seconds:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
-def drill_redis(args: argparse.Namespace) -> bool:
-    from sandbox.models import SandboxPost
-
-    count = cluster_counts(args, "2")[0]
-    limit, window = (int(part) for part in args.rate_limit.split("/"))
-    header(
-        "redis",
-        args,
-        count,
-        f"Redis stopped for {args.outage} s mid-burst, {args.posts} posts",
-        args.rate_limit,
-    )
-    run = burst_run(
-        "redis",
-        args,
-        count,
-        during_factory=lambda run: outage(
-            run, args, "Redis", servers.stop_redis, servers.start_redis
-        ),
-    )
-    f = figures(run)
-    print_figures(f)
-    arrivals = collections.defaultdict(list)
-    for account, created in (
-        SandboxPost.objects.using("sandbox")
-        .order_by("created_at")
-        .values_list("account", "created_at")
-    ):
-        arrivals[account].append(created)
-    counted = window - args.rate_slack
-    worst = max((max_in_window(times, counted) for times in arrivals.values()), default=0)
-    worst_full = max((max_in_window(times, window) for times in arrivals.values()), default=0)
-    print(
-        f"  rate limit {limit} per {window} s per account: at most {worst} posts in any "
-        f"{counted:g} s window of arrivals at the sandbox ({worst_full} in a full {window} s "
-        f"window, which network jitter can stretch)"
-    )
-    checks = [
-        Check("Redis was restarted mid-burst", "up_at" in run.marks, run.marks.get("up_at", "no")),
-        Check(
-            f"no account over {limit} posts in a sliding {window} s window",
-            worst <= limit,
-            f"worst {worst} (windows of {counted:g} s: {args.rate_slack:g} s allowed for jitter)",
-        ),
-    ]
-    return verdict(
-        "redis", checks + core_checks(f, run), f"worst window {worst}/{limit}, errors {f['errors']}"
-    )
-
-
-def drill_postgres(args: argparse.Namespace) -> bool:
-    count = cluster_counts(args, "2")[0]
-    header(
-        "postgres",
-        args,
-        count,
-        f"PostgreSQL stopped for {args.outage} s mid-burst, {args.posts} posts",
-        WIDE_OPEN,
-    )
-    run = burst_run(
-        "postgres",
-        args,
-        count,
-        during_factory=lambda run: outage(
-            run,
-            args,
-            "PostgreSQL",
-            lambda: servers.stop_postgres(servers.HERALD_PG),
-            lambda: servers.start_postgres(servers.HERALD_PG),
-        ),
-    )
-    f = figures(run)
-    print_figures(f)
-    checks = [
-        Check(
-            "PostgreSQL was restarted mid-burst", "up_at" in run.marks, run.marks.get("up_at", "no")
-        )
-    ]
-    return verdict("postgres", checks + core_checks(f, run), f"errors logged {f['errors']}")
-
-
-def drill_switch(args: argparse.Namespace) -> bool:
-    from flags.models import SwitchFlip
-    from flags.services import set_switch
-    from flags.switches import AUTOMATION_SWITCH
-    from publishing.models import PublicationEvent
-    from sandbox.models import SandboxPost
-
-    count = cluster_counts(args, "2")[0]
-    header(
-        "switch",
-        args,
-        count,
-        f"{AUTOMATION_SWITCH} off for {args.switch_off} s mid-burst, {args.posts} posts",
-        WIDE_OPEN,
-    )
-
-    def during(run: Run):
-        def flip() -> None:
-            set_switch(AUTOMATION_SWITCH, False, user=operator(), note="fault drill: switch off")
-            run.marks["off_at"] = dt.datetime.now(dt.UTC)
-            run.note(f"{AUTOMATION_SWITCH} off")
-            time.sleep(args.switch_off)
-            set_switch(AUTOMATION_SWITCH, True, user=operator(), note="fault drill: switch on")
-            run.marks["on_at"] = dt.datetime.now(dt.UTC)
-            run.note(f"{AUTOMATION_SWITCH} on again after {args.switch_off} s")
-
-        return once(args.fault_at, args.posts, flip)
-
-    run = burst_run("switch", args, count, during_factory=during)
-    f = figures(run)
-    print_figures(f)
-    held_ids = set(
-        PublicationEvent.objects.filter(
-            publication_id__in=run.ids, reason__contains=f"switch {AUTOMATION_SWITCH} is off"
-        ).values_list("publication_id", flat=True)
-    )
-    from publishing.models import Publication
-
-    held_texts = set(
-        Publication.objects.filter(pk__in=held_ids).values_list("content__body", flat=True)
-    )
-    landed = collections.defaultdict(list)
-    for text, created in SandboxPost.objects.using("sandbox").values_list("text", "created_at"):
-        if text in held_texts:
-            landed[text].append(created)
-    # When each flip was recorded (in the flip's transaction, just before it took effect).
-    flips = dict(
-        SwitchFlip.objects.filter(name=AUTOMATION_SWITCH, at__gte=run.marks["due_at"]).values_list(
-            "active", "at"
-        )
-    )
-    off_at, on_at = flips.get(False), flips.get(True)
-    once_each = sum(1 for text in held_texts if len(landed[text]) == 1)
-    after_on = (
-        sum(1 for text in held_texts if landed[text] and min(landed[text]) >= on_at) if on_at else 0
-    )
-    # A post out before the flip whose outcome then waited (a retry after its permalink
-    # fetch failed) is held too, yet it went out once, before the switch went off.
-    before_off = (
-        sum(1 for text in held_texts if landed[text] and max(landed[text]) < off_at)
-        if off_at
-        else 0
-    )
-    grace = dt.timedelta(seconds=5)
-    while_off = (
-        SandboxPost.objects.using("sandbox")
-        .filter(created_at__gte=off_at + grace, created_at__lt=on_at)
-        .count()
-        if on_at
-        else 0
-    )
-    print(
-        f"  held by {AUTOMATION_SWITCH}: {len(held_ids)}; went out once each: {once_each}; "
-        f"after the switch came back on: {after_on} (out before it went off, only their "
-        f"outcome held: {before_off}); posts that landed while it was off "
-        f"(after a {grace.seconds} s grace for requests in flight): {while_off}"
-    )
-    checks = [
-        Check("posts held while the switch was off", bool(held_ids), str(len(held_ids))),
-        Check(
-            "each held post went out exactly once",
-            once_each == len(held_ids),
-            f"{once_each}/{len(held_ids)}",
-        ),
-        Check(
-            "each held post went out after the switch came back on (or before it went off)",
-            after_on + before_off == len(held_ids),
-            f"{after_on} after + {before_off} before / {len(held_ids)}",
-        ),
-        Check("nothing went out while the switch was off", while_off == 0, str(while_off)),
-    ]
-    return verdict(
-        "switch", checks + core_checks(f, run), f"held {len(held_ids)}, each out once: {once_each}"
-    )
-
-
-def main() -> None:
-    sys.stdout.reconfigure(line_buffering=True)  # figures show up at once, even in a log file
-    args = parse_args()
-    rate_limits = args.rate_limit if args.drill == "redis" else WIDE_OPEN
-    prepare_servers()
-    setup_django(args, rate_limits)
-    logs = Path(tempfile.mkdtemp(prefix="herald-drill-logs-"))
-    sandbox = servers.start_sandbox(sandbox_environment(), logs)
-    chosen = DRILLS if args.drill == "all" else (args.drill,)
-    results = {}
-    try:
-        for name in chosen:
-            if args.drill == "all" and name == "redis":
-                # The rate limits are read when a cluster starts: the clusters get the
-                # Redis drill's binding limits from their environment.
-                os.environ["PLATFORM_RATE_LIMITS"] = ",".join(
-                    f"{p}={args.rate_limit}" for p in PLATFORMS
-                )
-            results[name] = globals()[f"drill_{name}"](args)
-            os.environ["PLATFORM_RATE_LIMITS"] = ",".join(f"{p}={WIDE_OPEN}" for p in PLATFORMS)
-    finally:
-        servers.stop_processes(sandbox)
-    print(f"Sandbox logs: {logs}")
-    print(
-        "Summary: "
-        + ", ".join(f"{name} {'PASS' if ok else 'FAIL'}" for name, ok in results.items())
-    )
-    sys.exit(0 if all(results.values()) else 1)
-
-
-if __name__ == "__main__":
-    main()
