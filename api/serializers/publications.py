@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from api.serializers.fields import MAX_ID
 from content.choices import Platform, Status
+from publishing.holds import HoldKind
 from publishing.models import Publication, PublicationEvent
 
 PUBLICATION_FIELDS = [
@@ -17,6 +18,7 @@ PUBLICATION_FIELDS = [
     "retry_count",
     "last_retry_at",
     "next_attempt_at",
+    "hold_kind",
     "hold_reason",
     "published_at",
     "permalink",
@@ -26,10 +28,22 @@ PUBLICATION_FIELDS = [
 ]
 
 
+def hold_kind_field() -> serializers.ChoiceField:
+    # Declared, not generated: a generated read-only field leaves "" out of the schema's enum.
+    return serializers.ChoiceField(
+        choices=HoldKind.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="What holds this QUEUED publication (hold_reason says it in words); "
+        "empty when nothing does.",
+    )
+
+
 class TargetStateSerializer(serializers.ModelSerializer):
     """One target of a content and where its publication stands."""
 
     permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
+    hold_kind = hold_kind_field()
 
     class Meta:
         model = Publication
@@ -39,6 +53,7 @@ class TargetStateSerializer(serializers.ModelSerializer):
 
 class PublicationSerializer(serializers.ModelSerializer):
     permalink = serializers.CharField(read_only=True, help_text="Empty until published.")
+    hold_kind = hold_kind_field()
 
     class Meta:
         model = Publication

@@ -3,6 +3,7 @@
 import pytest
 
 from content.choices import Status
+from publishing import holds
 from publishing.states import Actor, transition
 from tests.api.conftest import scheduled
 
@@ -57,3 +58,17 @@ def test_list_runs_a_fixed_number_of_queries(api, alice, django_assert_max_num_q
         scheduled(alice, platforms=("twitter", "discord"))
     with django_assert_max_num_queries(4):
         assert len(api.get("/api/v1/publications/").json()["results"]) == 20
+
+
+def test_a_held_publication_shows_what_holds_it(api, alice):
+    content = scheduled(alice, platforms=("discord",))
+    publication = content.publications.get()
+    publication.__class__.objects.filter(pk=publication.pk).update(
+        status=Status.QUEUED, **holds.paused_account().fields()
+    )
+    answer = api.get(f"/api/v1/publications/{publication.pk}/")
+    assert answer.status_code == 200, answer.json()
+    assert (answer.json()["hold_kind"], answer.json()["hold_reason"]) == (
+        "paused_account",
+        "the account is paused",
+    )
