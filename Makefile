@@ -50,7 +50,7 @@ serve: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## Check the code with ruff (lint and format).
+## Check the code: ruff (lint and format) and the import contracts (lint-imports).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
