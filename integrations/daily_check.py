@@ -28,6 +28,7 @@ from integrations.models import Integration, OAuthState
 from integrations.oauth import provider_module
 from integrations.redaction import redact, redacting
 from integrations.services import IntegrationError, mark_integration_error, refresh_tokens
+from integrations.signals import integration_expiring
 from platforms.base import AuthError, Credentials, PlatformError
 from platforms.oauth import OAuthError
 from platforms.registry import client_module
@@ -110,6 +111,9 @@ def check_tokens(integration: Integration, *, now: dt.datetime) -> str:
             integration,
             f"The token expires on {expires_at:%Y-%m-%d %H:%M} UTC and cannot be refreshed; "
             "connect the account again before then.",
+        )
+        integration_expiring.send(
+            sender=Integration, integration_id=integration.pk, expires_at=expires_at
         )
         return "expiring"
     try:

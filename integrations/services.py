@@ -20,7 +20,7 @@ from integrations.credentials import credentials_from_integration
 from integrations.models import Integration
 from integrations.oauth import provider_module
 from integrations.redaction import redact, redacting
-from integrations.signals import integration_released
+from integrations.signals import integration_needs_reauth, integration_released
 from platforms.base import Credentials
 from platforms.oauth import ConnectedAccount, OAuthError
 
@@ -41,13 +41,30 @@ def mark_rate_limited(integration_id: int | None, until: dt.datetime) -> None:
     ).update(rate_limited_until=until)
 
 
+# The statuses in which an account publishes nothing until its owner connects it again.
+MUST_RECONNECT = (Integration.Status.NEEDS_REAUTH, Integration.Status.EXPIRED)
+
+
+@transaction.atomic
 def mark_integration_error(integration_id: int | None, message: str, *, status: str) -> None:
-    """Record what the platform said (redacted: it may quote a token) and the new status."""
+    """Record what the platform said (redacted: it may quote a token) and the new status.
+
+    The first time an account enters a status that needs its owner (needs_reauth,
+    expired), ``integration_needs_reauth`` is sent, once, not at every failed attempt.
+    """
     if integration_id is None:
         return
-    Integration.objects.filter(pk=integration_id).update(
-        status=status, last_error=redact(message), last_error_at=timezone.now()
+    said = redact(message)
+    account = Integration.objects.filter(pk=integration_id)
+    entered = account.exclude(status=status).update(
+        status=status, last_error=said, last_error_at=timezone.now()
     )
+    if not entered:
+        account.update(last_error=said, last_error_at=timezone.now())
+    elif status in MUST_RECONNECT:
+        integration_needs_reauth.send(
+            sender=Integration, integration_id=integration_id, message=said
+        )
 
 
 def refresh_tokens(

@@ -24,7 +24,7 @@ from django.utils import timezone
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
 from integrations.models import Integration
-from publishing import holds
+from publishing import holds, signals
 from publishing.models import IN_DOUBT_CODE, Publication
 from publishing.posts import validation_problems
 from publishing.selectors import content_editability
@@ -306,6 +306,7 @@ def schedule_content(
         record_creation(
             publications, actor=actor, reason=f"scheduled for {scheduled_for.isoformat()}"
         )
+        signals.content_changed.send(sender=None, content=content, change="scheduled")
     return content
 
 
@@ -354,6 +355,7 @@ def edit_content(
             publication.idempotency_key = idempotency_key(content, target)
             publication.next_attempt_at = content.scheduled_for
         Publication.objects.bulk_update(publications, ["idempotency_key", "next_attempt_at"])
+    signals.content_changed.send(sender=None, content=content, change="updated")
     return content
 
 
@@ -603,5 +605,6 @@ def delete_content(content: Content) -> None:
             "what went out; cancel its other targets instead."
         )
     files = [item.file for item in content.media.all() if item.file]
+    signals.content_changed.send(sender=None, content=content, change="deleted")
     content.delete()
     transaction.on_commit(lambda: [file.storage.delete(file.name) for file in files])

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from content.choices import Status
 from content.models import Content
+from publishing import signals
 from publishing.models import Publication, PublicationEvent
 
 S = Status
@@ -106,6 +107,14 @@ def transition(
         )
         if updated == 1:
             record_move(publication, from_status, to_status, reason, error_code, actor)
+            signals.publications_moved.send(
+                sender=None,
+                publication_ids=[publication.pk],
+                from_statuses=[from_status],
+                to_status=to_status,
+                error_code=error_code,
+                actor=actor,
+            )
     if updated != 1:
         raise StaleTransition(
             f"Publication {publication.pk} is no longer {from_status}; nothing was changed."
@@ -177,6 +186,14 @@ def transition_many(
             for pk, from_status, _ in rows
         )
         refresh_content_status({content_id for _, _, content_id in rows})
+        signals.publications_moved.send(
+            sender=None,
+            publication_ids=moved_ids,
+            from_statuses=[from_status for _, from_status, _ in rows],
+            to_status=to_status,
+            error_code="",
+            actor=actor,
+        )
     return moved_ids
 
 
