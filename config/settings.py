@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "operator_admin",
     "accounts",
     "content",
+    "entitlements",
     "integrations",
     "publishing",
     "flags",
@@ -389,6 +390,13 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
 # The media one user's content may hold in all (0: no media at all).
 MEDIA_QUOTA_BYTES_PER_USER = env_int("MEDIA_QUOTA_BYTES_PER_USER", 5 * 1024**3, minimum=0)
+
+# --- Plans ----------------------------------------------------------------------------
+# The plan of every user without an entitlement in force (entitlements app). A data
+# migration creates it, unlimited but for the API rate (API_THROTTLE_USER); edit its
+# limits in the admin. Renaming it there makes another plan the default only if this
+# setting names it.
+DEFAULT_PLAN = env_str("DEFAULT_PLAN", "Standard")
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from entitlements.services import reserve_post
 from integrations.models import Integration
 from publishing import holds, signals
 from publishing.models import IN_DOUBT_CODE, Publication
@@ -278,6 +279,10 @@ def schedule_content(
             " ".join(p for found in problems.values() for p in found), problems=problems
         )
     with atomic_with_files() as written:
+        # The plan's slot first: it locks the owner's entitlement row until this commits.
+        reserve_post(
+            owner, scheduled_for=scheduled_for, platforms=[target.platform for target in targets]
+        )
         if media:
             # One owner's uploads are counted one request at a time.
             get_user_model().objects.select_for_update().only("pk").get(pk=owner.pk)
@@ -336,6 +341,13 @@ def edit_content(
         check_schedule_time(scheduled_for)
         if "scheduled_for" not in editable.fields:
             raise ContentLocked(editable.refusal)
+        # A move into another month takes a slot there (and gives this month's back).
+        reserve_post(
+            content.owner,
+            scheduled_for=scheduled_for,
+            platforms=[p.platform for p in publications],
+            moving=content,
+        )
         content.scheduled_for = scheduled_for
     for name, value in (("body", body), ("title", title), ("options", options)):
         if value is not None:
