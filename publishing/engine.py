@@ -292,7 +292,8 @@ def attempt(claim: Claim) -> Outcome:
                     publication,
                     code=IN_DOUBT_CODE,
                     message="The request was sent but its outcome is unknown, and the platform "
-                    "cannot tell whether the post exists. An operator must decide.",
+                    "cannot tell whether the post exists. Check the platform, then settle it "
+                    "(its owner through the API, or an operator in the admin).",
                 )
             logger.info("Publication %s: reconcile found nothing; safe to send.", publication.pk)
             in_doubt = False
@@ -597,6 +598,7 @@ def failure(error: PlatformError, message: str, in_doubt: bool) -> dict[str, str
     return {
         "code": IN_DOUBT_CODE,
         "message": f"The request was sent but its outcome is unknown, and the platform could "
-        f"not be asked ({message}). An operator must decide, or retry: the platform is asked "
-        f"before anything is sent again.",
+        f"not be asked ({message}). Check the platform, then settle it (its owner through the "
+        f"API, or an operator in the admin), or retry: the platform is asked before anything "
+        f"is sent again.",
     }
