@@ -13,7 +13,6 @@ import json
 import pytest
 from django.db import OperationalError
 from django.utils import timezone
-from responses import matchers
 
 from content.choices import Status
 from publishing import engine
@@ -134,7 +133,7 @@ def test_a_crash_after_the_answer_is_reconciled_by_the_saved_id_without_a_second
     assert api.calls[1].request.body is None
 
 
-def test_without_the_saved_id_a_webhook_post_is_in_doubt(api, drain, monkeypatch):
+def test_without_the_saved_id_a_webhook_post_is_in_doubt(api, drain):
     """What the early id saves: a webhook whose answer was lost cannot be asked."""
     owner = UserFactory()
     publication = due_post(owner, webhook_account(owner))
@@ -150,7 +149,7 @@ def test_without_the_saved_id_a_webhook_post_is_in_doubt(api, drain, monkeypatch
 
 
 def test_a_worker_that_lost_its_claim_saves_nothing(
-    api, monkeypatch, django_capture_on_commit_callbacks, caplog
+    api, django_capture_on_commit_callbacks, caplog
 ):
     """The row was recovered and claimed again: the late worker must not write into it."""
     owner = UserFactory()
