@@ -23,7 +23,7 @@ from rest_framework.views import exception_handler
 
 from integrations.services import IntegrationError
 from platforms.oauth import OAuthError
-from publishing.services import ContentBusy, ContentLocked, SchedulingError
+from publishing.services import ContentBusy, ContentLocked, NotInDoubt, SchedulingError
 from publishing.states import IllegalTransition, StaleTransition
 
 NON_FIELD = "non_field_errors"
@@ -123,6 +123,8 @@ def as_api_exception(exc: Exception) -> Exception:
         return Conflict(str(exc), code="locked")
     if isinstance(exc, ContentBusy):
         return Conflict(str(exc), code="busy")
+    if isinstance(exc, NotInDoubt):
+        return Conflict(str(exc), code="not_in_doubt")
     if isinstance(exc, SchedulingError):
         if exc.problems:
             return PlatformRulesBroken(exc)

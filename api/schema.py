@@ -36,6 +36,7 @@ from api.serializers.publications import (
     PublicationDetailSerializer,
     PublicationFilterSerializer,
     PublicationSerializer,
+    SettleSerializer,
 )
 
 
@@ -187,6 +188,29 @@ publication_schema = extend_schema_view(
     retrieve=extend_schema(
         summary="One publication with its audit log",
         responses={200: PublicationDetailSerializer, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    settle=extend_schema(
+        summary="Settle your in-doubt publication",
+        description="For a publication with `in_doubt: true` (its request went out, its "
+        "outcome is unknown): after checking the platform, say whether the post is out. "
+        "`published` with its `permalink` or `external_id` makes it PUBLISHED; "
+        "`not_published` keeps it FAILED with code `not_published`. Either way your name "
+        "and `reason` go in its audit log, as an operator's would. A later retry of a "
+        "publication settled as not published still asks the platform before sending. "
+        "Answers the publication with its audit log.",
+        request=SettleSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            200: PublicationDetailSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            **NOT_FOUND,
+            409: error(
+                "`not_in_doubt`: the publication is not in doubt (the message says its "
+                "status), or `idempotency_key_in_progress`."
+            ),
+            422: IDEMPOTENCY_ERRORS[422],
+        },
     ),
 )
 

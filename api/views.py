@@ -33,6 +33,7 @@ from api.serializers.publications import (
     PublicationDetailSerializer,
     PublicationFilterSerializer,
     PublicationSerializer,
+    SettleSerializer,
 )
 from content.models import Content, ContentMedia
 from integrations.models import Integration
@@ -44,11 +45,13 @@ from integrations.services import (
     revoke_integration,
 )
 from publishing.models import Publication, PublicationEvent
+from publishing.selectors import IN_DOUBT
 from publishing.services import (
     cancel_targets,
     delete_content,
     edit_content,
     publish_now,
+    resolve_in_doubt,
     retry_failed,
     schedule_content,
 )
@@ -94,6 +97,9 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
             contents = contents.filter(scheduled_for__gte=filters["scheduled_after"])
         if "scheduled_before" in filters:
             contents = contents.filter(scheduled_for__lt=filters["scheduled_before"])
+        if "in_doubt" in filters:
+            doubtful = Exists(Publication.objects.filter(IN_DOUBT, content=OuterRef("pk")))
+            contents = contents.filter(doubtful if filters["in_doubt"] else ~doubtful)
         if "ordering" in filters:
             contents = contents.order_by(filters["ordering"], "pk")
         return contents
@@ -152,17 +158,22 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
 
 
 @publication_schema
-class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PublicationViewSet(
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     def get_serializer_class(self):
-        if self.action == "retrieve":
-            return PublicationDetailSerializer
-        return PublicationSerializer
+        if self.action == "list":
+            return PublicationSerializer
+        return PublicationDetailSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Publication.objects.none()
         publications = Publication.objects.filter(content__owner=self.request.user).order_by("-pk")
-        if self.action == "retrieve":
+        if self.action != "list":
             return publications.prefetch_related(
                 Prefetch("events", queryset=PublicationEvent.objects.order_by("pk"))
             )
@@ -175,7 +186,19 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             publications = publications.filter(platform=filters["platform"])
         if "content" in filters:
             publications = publications.filter(content_id=filters["content"])
+        if "in_doubt" in filters:
+            publications = publications.filter(IN_DOUBT if filters["in_doubt"] else ~IN_DOUBT)
         return publications
+
+    @action(detail=True, methods=["post"])
+    def settle(self, request, pk=None):
+        publication = self.get_object()
+        form = SettleSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        resolve_in_doubt(publication, actor=Actor.for_user(request.user), **form.validated_data)
+        return Response(
+            PublicationDetailSerializer(self.get_queryset().get(pk=publication.pk)).data
+        )
 
 
 # --- Integrations -----------------------------------------------------------------------

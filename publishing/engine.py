@@ -12,6 +12,12 @@ The database is the queue of record; the broker only rings the doorbell.
   calls the platform, and records the outcome in one transaction.
 * A row whose request went out but whose outcome was not recorded is never
   re-sent blindly: the platform module's ``reconcile`` decides first.
+* An answer that names the post (a message, post, container or upload-session
+  id) is saved the moment it arrives, before the outcome's transaction
+  (``Post.checkpoint``, a compare-and-set on the row's claim): a worker that
+  dies in between leaves a row that ``reconcile`` finds by that id, not one in
+  doubt. Only where nothing can tell is a row FAILED ``in_doubt``, for its
+  owner (the API's ``settle``) or an operator to settle.
 * An attempt that failed before any request left (the HTTP client counts
   them) sent nothing: it is an ordinary failure, never in doubt, and its
   ``request_sent_at`` is cleared.
@@ -292,7 +298,8 @@ def attempt(claim: Claim) -> Outcome:
                     publication,
                     code=IN_DOUBT_CODE,
                     message="The request was sent but its outcome is unknown, and the platform "
-                    "cannot tell whether the post exists. An operator must decide.",
+                    "cannot tell whether the post exists. Check the platform, then settle it "
+                    "(its owner through the API, or an operator in the admin).",
                 )
             logger.info("Publication %s: reconcile found nothing; safe to send.", publication.pk)
             in_doubt = False
@@ -597,6 +604,7 @@ def failure(error: PlatformError, message: str, in_doubt: bool) -> dict[str, str
     return {
         "code": IN_DOUBT_CODE,
         "message": f"The request was sent but its outcome is unknown, and the platform could "
-        f"not be asked ({message}). An operator must decide, or retry: the platform is asked "
-        f"before anything is sent again.",
+        f"not be asked ({message}). Check the platform, then settle it (its owner through the "
+        f"API, or an operator in the admin), or retry: the platform is asked before anything "
+        f"is sent again.",
     }

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 
+from content.choices import Status
 from content.models import Content, ContentMedia
 from platforms.base import MediaFile, Post
 from platforms.registry import client_module
 from publishing.models import Publication
+
+logger = logging.getLogger(__name__)
 
 
 def build_post(
@@ -46,17 +51,42 @@ def build_post(
         platform_state=dict(publication.platform_state) if publication else {},
     )
     if publication is not None:
-
-        def checkpoint(state: dict) -> None:
-            # Saved at once, outside the outcome's transaction: reconcile needs
-            # it even if the worker dies mid-call.
-            publication.platform_state = {**publication.platform_state, **state}
-            Publication.objects.filter(pk=publication.pk).update(
-                platform_state=publication.platform_state
-            )
-
-        post.checkpoint = checkpoint
+        post.checkpoint = checkpointer(publication)
     return post
+
+
+def checkpointer(publication: Publication):
+    """The ``Post.checkpoint`` of a claimed publication: save what the platform answered, now.
+
+    A client calls it the moment an answer names something on the platform (a
+    message, post, container or upload session id), before the rest of the
+    outcome is recorded. The worker calls the platform outside any transaction,
+    so this short UPDATE commits at once: if the worker dies before the outcome
+    is recorded, the next attempt's ``reconcile`` finds the post by that id
+    instead of leaving the row in doubt.
+
+    Only the worker that holds the row's claim writes: the UPDATE is a
+    compare-and-set on PUBLISHING and this claim's lease. A worker whose lease
+    was recovered and claimed again writes nothing; the row's new worker
+    reconciles from what the platform says.
+    """
+    lease = publication.lease_expires_at
+
+    def checkpoint(state: dict) -> None:
+        saved = {**publication.platform_state, **state}
+        updated = Publication.objects.filter(
+            pk=publication.pk, status=Status.PUBLISHING, lease_expires_at=lease
+        ).update(platform_state=saved)
+        if updated != 1:
+            logger.warning(
+                "Publication %s: not saving %s, its claim was lost to another worker.",
+                publication.pk,
+                ", ".join(sorted(state)),
+            )
+            return
+        publication.platform_state = saved
+
+    return checkpoint
 
 
 def validation_problems(

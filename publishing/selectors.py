@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet
 
 from content.choices import Status
-from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
+from publishing.models import DUE_STATUSES, IN_DOUBT_CODE, EngineHeartbeat, Publication
 
 
 def due_publications(now: dt.datetime, statuses=DUE_STATUSES) -> QuerySet[Publication]:
@@ -24,6 +24,19 @@ def due_publications(now: dt.datetime, statuses=DUE_STATUSES) -> QuerySet[Public
     return Publication.objects.filter(status__in=statuses, next_attempt_at__lte=now).order_by(
         "next_attempt_at", "pk"
     )
+
+
+# Publications in doubt: the request went out, the outcome is unknown, and the platform could
+# not tell. They are FAILED with the code ``in_doubt`` until their owner or an operator
+# settles them (``publishing.services.resolve_in_doubt``). A row whose request went out but
+# that still has attempts left (RETRYING, or QUEUED again) is not in doubt yet: the engine
+# asks the platform before it could send again.
+IN_DOUBT = Q(status=Status.FAILED, last_error_code=IN_DOUBT_CODE)
+
+
+def is_in_doubt(publication: Publication) -> bool:
+    """``IN_DOUBT`` for a row already in memory."""
+    return publication.status == Status.FAILED and publication.last_error_code == IN_DOUBT_CODE
 
 
 def tick_last_seen() -> dt.datetime | None:

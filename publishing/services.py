@@ -26,9 +26,9 @@ from content.models import Content, ContentMedia
 from entitlements.services import reserve_post
 from integrations.models import Integration
 from publishing import holds, signals
-from publishing.models import IN_DOUBT_CODE, Publication
+from publishing.models import IN_DOUBT_CODE, Publication  # noqa: F401 - the admin imports it here
 from publishing.posts import validation_problems
-from publishing.selectors import content_editability
+from publishing.selectors import content_editability, is_in_doubt
 from publishing.states import Actor, record_creation, record_note, transition, transition_many
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,10 @@ class ContentLocked(SchedulingError):
 
     Not a problem with the input but with the moment: the API answers 409.
     """
+
+
+class NotInDoubt(SchedulingError):
+    """Only an in-doubt publication can be settled: the API answers 409 ``not_in_doubt``."""
 
 
 class ContentBusy(SchedulingError):
@@ -385,20 +389,21 @@ def resolve_in_doubt(
     external_id: str = "",
     permalink: str = "",
 ) -> Publication:
-    """Settle an in-doubt publication by hand, after an operator checked the platform.
+    """Settle an in-doubt publication by hand, after a person checked the platform.
 
     ``outcome`` is ``"published"`` (give the post's ``external_id`` or
-    ``permalink``) or ``"failed"`` (the post is not out). The operator and the
-    reason are recorded in the audit log. Raises ``SchedulingError`` when the
-    row is not in doubt (any more) or the input is incomplete.
+    ``permalink``) or ``"failed"`` (the post is not out). The person (an operator
+    in the admin, or the owner through the API) and the reason are recorded in
+    the audit log. Raises ``NotInDoubt`` when the row is not in doubt (any more),
+    ``SchedulingError`` when the input is incomplete.
     """
     reason = reason.strip()
     if not reason:
         raise SchedulingError("Give a reason: it is recorded in the publication's audit log.")
     row = Publication.objects.select_for_update().get(pk=publication.pk)
-    if row.status != Status.FAILED or row.last_error_code != IN_DOUBT_CODE:
+    if not is_in_doubt(row):
         code = f", {row.last_error_code}" if row.last_error_code else ""
-        raise SchedulingError(f"not in doubt: it is {row.get_status_display().lower()}{code}")
+        raise NotInDoubt(f"not in doubt: it is {row.get_status_display().lower()}{code}")
     if outcome == "published":
         external_id, permalink = external_id.strip(), permalink.strip()
         if not (external_id or permalink):
@@ -439,7 +444,11 @@ def resolve_in_doubt(
 
 
 def in_doubt_evidence(publication: Publication) -> str:
-    """What was known of an in-doubt row when it was settled, for its audit log."""
+    """What is known of an in-doubt row: when its request went out, its attempts, and what
+    the platform could not tell (the last error).
+
+    The API shows it beside ``in_doubt``; settling the row records it in the audit log.
+    """
     sent = publication.request_sent_at
     facts = [
         f"request sent at {sent.isoformat()}" if sent else "no request recorded",

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.parsers import loads_bounded
-from api.serializers.fields import MAX_ID, UserDateTimeField
+from api.serializers.fields import MAX_ID, QueryBooleanField, UserDateTimeField
 from api.serializers.publications import TargetStateSerializer
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
@@ -19,6 +19,7 @@ from integrations.models import Integration
 from platforms import registry
 from platforms.options import BoundedListField, StrictSerializer
 from publishing.media import ACCEPTED, UploadRefused, media_draft
+from publishing.selectors import is_in_doubt
 from publishing.services import (
     SchedulingError,
     Target,
@@ -262,6 +263,11 @@ class ContentSerializer(serializers.ModelSerializer):
     options = serializers.JSONField(read_only=True)
     media = MediaSerializer(many=True, read_only=True)
     targets = TargetStateSerializer(source="publications", many=True, read_only=True)
+    in_doubt = serializers.SerializerMethodField(
+        help_text="True when a target is in doubt (its own `in_doubt` says which): the "
+        "content's `status` may read FAILED while that post is live. Settle the target "
+        "through `POST /api/v1/publications/{id}/settle/`."
+    )
 
     class Meta:
         model = Content
@@ -272,6 +278,7 @@ class ContentSerializer(serializers.ModelSerializer):
             "options",
             "scheduled_for",
             "status",
+            "in_doubt",
             "version",
             "retry_count",
             "last_retry_at",
@@ -281,6 +288,11 @@ class ContentSerializer(serializers.ModelSerializer):
             "targets",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(bool)
+    def get_in_doubt(self, content: Content) -> bool:
+        # The targets are prefetched with the content: no query per row.
+        return any(is_in_doubt(publication) for publication in content.publications.all())
 
 
 class SkippedTargetSerializer(serializers.Serializer):
@@ -323,6 +335,10 @@ class ContentFilterSerializer(serializers.Serializer):
     )
     scheduled_before = UserDateTimeField(
         required=False, help_text="Scheduled before this time (no offset: your time zone)."
+    )
+    in_doubt = QueryBooleanField(
+        required=False,
+        help_text="`true`: only content with a target in doubt; `false`: content with none.",
     )
     ordering = serializers.ChoiceField(
         choices=CONTENT_ORDERINGS, required=False, help_text="Default `-scheduled_for`."

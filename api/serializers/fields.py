@@ -49,3 +49,17 @@ class UserDateTimeField(serializers.DateTimeField):
 
     def out_of_range(self, value) -> str:
         return f"{value} cannot be stored: it falls outside the years 1 to 9999 in UTC."
+
+
+class QueryBooleanField(serializers.ChoiceField):
+    """A query parameter that is exactly ``true`` or ``false``; anything else is a 400.
+
+    DRF's BooleanField reads an absent query parameter as False, which would
+    filter every list by default.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=["true", "false"], **kwargs)
+
+    def to_internal_value(self, data) -> bool:
+        return super().to_internal_value(data) == "true"

@@ -55,6 +55,11 @@ def test_another_users_publication_is_not_found_nor_listed(api, theirs, alice):
     assert [p["id"] for p in api.get("/api/v1/publications/").json()["results"]] == [mine.pk]
     filtered = api.get("/api/v1/publications/", {"content": theirs.pk}).json()
     assert filtered["results"] == []
+    not_in_doubt = api.get("/api/v1/publications/", {"in_doubt": "false"}).json()
+    assert [p["id"] for p in not_in_doubt["results"]] == [mine.pk]
+    settle = {"outcome": "not_published", "reason": "mine now"}
+    answer = api.post(f"/api/v1/publications/{other.pk}/settle/", settle, format="json")
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])

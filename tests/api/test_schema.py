@@ -33,6 +33,7 @@ from content.models import ContentMedia
 from publishing.states import transition
 from tests.api.conftest import scheduled
 from tests.factories import IntegrationFactory
+from tests.operators import make_in_doubt
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,7 @@ def test_schema_and_docs_are_served_without_the_internet():
         "/api/v1/content/{id}/retry/",
         "/api/v1/publications/",
         "/api/v1/publications/{id}/",
+        "/api/v1/publications/{id}/settle/",
     }
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
@@ -116,8 +118,15 @@ def sample_data(alice):
         mime_type="image/png",
         size_bytes=4,
     )
-    contents = [waiting.pk, sent.pk, with_media.pk]
-    publications = [p.pk for c in (waiting, sent, with_media) for p in c.publications.all()]
+    # In doubt, so that settling them can succeed (each once; then 409 not_in_doubt).
+    doubtful = [
+        make_in_doubt(scheduled(alice, platforms=("discord",), when=later).publications.get())
+        for _ in range(3)
+    ]
+    contents = [waiting.pk, sent.pk, with_media.pk, doubtful[0].content_id]
+    # First: the hostile phase aims at the first id, and content in doubt cannot be deleted.
+    publications = [p.pk for p in doubtful]
+    publications += [p.pk for c in (waiting, sent, with_media) for p in c.publications.all()]
     integrations = [discord_account.pk, paused_account.pk]
     return {"content": contents, "publications": publications, "integrations": integrations}
 
