@@ -28,7 +28,7 @@ from content.models import Content
 from flags.switches import ALL_SWITCH_NAMES, blocking_switch, held_platforms, switch_states
 from integrations.models import Integration
 from publishing import selectors
-from publishing.holds import SWITCH_KINDS, holding_switch
+from publishing.holds import SWITCH_KINDS, HoldKind, holding_switch
 from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
 from publishing.rate_limits import WindowUse, busy_windows, limit_for
 
@@ -265,29 +265,46 @@ def switch_label(name: str) -> str:
     return f"Publishing to {Platform(name.removeprefix('publishing_')).label}"
 
 
-def switch_panel(now: dt.datetime, states: dict[str, bool] | None = None) -> list[SwitchState]:
-    """Every publishing switch, whether it is on, and the posts it holds.
+@dataclass(frozen=True)
+class PlanHolds:
+    """Posts the owners' plans hold (QUEUED with a plan hold), and why, most held first."""
+
+    count: int = 0
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class HoldsPanel:
+    switches: list[SwitchState]
+    plan: PlanHolds
+
+
+def holds_panel(now: dt.datetime, states: dict[str, bool] | None = None) -> HoldsPanel:
+    """Every publishing switch with the posts it holds, and the posts plans hold.
 
     One query, and one more for the switches unless ``states`` has them.
     """
     states = switch_states() if states is None else states
     held = dict.fromkeys(ALL_SWITCH_NAMES, 0)
     due = dict.fromkeys(ALL_SWITCH_NAMES, 0)
+    plan_reasons: dict[str, int] = {}
     rows = (
         Publication.objects.filter(
-            Q(status=Status.QUEUED, hold_kind__in=SWITCH_KINDS)
+            Q(status=Status.QUEUED, hold_kind__in=(*SWITCH_KINDS, HoldKind.PLAN))
             | Q(status__in=(Status.SCHEDULED, Status.RETRYING), next_attempt_at__lte=now)
         )
-        .values_list("status", "platform", "hold_kind")
+        .values_list("status", "platform", "hold_kind", "hold_reason")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for status, platform, hold_kind, n in rows:
-        if status == Status.QUEUED:
+    for status, platform, hold_kind, hold_reason, n in rows:
+        if status == Status.QUEUED and hold_kind == HoldKind.PLAN:
+            plan_reasons[hold_reason] = plan_reasons.get(hold_reason, 0) + n
+        elif status == Status.QUEUED:
             held[holding_switch(hold_kind, platform)] += n
         elif switch := blocking_switch(platform, states):
             due[switch] += n
-    return [
+    switches = [
         SwitchState(
             name=name,
             label=switch_label(name),
@@ -297,3 +314,10 @@ def switch_panel(now: dt.datetime, states: dict[str, bool] | None = None) -> lis
         )
         for name in ALL_SWITCH_NAMES
     ]
+    reasons = sorted(plan_reasons.items(), key=lambda item: (-item[1], item[0]))
+    return HoldsPanel(switches, PlanHolds(sum(plan_reasons.values()), reasons))
+
+
+def switch_panel(now: dt.datetime, states: dict[str, bool] | None = None) -> list[SwitchState]:
+    """Every publishing switch, whether it is on, and the posts it holds (``holds_panel``)."""
+    return holds_panel(now, states).switches

@@ -10,6 +10,10 @@ The database is the queue of record; the broker only rings the doorbell.
 * ``publish_one`` re-checks everything under a row lock, takes a rate-limit
   slot, moves the row to PUBLISHING with a lease, records ``request_sent_at``,
   calls the platform, and records the outcome in one transaction.
+* A row the owner's plan no longer allows (a platform left out, automation
+  off and the post not sent by hand) is held QUEUED with a plan hold, never
+  failed: a change of plan or entitlement makes it due again, and the claim
+  checks again.
 * A row whose request went out but whose outcome was not recorded is never
   re-sent blindly: the platform module's ``reconcile`` decides first.
 * An answer that names the post (a message, post, container or upload-session
@@ -39,6 +43,7 @@ from django.utils import timezone
 
 from content.choices import Status
 from content.models import Content
+from entitlements.services import limits_for, plan_hold_reason
 from flags.switches import blocking_switch, held_platforms, switch_states
 from integrations.credentials import (
     Credentials,
@@ -243,7 +248,8 @@ class Outcome(enum.StrEnum):
     RETRYING = "retrying"
     # QUEUED until a rate limit frees: Herald's own window, or the platform's 429.
     RATE_LIMITED = "rate_limited"
-    # QUEUED by a switch, a paused account, or a wait the platform asked for earlier.
+    # QUEUED by a switch, a paused account, the owner's plan, or a wait the platform
+    # asked for earlier.
     HELD = "held"
     # The content was edited after the claim: due again, to be sent as edited.
     RELEASED = "released"
@@ -368,6 +374,12 @@ def claim_publication(publication_id: int) -> Claim | Outcome:
         integration = publication.integration
         if integration is not None and integration.status == Integration.Status.PAUSED:
             hold(publication, holds.paused_account(), until=None)
+            return Outcome.HELD
+        # A plan that shrank since the post was scheduled holds it (one query: the
+        # owner's entitlement with its plan); a new plan or entitlement releases it.
+        limits = limits_for(content.owner, now=now)
+        if why := plan_hold_reason(limits, publication.platform, by_hand=publication.by_hand):
+            hold(publication, holds.plan_limit(why), until=None)
             return Outcome.HELD
         if (
             integration is not None

@@ -21,6 +21,7 @@ class HoldKind(models.TextChoices):
     PAUSED_ACCOUNT = "paused_account", "the account is paused"
     RATE_WINDOW = "rate_window", "Herald's rate window is full"
     PLATFORM_WAIT = "platform_wait", "the platform asked us to wait"
+    PLAN = "plan", "the owner's plan does not allow it"
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,18 @@ def rate_window_full(platform: str) -> Hold:
 
 def platform_wait() -> Hold:
     return Hold(HoldKind.PLATFORM_WAIT, "the platform asked us to wait")
+
+
+# The longest reason a row stores (``Publication.hold_reason``).
+REASON_MAX_LENGTH = 200
+
+
+def plan_limit(reason: str) -> Hold:
+    """The owner's plan refuses the post now (a platform left out, automation off).
+
+    Waits without a due time, like a paused account: a change of plan or entitlement
+    releases it (publishing/receivers.py), and the engine checks again.
+    """
+    if len(reason) > REASON_MAX_LENGTH:
+        reason = reason[: REASON_MAX_LENGTH - 1] + "…"
+    return Hold(HoldKind.PLAN, reason)

@@ -49,6 +49,10 @@ class Publication(models.Model):
         help_text="What holds this QUEUED publication; empty when nothing does.",
     )
     hold_reason = models.CharField(max_length=200, blank=True)
+    by_hand = models.BooleanField(
+        default=False,
+        help_text="Sent by hand (publish now): allowed even where the plan has no automation.",
+    )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_version = models.PositiveIntegerField(null=True, blank=True)
     rate_slot_at = models.DateTimeField(

@@ -7,9 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q, QuerySet
 
 from content.choices import Status
+from entitlements.limits import UNLIMITED
+from entitlements.models import Plan
+from entitlements.services import limits_of, plan_hold_reason
+from publishing.holds import HoldKind
 from publishing.models import DUE_STATUSES, IN_DOUBT_CODE, EngineHeartbeat, Publication
 
 
@@ -151,3 +156,42 @@ def content_editability_of(content) -> ContentEditability:
         .only("id", "platform", "status", "request_sent_at")
         .order_by("pk")
     )
+
+
+@dataclass(frozen=True)
+class PlanEffect:
+    """What moving users to a plan does to their waiting posts, counted per target.
+
+    ``held``: targets waiting to go out (scheduled, queued, retrying) that the new plan
+    refuses, so the engine will hold them when they are due. ``released``: targets a
+    plan holds now that the new plan allows.
+    """
+
+    held: int = 0
+    released: int = 0
+
+
+def plan_effect(user_ids: Iterable[int], plan: Plan) -> PlanEffect:
+    """``PlanEffect`` of putting these users on ``plan`` with their overrides kept, as
+    ``entitlements.services.set_plan`` does. Two queries."""
+    user_ids = list(user_ids)
+    limits = {
+        pk: UNLIMITED if is_superuser else limits_of(plan, overrides)
+        for pk, is_superuser, overrides in get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list("pk", "is_superuser", "entitlement__overrides")
+    }
+    rows = (
+        Publication.objects.filter(content__owner_id__in=user_ids, status__in=DUE_STATUSES)
+        .values_list("content__owner_id", "platform", "by_hand", "hold_kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    held = released = 0
+    for owner_id, platform, by_hand, hold_kind, n in rows:
+        refused = bool(plan_hold_reason(limits[owner_id], platform, by_hand=by_hand))
+        if hold_kind == HoldKind.PLAN and not refused:
+            released += n
+        elif hold_kind != HoldKind.PLAN and refused:
+            held += n
+    return PlanEffect(held=held, released=released)

@@ -256,18 +256,28 @@ def schedule_content(
     owner,
     body: str,
     targets: list[Target],
-    scheduled_for: dt.datetime,
+    scheduled_for: dt.datetime | None = None,
     title: str = "",
     options: dict | None = None,
     media: list[ContentMedia] | None = None,
     actor: Actor | None = None,
+    by_hand: bool = False,
 ) -> Content:
     """Create a Content (with unsaved ``media`` rows) and one SCHEDULED Publication per target.
 
-    Every rule is checked before anything is written: the time, each platform's rules
-    and the owner's media quota raise ``SchedulingError``, leaving no row and no file.
-    A failure after the files were written deletes them with the rows.
+    Every rule is checked before anything is written: the time, each platform's rules,
+    the owner's plan (``EntitlementExceeded``) and media quota raise, leaving no row and
+    no file. A failure after the files were written deletes them with the rows.
+
+    ``by_hand=True`` is "publish now": the content is scheduled for now (give no
+    ``scheduled_for``) and its targets go out even where the plan has no automation.
     """
+    if by_hand:
+        if scheduled_for is not None:
+            raise SchedulingError("Publish now takes no schedule time: it goes out now.")
+        scheduled_for = timezone.now()
+    elif scheduled_for is None:
+        raise SchedulingError("Give a time to schedule for, or publish now.")
     check_schedule_time(scheduled_for)
     if not targets:
         raise SchedulingError("Choose at least one platform to publish to.")
@@ -285,7 +295,10 @@ def schedule_content(
     with atomic_with_files() as written:
         # The plan's slot first: it locks the owner's entitlement row until this commits.
         reserve_post(
-            owner, scheduled_for=scheduled_for, platforms=[target.platform for target in targets]
+            owner,
+            scheduled_for=scheduled_for,
+            platforms=[target.platform for target in targets],
+            by_hand=by_hand,
         )
         if media:
             # One owner's uploads are counted one request at a time.
@@ -309,11 +322,16 @@ def schedule_content(
                 idempotency_key=idempotency_key(content, target),
                 status=Status.SCHEDULED,
                 next_attempt_at=scheduled_for,
+                by_hand=by_hand,
             )
             for target in targets
         )
         record_creation(
-            publications, actor=actor, reason=f"scheduled for {scheduled_for.isoformat()}"
+            publications,
+            actor=actor,
+            reason="publish now, by hand"
+            if by_hand
+            else f"scheduled for {scheduled_for.isoformat()}",
         )
         signals.content_changed.send(sender=None, content=content, change="scheduled")
     return content
@@ -370,7 +388,11 @@ def edit_content(
             target = Target(publication.platform, publication.integration)
             publication.idempotency_key = idempotency_key(content, target)
             publication.next_attempt_at = content.scheduled_for
-        Publication.objects.bulk_update(publications, ["idempotency_key", "next_attempt_at"])
+            # A new time is a schedule again, not "publish now": the plan's automation rule applies.
+            publication.by_hand = False
+        Publication.objects.bulk_update(
+            publications, ["idempotency_key", "next_attempt_at", "by_hand"]
+        )
     signals.content_changed.send(sender=None, content=content, change="updated")
     return content
 
@@ -525,22 +547,33 @@ def cancel_targets(content: Content, *, actor: Actor) -> TargetsOutcome:
 def publish_now(content: Content, *, actor: Actor) -> TargetsOutcome:
     """Make every SCHEDULED target of ``content`` due now: the engine takes it at its next poll.
 
-    The schedule time and the idempotency keys stay as they were: the post goes
-    out earlier, not as a new post. Targets already under way are left alone.
+    The targets are marked as sent by hand, which a plan without automation allows;
+    targets the plan held (QUEUED with a plan hold) are due now as well, and the
+    engine asks the plan again (a platform the plan leaves out stays held). The
+    schedule time and the idempotency keys stay as they were: the post goes out
+    earlier, not as a new post. Targets already under way are left alone.
     """
     now = timezone.now()
-    statuses = dict(
+    rows = list(
         Publication.objects.select_for_update()
         .filter(content=content)
         .order_by("pk")
-        .values_list("pk", "status")
+        .values_list("pk", "status", "hold_kind")
     )
-    due = [pk for pk, status in statuses.items() if status == Status.SCHEDULED]
-    # The rows are locked: none can leave SCHEDULED before this commits.
-    Publication.objects.filter(pk__in=due, status=Status.SCHEDULED).update(
-        next_attempt_at=now, updated_at=now
+    statuses = {pk: status for pk, status, _ in rows}
+    scheduled = [pk for pk, status, _ in rows if status == Status.SCHEDULED]
+    plan_held = [
+        pk for pk, status, kind in rows if status == Status.QUEUED and kind == holds.HoldKind.PLAN
+    ]
+    # The rows are locked: none can change status before this commits.
+    Publication.objects.filter(pk__in=scheduled + plan_held).update(
+        next_attempt_at=now, updated_at=now, by_hand=True
     )
-    record_note(due, Status.SCHEDULED, actor=actor, reason="publish now requested")
+    record_note(scheduled, Status.SCHEDULED, actor=actor, reason="publish now requested")
+    record_note(
+        plan_held, Status.QUEUED, actor=actor, reason="publish now requested: released by hand"
+    )
+    due = sorted(scheduled + plan_held)
     return TargetsOutcome(
         verb="moved to now",
         done=due,

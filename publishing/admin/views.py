@@ -54,8 +54,9 @@ def dashboard(request):
             "failures": reads.recent_failures(now),
             "rate_limits": reads.rate_limit_use(now),
             "health": reads.scheduler_health(now, switches),
-            "switches": reads.switch_panel(now, switches),
         }
+        panel = reads.holds_panel(now, switches)
+        context |= {"switches": panel.switches, "plan_holds": panel.plan}
         response = TemplateResponse(request, "admin/herald/dashboard.html", context)
         # Render inside the override, so every time shows in the operator's zone.
         return response.render()
@@ -102,11 +103,13 @@ def switches_panel(request):
                 f"{reads.switch_label(name)} is off: due posts wait in QUEUED until it is on.",
             )
         return redirect("herald-switches")
+    panel = reads.holds_panel(timezone.now())
     with operator_timezone(request):
         context = {
             **admin.site.each_context(request),
             "title": "Publishing switches",
-            "switches": reads.switch_panel(timezone.now()),
+            "switches": panel.switches,
+            "plan_holds": panel.plan,
             "can_flip": allowed,
             "recent_flips": list(SwitchFlip.objects.order_by("-at", "-id")[:10]),
         }
