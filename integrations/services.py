@@ -16,10 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from entitlements.services import check_new_account
 from integrations.credentials import credentials_from_integration
 from integrations.models import Integration
 from integrations.oauth import provider_module
 from integrations.redaction import redact, redacting
+from integrations.selectors import connected_count
 from integrations.signals import integration_needs_reauth, integration_released
 from platforms.base import Credentials
 from platforms.oauth import ConnectedAccount, OAuthError
@@ -104,12 +106,37 @@ def save_connection(
     The account is identified by ``(user, provider, external_account_id)``, so
     connecting it again never makes a duplicate. A grant without a refresh
     token keeps the stored one. A paused account stays paused.
+
+    A new account must fit the user's plan (its platforms, its accounts per
+    platform): ``EntitlementExceeded`` otherwise, and nothing is stored. Every
+    connect path (the OAuth callback, tokens entered by hand) comes through here.
     """
     identity = {
         "user": user,
         "provider": provider,
         "external_account_id": account.external_account_id,
     }
+    with transaction.atomic():
+        stored = Integration.objects.filter(**identity).exclude(status=Status.REVOKED)
+        if not stored.exists():
+            # A new account (or a revoked one coming back): the plan must allow one more.
+            # It locks the user's entitlement row until this transaction commits, so two
+            # callbacks racing for the last place are counted one after the other.
+            check_new_account(
+                user,
+                provider,
+                count_connected=lambda: connected_count(
+                    user, provider, excluding_account=account.external_account_id
+                ),
+            )
+        return store_connection(identity, grant=grant, account=account)
+
+
+def store_connection(
+    identity: dict, *, grant: Credentials, account: ConnectedAccount
+) -> tuple[Integration, bool]:
+    """``save_connection``'s write, once the plan allowed it."""
+    user, provider = identity["user"], identity["provider"]
     try:
         with transaction.atomic():
             integration, created = Integration.objects.get_or_create(**identity)

@@ -15,6 +15,7 @@ from api.serializers.fields import MAX_ID, UserDateTimeField
 from api.serializers.publications import TargetStateSerializer
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from entitlements.services import check_media_file, limits_for
 from integrations.models import Integration
 from platforms import registry
 from platforms.options import BoundedListField, StrictSerializer
@@ -188,6 +189,16 @@ class ContentWriteFields(serializers.Serializer):
 class ContentCreateSerializer(ContentWriteFields):
     """Schedule content: one publication per target."""
 
+    scheduled_for = ScheduleTimeField(
+        required=False, help_text=f"{SCHEDULED_FOR_HELP} Required unless `publish_now` is true."
+    )
+    publish_now = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Publish at once instead of at `scheduled_for` (leave `scheduled_for` out): "
+        "the content is scheduled for now and the engine takes it at its next poll.",
+    )
+
     targets = BoundedListField(
         child=TargetField(),
         min_length=1,
@@ -208,6 +219,17 @@ class ContentCreateSerializer(ContentWriteFields):
     def validate_scheduled_for(self, value):
         return self.check_schedulable(value)
 
+    def validate(self, data):
+        if data["publish_now"] and "scheduled_for" in data:
+            raise serializers.ValidationError(
+                {"publish_now": ["Give scheduled_for or publish_now, not both."]}
+            )
+        if not data["publish_now"] and "scheduled_for" not in data:
+            raise serializers.ValidationError(
+                {"scheduled_for": ["This field is required (or set publish_now to true)."]}
+            )
+        return data
+
     def validate_targets(self, items):
         owner = self.context["request"].user
         targets, errors = [], {}
@@ -225,7 +247,15 @@ class ContentCreateSerializer(ContentWriteFields):
         return targets
 
     def validate_media(self, uploads) -> list[ContentMedia]:
-        """Unsaved media rows, typed by their content; nothing is written here."""
+        """Unsaved media rows, typed by their content; nothing is written here.
+
+        A file larger than the user's plan allows raises ``EntitlementExceeded`` (403)
+        before any file is read further or stored.
+        """
+        owner = self.context["request"].user
+        limits = limits_for(owner) if uploads else None
+        for upload in uploads:
+            check_media_file(owner, name=upload.name, size_bytes=upload.size, limits=limits)
         drafts, errors = [], {}
         for position, upload in enumerate(uploads):
             try:
@@ -234,9 +264,7 @@ class ContentCreateSerializer(ContentWriteFields):
                 errors[position] = [str(error)]
         if errors:
             raise serializers.ValidationError(errors)
-        problem = media_quota_problem(
-            owner=self.context["request"].user, incoming_bytes=sum(u.size for u in uploads)
-        )
+        problem = media_quota_problem(owner=owner, incoming_bytes=sum(u.size for u in uploads))
         if problem:
             raise serializers.ValidationError(problem)
         return drafts
