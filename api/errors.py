@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
-from entitlements.limits import LimitName
+from api.serializers.fields import LIMIT_NAMES
 from entitlements.services import ERROR_CODE, EntitlementExceeded
 from integrations.services import IntegrationError
 from platforms.oauth import OAuthError
@@ -111,9 +111,7 @@ class EntitlementErrorSerializer(ErrorSerializer):
         'allows 30 posts a month; you have scheduled 30 for November."'
     )
     plan = serializers.CharField(help_text="The name of your plan.")
-    limit_name = serializers.ChoiceField(
-        choices=[name.value for name in LimitName], help_text="The limit reached."
-    )
+    limit_name = serializers.ChoiceField(choices=LIMIT_NAMES, help_text="The limit reached.")
     limit = serializers.JSONField(
         allow_null=True,
         help_text="The limit: a number (posts a month, accounts, bytes), false (automation) "

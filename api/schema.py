@@ -468,6 +468,11 @@ me_schema = extend_schema_view(
         summary="Change your time zone",
         description="Only `timezone` can be changed here; any other field is a 400.",
         request=MeUpdateSerializer,
-        responses={200: MeSerializer, **INVALID, **COMMON_ERRORS},
+        responses={
+            200: MeSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            415: error("`unsupported_media_type`: send JSON (or a form)."),
+        },
     ),
 )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from api.parsers import loads_bounded
 from api.serializers.fields import MAX_ID, UserDateTimeField
@@ -219,16 +220,35 @@ class ContentCreateSerializer(ContentWriteFields):
     def validate_scheduled_for(self, value):
         return self.check_schedulable(value)
 
-    def validate(self, data):
-        if data["publish_now"] and "scheduled_for" in data:
+    def to_internal_value(self, data):
+        """As every serializer, naming each missing field at once: ``scheduled_for`` too,
+        unless ``publish_now`` stands in for it."""
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict) and self.lacks_time(data):
+                error.detail.setdefault("scheduled_for", [self.time_required()])
+            raise
+        if self.lacks_time(data):
+            raise serializers.ValidationError({"scheduled_for": [self.time_required()]})
+        if values["publish_now"] and "scheduled_for" in values:
             raise serializers.ValidationError(
                 {"publish_now": ["Give scheduled_for or publish_now, not both."]}
             )
-        if not data["publish_now"] and "scheduled_for" not in data:
-            raise serializers.ValidationError(
-                {"scheduled_for": ["This field is required (or set publish_now to true)."]}
-            )
-        return data
+        return values
+
+    @staticmethod
+    def lacks_time(data) -> bool:
+        if not hasattr(data, "get") or data.get("scheduled_for") is not None:
+            return False
+        now = data.get("publish_now")
+        return not (
+            isinstance(now, bool | int | str) and now in serializers.BooleanField.TRUE_VALUES
+        )
+
+    @staticmethod
+    def time_required() -> ErrorDetail:
+        return ErrorDetail("This field is required (or set publish_now to true).", code="required")
 
     def validate_targets(self, items):
         owner = self.context["request"].user

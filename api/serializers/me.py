@@ -7,8 +7,8 @@ import zoneinfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers.fields import LIMIT_NAMES
 from content.choices import Platform
-from entitlements.limits import LimitName
 
 USAGE_SCHEMA = {
     "oneOf": [
@@ -41,7 +41,7 @@ class LimitValueField(serializers.JSONField):
 
 
 class LimitUsageSerializer(serializers.Serializer):
-    name = serializers.ChoiceField(choices=[name.value for name in LimitName])
+    name = serializers.ChoiceField(choices=LIMIT_NAMES)
     description = serializers.CharField()
     limit = LimitValueField(help_text="null: unlimited.")
     used = UsageField(
