@@ -117,19 +117,32 @@ def save_connection(
         "external_account_id": account.external_account_id,
     }
     with transaction.atomic():
-        stored = Integration.objects.filter(**identity).exclude(status=Status.REVOKED)
-        if not stored.exists():
-            # A new account (or a revoked one coming back): the plan must allow one more.
-            # It locks the user's entitlement row until this transaction commits, so two
-            # callbacks racing for the last place are counted one after the other.
-            check_new_account(
-                user,
-                provider,
-                count_connected=lambda: connected_count(
-                    user, provider, excluding_account=account.external_account_id
-                ),
-            )
+        check_plan_allows(user, provider, account.external_account_id)
         return store_connection(identity, grant=grant, account=account)
+
+
+def check_plan_allows(user, provider: str, external_account_id: str) -> None:
+    """Refuse (``EntitlementExceeded``) an account the user's plan has no room for.
+
+    An account already stored and not revoked is a reconnect, not a new account. A new
+    one, or a revoked one coming back, needs the platform in the plan and a free place
+    there. Call inside the transaction that stores the account: the check locks the
+    user's entitlement row until it commits, so two connects racing for the last place
+    are counted one after the other.
+    """
+    stored = Integration.objects.filter(
+        user_id=user.pk, provider=provider, external_account_id=external_account_id
+    ).exclude(status=Status.REVOKED)
+    if stored.exists():
+        return
+    check_new_account(
+        user,
+        provider,
+        # The account itself is not counted: a racing connect of the same one is a reconnect.
+        count_connected=lambda: connected_count(
+            user, provider, excluding_account=external_account_id
+        ),
+    )
 
 
 def store_connection(

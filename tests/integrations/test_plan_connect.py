@@ -252,3 +252,53 @@ def test_the_bot_page_below_the_limit_connects(client, api, bot_operator):
     page = post_bot(client, bot_operator)
     assert page.status_code == 302
     assert stored_tokens() == ["bot-token-0123456789"]
+
+
+# --- The integration admin's add form (tokens typed by an operator for a user) -------------
+
+
+def admin_add(client, user, account_id: str, **extra):
+    data = {
+        "user": user.pk,
+        "provider": "twitter",
+        "external_account_id": account_id,
+        "display_name": "Typed in",
+        "scopes": "",
+        "account_options": "{}",
+        "new_access_token": NEW_TOKEN,
+        **extra,
+    }
+    return client.post("/admin/integrations/integration/add/", data)
+
+
+def test_the_admin_cannot_add_an_account_past_the_users_plan(client, operator, owner):
+    IntegrationFactory(user=owner, provider="twitter", external_account_id="1")
+    client.force_login(operator)
+    page = admin_add(client, owner, "2")
+    assert page.status_code == 200
+    assert "Your plan Starter allows 1 X account; you have connected 1." in page.content.decode()
+    assert NEW_TOKEN not in page.content.decode()
+    assert integration_rows() == 1 and NEW_TOKEN not in stored_tokens()
+
+
+def test_the_admin_adds_an_account_below_the_users_plan(client, operator, owner):
+    client.force_login(operator)
+    assert admin_add(client, owner, "2").status_code == 302
+    assert stored_tokens() == [NEW_TOKEN]
+
+
+def test_the_admin_edits_an_account_at_the_limit(client, operator, owner):
+    stored = IntegrationFactory(user=owner, provider="twitter", external_account_id="1")
+    client.force_login(operator)
+    data = {
+        "user": owner.pk,
+        "provider": "twitter",
+        "external_account_id": "1",
+        "display_name": "Renamed",
+        "scopes": "",
+        "account_options": "{}",
+    }
+    page = client.post(f"/admin/integrations/integration/{stored.pk}/change/", data)
+    assert page.status_code == 302
+    stored.refresh_from_db()
+    assert stored.display_name == "Renamed"
