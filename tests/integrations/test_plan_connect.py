@@ -5,6 +5,8 @@ and through the Discord bot page, and the service they share. Reconnecting an ac
 already stored is not a new account.
 """
 
+import threading
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -15,7 +17,9 @@ from entitlements.models import Plan
 from entitlements.services import EntitlementExceeded, set_plan
 from integrations.models import Integration, OAuthState
 from integrations.selectors import connected_accounts_by_platform
-from integrations.services import connect_with_tokens
+from integrations.services import connect_with_tokens, save_connection
+from platforms.base import Credentials
+from platforms.oauth import ConnectedAccount
 from tests.factories import IntegrationFactory, UserFactory
 from tests.integrations.hosts import DISCORD, X_API
 
@@ -302,3 +306,43 @@ def test_the_admin_edits_an_account_at_the_limit(client, operator, owner):
     assert page.status_code == 302
     stored.refresh_from_db()
     assert stored.display_name == "Renamed"
+
+
+# --- Racing for the last place (PostgreSQL: the entitlement row lock) ----------------------
+
+RACERS = 6
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_connects_racing_for_the_last_place_let_exactly_one_in():
+    user = UserFactory(username="racer")
+    set_plan(user, Plan.objects.create(name="Starter", accounts_per_platform=1))
+    start = threading.Barrier(RACERS)
+    outcomes: list[str] = []
+
+    def connect(n: int) -> None:
+        try:
+            start.wait(timeout=30)
+            save_connection(
+                user=user,
+                provider="twitter",
+                grant=Credentials(access_token=f"racer-token-{n:04d}-0123456789"),
+                account=ConnectedAccount(external_account_id=f"acct-{n}", display_name=f"{n}"),
+            )
+            outcomes.append("connected")
+        except EntitlementExceeded:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=connect, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    print(f"\nconnect race: {RACERS} attempts, {outcomes.count('connected')} connected")
+    assert sorted(outcomes) == ["connected"] + ["refused"] * (RACERS - 1)
+    assert Integration.objects.filter(user=user).count() == 1
+    assert len(stored_tokens()) == 1
