@@ -9,6 +9,10 @@ Every error answers::
 ``field_errors`` maps a request field (nested ones dotted) to its messages;
 ``platforms`` maps a platform to the rules the content breaks there. Both are
 always present, empty when they do not apply.
+
+A plan's limit answers 403 with code ``entitlement_exceeded`` and, beside the keys
+above, ``detail`` (the message), ``plan``, ``limit_name``, ``limit``, ``used`` and
+``resets_at`` (``EntitlementExceeded.as_dict()``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
+from api.serializers.fields import LIMIT_NAMES
+from entitlements.services import ERROR_CODE, EntitlementExceeded
 from integrations.services import IntegrationError
 from platforms.oauth import OAuthError
 from publishing.services import ContentBusy, ContentLocked, NotInDoubt, SchedulingError
@@ -62,6 +68,16 @@ class PlatformUnavailable(exceptions.APIException):
             self.wait = 300
 
 
+class EntitlementRefused(exceptions.PermissionDenied):
+    """The user's plan does not allow it: 403, with the limit, the usage and the reset time."""
+
+    default_code = ERROR_CODE
+
+    def __init__(self, error: EntitlementExceeded):
+        super().__init__(error.message, code=ERROR_CODE)
+        self.body = error.as_dict()
+
+
 class PlatformRulesBroken(exceptions.ValidationError):
     """Content a platform would refuse: 400 with the messages per platform."""
 
@@ -84,6 +100,28 @@ class ErrorSerializer(serializers.Serializer):
     platforms = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Rules of each platform the content breaks (code `platform_rules`).",
+    )
+
+
+class EntitlementErrorSerializer(ErrorSerializer):
+    """A plan's limit reached: the error shape, with what the limit is and where you stand."""
+
+    detail = serializers.CharField(
+        help_text='The message again, naming the plan and the limit, e.g. "Your plan Starter '
+        'allows 30 posts a month; you have scheduled 30 for November."'
+    )
+    plan = serializers.CharField(help_text="The name of your plan.")
+    limit_name = serializers.ChoiceField(choices=LIMIT_NAMES, help_text="The limit reached.")
+    limit = serializers.JSONField(
+        allow_null=True,
+        help_text="The limit: a number (posts a month, accounts, bytes), false (automation) "
+        "or the list of platforms allowed.",
+    )
+    used = serializers.IntegerField(
+        allow_null=True, help_text="What you use of it now; null where it is not a count."
+    )
+    resets_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the count starts again (posts a month); else null."
     )
 
 
@@ -119,6 +157,8 @@ def first_code(codes) -> str:
 
 def as_api_exception(exc: Exception) -> Exception:
     """Domain and Django errors as the DRF exceptions that answer them."""
+    if isinstance(exc, EntitlementExceeded):
+        return EntitlementRefused(exc)
     if isinstance(exc, ContentLocked):
         return Conflict(str(exc), code="locked")
     if isinstance(exc, ContentBusy):
@@ -172,6 +212,8 @@ def api_exception_handler(exc, context):
         "field_errors": field_errors,
         "platforms": getattr(exc, "problems", {}),
     }
+    if isinstance(exc, EntitlementRefused):
+        response.data.update(exc.body)
     return response
 
 

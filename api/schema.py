@@ -7,13 +7,14 @@ Each ``*_schema`` decorates one view or viewset; the shared answers (401, 404, 4
 from __future__ import annotations
 
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 
-from api.errors import ErrorSerializer
+from api.errors import EntitlementErrorSerializer, ErrorSerializer
 from api.idempotency import HEADER
 from api.serializers.auth import TokenRequestSerializer, TokenSerializer
 from api.serializers.content import (
@@ -32,6 +33,7 @@ from api.serializers.integrations import (
     ProviderSerializer,
     RevokeOutcomeSerializer,
 )
+from api.serializers.me import MeSerializer, MeUpdateSerializer
 from api.serializers.publications import (
     PublicationDetailSerializer,
     PublicationFilterSerializer,
@@ -67,7 +69,104 @@ IDEMPOTENCY_ERRORS = {
 INVALID = {400: error("Invalid input: `field_errors` (and `platforms`) say what to fix.")}
 
 
-def action_schema(summary: str, description: str):
+def entitlement_example(name: str, summary: str, **body) -> OpenApiExample:
+    fields = {"field_errors": {}, "platforms": {}, "used": None, "resets_at": None, **body}
+    return OpenApiExample(
+        name,
+        summary=summary,
+        value={
+            "code": "entitlement_exceeded",
+            "message": fields["detail"],
+            **fields,
+        },
+        response_only=True,
+        status_codes=["403"],
+    )
+
+
+POSTS_A_MONTH = entitlement_example(
+    "posts_per_month",
+    "The month is full",
+    detail="Your plan Starter allows 30 posts a month; you have scheduled 30 for November.",
+    plan="Starter",
+    limit_name="posts_per_month",
+    limit=30,
+    used=30,
+    resets_at="2030-12-01T00:00:00+01:00",
+)
+NO_AUTOMATION = entitlement_example(
+    "automation",
+    "Scheduled publishing is not in the plan",
+    detail="Your plan Free does not include scheduled publishing; publish now instead.",
+    plan="Free",
+    limit_name="automation",
+    limit=False,
+)
+PLATFORM = entitlement_example(
+    "platforms",
+    "A platform the plan does not include",
+    detail="Your plan Starter does not include YouTube.",
+    plan="Starter",
+    limit_name="platforms",
+    limit=["discord", "twitter"],
+)
+MEDIA = entitlement_example(
+    "max_media_bytes",
+    "A file larger than the plan allows",
+    detail="Your plan Starter allows media files up to 10.0 MB; clip.mp4 is 52.4 MB.",
+    plan="Starter",
+    limit_name="max_media_bytes",
+    limit=10_000_000,
+    used=52_428_800,
+)
+ACCOUNTS = entitlement_example(
+    "accounts_per_platform",
+    "The platform's accounts are all used",
+    detail="Your plan Starter allows 1 X account; you have connected 1.",
+    plan="Starter",
+    limit_name="accounts_per_platform",
+    limit=1,
+    used=1,
+)
+
+
+def entitlement_refusal(description: str, *examples: OpenApiExample) -> dict:
+    """The 403 of a plan's limit, with an example body per limit the endpoint can reach."""
+    return {
+        403: OpenApiResponse(
+            EntitlementErrorSerializer,
+            description="`entitlement_exceeded`: your plan does not allow it. "
+            + description
+            + " `detail` names the limit; `limit`, `used` and `resets_at` say where you "
+            "stand. Nothing was written.",
+            examples=list(examples),
+        )
+    }
+
+
+SCHEDULING_REFUSED = entitlement_refusal(
+    "A platform outside the plan, scheduled publishing without automation, the month's "
+    "posts all used, or a media file larger than the plan allows.",
+    POSTS_A_MONTH,
+    NO_AUTOMATION,
+    PLATFORM,
+    MEDIA,
+)
+RESCHEDULING_REFUSED = entitlement_refusal(
+    "Moving the post into a month whose posts are all used.", POSTS_A_MONTH
+)
+PUBLISH_NOW_REFUSED = entitlement_refusal(
+    "A target on a platform outside the plan.", PLATFORM, POSTS_A_MONTH
+)
+CONNECT_REFUSED = entitlement_refusal(
+    "A platform outside the plan, or as many accounts there as the plan allows. "
+    "Entering tokens for an account already connected is not a new account.",
+    ACCOUNTS,
+    PLATFORM,
+)
+
+
+def action_schema(summary: str, description: str, refusals: dict | None = None):
     return extend_schema(
         summary=summary,
         description=description,
@@ -79,6 +178,7 @@ def action_schema(summary: str, description: str):
             **COMMON_ERRORS,
             **NOT_FOUND,
             **IDEMPOTENCY_ERRORS,
+            **(refusals or {}),
         },
     )
 
@@ -116,6 +216,7 @@ content_schema = extend_schema_view(
             **COMMON_ERRORS,
             **IDEMPOTENCY_ERRORS,
             413: error("The request body is too large."),
+            **SCHEDULING_REFUSED,
         },
     ),
     update=extend_schema(
@@ -129,6 +230,7 @@ content_schema = extend_schema_view(
             **COMMON_ERRORS,
             **NOT_FOUND,
             409: error("`locked`: a target has started."),
+            **RESCHEDULING_REFUSED,
         },
     ),
     partial_update=extend_schema(
@@ -141,6 +243,7 @@ content_schema = extend_schema_view(
             **COMMON_ERRORS,
             **NOT_FOUND,
             409: error("`locked`: a target has started."),
+            **RESCHEDULING_REFUSED,
         },
     ),
     destroy=extend_schema(
@@ -164,6 +267,7 @@ content_schema = extend_schema_view(
         "Publish now",
         "Every SCHEDULED target becomes due at once; the engine takes it at its next poll "
         "(about a second). The idempotency keys stay: the post goes out once.",
+        PUBLISH_NOW_REFUSED,
     ),
     retry=action_schema(
         "Retry failed targets",
@@ -273,6 +377,7 @@ integration_schema = extend_schema_view(
                 "`platform_unavailable`: the platform could not be reached, failed or is rate "
                 "limiting; `Retry-After` says when to try again. Nothing was saved."
             ),
+            **CONNECT_REFUSED,
         },
     ),
     providers=extend_schema(
@@ -366,4 +471,32 @@ logout_all_schema = extend_schema(
     request=None,
     responses={204: None, **TOKEN_ONLY, 429: COMMON_ERRORS[429]},
     description="Revokes every API token of your account, this one included.",
+)
+
+
+# --- The signed-in user -------------------------------------------------------------------
+
+me_schema = extend_schema_view(
+    get=extend_schema(
+        operation_id="me_retrieve",
+        summary="You: your time zone, your plan, what you use of it, the posts it holds",
+        description="Each limit of your plan with what you use of it now and, for posts a "
+        "month, when the count starts again (the first instant of next month in your time "
+        "zone). `null` is unlimited. `held_posts` are your posts the plan keeps QUEUED (a "
+        "platform or scheduled publishing it no longer includes); they go out when it allows "
+        "them again.",
+        responses={200: MeSerializer, **COMMON_ERRORS},
+    ),
+    patch=extend_schema(
+        operation_id="me_partial_update",
+        summary="Change your time zone",
+        description="Only `timezone` can be changed here; any other field is a 400.",
+        request=MeUpdateSerializer,
+        responses={
+            200: MeSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            415: error("`unsupported_media_type`: send JSON (or a form)."),
+        },
+    ),
 )

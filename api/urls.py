@@ -13,5 +13,6 @@ urlpatterns = [
     path("auth/token/rotate/", auth_views.RotateTokenView.as_view(), name="api-token-rotate"),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", auth_views.LogoutAllView.as_view(), name="api-logout-all"),
+    path("me/", views.MeView.as_view(), name="api-me"),
     *router.urls,
 ]

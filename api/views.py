@@ -6,16 +6,21 @@ Every POST honours ``Idempotency-Key`` (api/idempotency.py).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
+from django.utils import timezone
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.idempotency import IdempotentPostMixin
 from api.parsers import BoundedJSONParser
-from api.schema import content_schema, integration_schema, publication_schema
+from api.schema import content_schema, integration_schema, me_schema, publication_schema
+from api.selectors import held_by_plan
 from api.serializers.content import (
     ContentCreateSerializer,
     ContentFilterSerializer,
@@ -29,6 +34,7 @@ from api.serializers.integrations import (
     IntegrationTokensSerializer,
     ProviderSerializer,
 )
+from api.serializers.me import MeSerializer, MeUpdateSerializer
 from api.serializers.publications import (
     PublicationDetailSerializer,
     PublicationFilterSerializer,
@@ -36,8 +42,10 @@ from api.serializers.publications import (
     SettleSerializer,
 )
 from content.models import Content, ContentMedia
+from entitlements.services import usage_report
 from integrations.models import Integration
 from integrations.oauth.flow import provider_statuses, start_connect
+from integrations.selectors import connected_accounts_by_platform
 from integrations.services import (
     connect_with_tokens,
     pause_integration,
@@ -116,7 +124,8 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
             title=data.get("title", ""),
             body=data.get("body", ""),
             options=data.get("options") or {},
-            scheduled_for=data["scheduled_for"],
+            # Publish now: scheduled for this instant, so the engine takes it at its next poll.
+            scheduled_for=timezone.now() if data["publish_now"] else data["scheduled_for"],
             targets=data["targets"],
             media=data.get("media", []),
             actor=Actor.for_user(request.user),
@@ -265,3 +274,34 @@ class IntegrationViewSet(
                 "platform_message": revoked.platform_message,
             }
         )
+
+
+# --- The signed-in user -------------------------------------------------------------------
+
+
+@me_schema
+class MeView(APIView):
+    """You: your time zone, your plan, each limit with what you use of it, the posts it holds."""
+
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
+
+    def answer(self, user) -> Response:
+        me = SimpleNamespace(
+            username=user.username,
+            email=user.email,
+            timezone=user.timezone,
+            report=usage_report(user, connected=connected_accounts_by_platform(user)),
+            held_posts=list(held_by_plan(user)),
+        )
+        return Response(MeSerializer(me).data)
+
+    def get(self, request, *args, **kwargs):
+        return self.answer(request.user)
+
+    def patch(self, request, *args, **kwargs):
+        form = MeUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = request.user
+        user.timezone = form.validated_data["timezone"]
+        user.save(update_fields=["timezone"])
+        return self.answer(user)

@@ -362,6 +362,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "content.choices.Status",
         "PlatformEnum": "platforms.registry.choices",
+        "LimitNameEnum": "api.serializers.fields.LIMIT_NAMES",
     },
 }
 

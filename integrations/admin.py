@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
+from entitlements.services import EntitlementExceeded
 from integrations.daily_check import refresh_integration
 from integrations.models import Integration, LegacyTokenUse
 from integrations.services import (
     IntegrationError,
+    check_plan_allows,
     pause_integration,
     resume_integration,
     revoke_integration,
@@ -14,6 +17,26 @@ from operator_admin.secrets import (
     mask_secret,
 )
 from operator_admin.timezone import OperatorTimezoneMixin
+
+
+class PlanCheckedForm:
+    """An account added (or given to another user) by hand must fit that user's plan.
+
+    The admin saves a form in the transaction that cleaned it, so the check's lock on
+    the user's entitlement holds until the account is stored.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        user, provider = cleaned.get("user"), cleaned.get("provider")
+        account = cleaned.get("external_account_id")
+        revoked = self.instance.pk and self.instance.status == Integration.Status.REVOKED
+        if user and provider and account and not revoked:
+            try:
+                check_plan_allows(user, provider, account)
+            except EntitlementExceeded as refusal:
+                raise ValidationError(str(refusal)) from None
+        return cleaned
 
 
 @admin.register(Integration)
@@ -37,6 +60,11 @@ class IntegrationAdmin(OperatorTimezoneMixin, SecretFieldsAdminMixin, admin.Mode
     # Status changes go through the actions (services), which also release held posts.
     readonly_fields = ("status", "created_at", "updated_at", "last_error", "last_error_at")
     actions = ("refresh_accounts", "pause_accounts", "resume_accounts", "revoke_accounts")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (PlanCheckedForm, form), {})
+
     MANAGE_PERMISSION = "integrations.manage_integration"
 
     # Only superusers and users given "manage_integration" touch accounts; others may look

@@ -16,10 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from entitlements.services import check_new_account
 from integrations.credentials import credentials_from_integration
 from integrations.models import Integration
 from integrations.oauth import provider_module
 from integrations.redaction import redact, redacting
+from integrations.selectors import connected_count
 from integrations.signals import integration_needs_reauth, integration_released
 from platforms.base import Credentials
 from platforms.oauth import ConnectedAccount, OAuthError
@@ -104,12 +106,50 @@ def save_connection(
     The account is identified by ``(user, provider, external_account_id)``, so
     connecting it again never makes a duplicate. A grant without a refresh
     token keeps the stored one. A paused account stays paused.
+
+    A new account must fit the user's plan (its platforms, its accounts per
+    platform): ``EntitlementExceeded`` otherwise, and nothing is stored. Every
+    connect path (the OAuth callback, tokens entered by hand) comes through here.
     """
     identity = {
         "user": user,
         "provider": provider,
         "external_account_id": account.external_account_id,
     }
+    with transaction.atomic():
+        check_plan_allows(user, provider, account.external_account_id)
+        return store_connection(identity, grant=grant, account=account)
+
+
+def check_plan_allows(user, provider: str, external_account_id: str) -> None:
+    """Refuse (``EntitlementExceeded``) an account the user's plan has no room for.
+
+    An account already stored and not revoked is a reconnect, not a new account. A new
+    one, or a revoked one coming back, needs the platform in the plan and a free place
+    there. Call inside the transaction that stores the account: the check locks the
+    user's entitlement row until it commits, so two connects racing for the last place
+    are counted one after the other.
+    """
+    stored = Integration.objects.filter(
+        user_id=user.pk, provider=provider, external_account_id=external_account_id
+    ).exclude(status=Status.REVOKED)
+    if stored.exists():
+        return
+    check_new_account(
+        user,
+        provider,
+        # The account itself is not counted: a racing connect of the same one is a reconnect.
+        count_connected=lambda: connected_count(
+            user, provider, excluding_account=external_account_id
+        ),
+    )
+
+
+def store_connection(
+    identity: dict, *, grant: Credentials, account: ConnectedAccount
+) -> tuple[Integration, bool]:
+    """``save_connection``'s write, once the plan allowed it."""
+    user, provider = identity["user"], identity["provider"]
     try:
         with transaction.atomic():
             integration, created = Integration.objects.get_or_create(**identity)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from entitlements.services import EntitlementExceeded
 from integrations.oauth import provider_module
 from integrations.oauth.flow import (
     BrowserBinding,
@@ -84,9 +85,12 @@ def to_provider(binding: BrowserBinding):
     return response
 
 
-def not_connected_page(request, provider: str, error: OAuthError):
+def not_connected_page(request, provider: str, error: OAuthError | EntitlementExceeded):
     logger.info("Connect flow for %s ended without an account: %s", provider, error)
-    status = 400 if isinstance(error, StateRefused) else 502 if error.transient else 400
+    if isinstance(error, EntitlementExceeded):
+        status = 403  # the plan refuses it: nothing to retry until the plan changes
+    else:
+        status = 400 if isinstance(error, StateRefused) else 502 if error.transient else 400
     context = {
         "title": "The account was not connected",
         "message": str(error),
@@ -127,7 +131,7 @@ def oauth_callback(request, provider: str):
             browser_user=request.user,
             browser_secret=request.COOKIES.get(cookie_name, ""),
         )
-    except OAuthError as error:
+    except (OAuthError, EntitlementExceeded) as error:
         response = not_connected_page(request, provider, error)
     else:
         integration = connected.integration
@@ -149,7 +153,7 @@ def oauth_callback(request, provider: str):
 @require_http_methods(["GET", "POST"])
 def discord_bot(request):
     """Connect Discord with a bot token and a channel id instead of a webhook."""
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             integration, created = connect_with_tokens(
@@ -159,7 +163,9 @@ def discord_bot(request):
                 channel_id=request.POST.get("channel_id", "").strip(),
             )
         except OAuthError as failure:
-            error = str(failure)
+            error, status = str(failure), 400
+        except EntitlementExceeded as refusal:
+            error, status = str(refusal), 403
         else:
             verb = "connected" if created else "reconnected"
             messages.success(request, f"{integration} is {verb} through the bot.")
@@ -171,4 +177,4 @@ def discord_bot(request):
         channel_id=request.POST.get("channel_id", ""),
         provider_name=provider_module("discord").NAME,
     )
-    return render(request, "integrations/discord_bot.html", context, status=400 if error else 200)
+    return render(request, "integrations/discord_bot.html", context, status=status)

@@ -9,12 +9,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from api.parsers import loads_bounded
 from api.serializers.fields import MAX_ID, QueryBooleanField, UserDateTimeField
 from api.serializers.publications import TargetStateSerializer
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
+from entitlements.services import check_media_file, limits_for
 from integrations.models import Integration
 from platforms import registry
 from platforms.options import BoundedListField, StrictSerializer
@@ -189,6 +191,16 @@ class ContentWriteFields(serializers.Serializer):
 class ContentCreateSerializer(ContentWriteFields):
     """Schedule content: one publication per target."""
 
+    scheduled_for = ScheduleTimeField(
+        required=False, help_text=f"{SCHEDULED_FOR_HELP} Required unless `publish_now` is true."
+    )
+    publish_now = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Publish at once instead of at `scheduled_for` (leave `scheduled_for` out): "
+        "the content is scheduled for now and the engine takes it at its next poll.",
+    )
+
     targets = BoundedListField(
         child=TargetField(),
         min_length=1,
@@ -209,6 +221,36 @@ class ContentCreateSerializer(ContentWriteFields):
     def validate_scheduled_for(self, value):
         return self.check_schedulable(value)
 
+    def to_internal_value(self, data):
+        """As every serializer, naming each missing field at once: ``scheduled_for`` too,
+        unless ``publish_now`` stands in for it."""
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict) and self.lacks_time(data):
+                error.detail.setdefault("scheduled_for", [self.time_required()])
+            raise
+        if self.lacks_time(data):
+            raise serializers.ValidationError({"scheduled_for": [self.time_required()]})
+        if values["publish_now"] and "scheduled_for" in values:
+            raise serializers.ValidationError(
+                {"publish_now": ["Give scheduled_for or publish_now, not both."]}
+            )
+        return values
+
+    @staticmethod
+    def lacks_time(data) -> bool:
+        if not hasattr(data, "get") or data.get("scheduled_for") is not None:
+            return False
+        now = data.get("publish_now")
+        return not (
+            isinstance(now, bool | int | str) and now in serializers.BooleanField.TRUE_VALUES
+        )
+
+    @staticmethod
+    def time_required() -> ErrorDetail:
+        return ErrorDetail("This field is required (or set publish_now to true).", code="required")
+
     def validate_targets(self, items):
         owner = self.context["request"].user
         targets, errors = [], {}
@@ -226,7 +268,15 @@ class ContentCreateSerializer(ContentWriteFields):
         return targets
 
     def validate_media(self, uploads) -> list[ContentMedia]:
-        """Unsaved media rows, typed by their content; nothing is written here."""
+        """Unsaved media rows, typed by their content; nothing is written here.
+
+        A file larger than the user's plan allows raises ``EntitlementExceeded`` (403)
+        before any file is read further or stored.
+        """
+        owner = self.context["request"].user
+        limits = limits_for(owner) if uploads else None
+        for upload in uploads:
+            check_media_file(owner, name=upload.name, size_bytes=upload.size, limits=limits)
         drafts, errors = [], {}
         for position, upload in enumerate(uploads):
             try:
@@ -235,9 +285,7 @@ class ContentCreateSerializer(ContentWriteFields):
                 errors[position] = [str(error)]
         if errors:
             raise serializers.ValidationError(errors)
-        problem = media_quota_problem(
-            owner=self.context["request"].user, incoming_bytes=sum(u.size for u in uploads)
-        )
+        problem = media_quota_problem(owner=owner, incoming_bytes=sum(u.size for u in uploads))
         if problem:
             raise serializers.ValidationError(problem)
         return drafts

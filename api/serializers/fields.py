@@ -7,7 +7,11 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework import serializers
 
+from entitlements.limits import DESCRIPTIONS, LimitName
+
 MAX_ID = 2**63 - 1
+# The limits of a plan, as the API names them (one enum in the schema: LimitNameEnum).
+LIMIT_NAMES = [(name.value, DESCRIPTIONS[name]) for name in LimitName]
 
 
 class UserDateTimeField(serializers.DateTimeField):

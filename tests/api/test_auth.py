@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 from api.models import APIToken
 from api.throttling import UserThrottle
 from api.tokens import issue_token
+from entitlements.models import Plan
+from entitlements.services import set_plan
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
 
@@ -264,8 +266,8 @@ def test_a_locked_out_user_keeps_the_tokens_already_issued(alice, failure_limit)
 # --- Throttling --------------------------------------------------------------------------
 
 
-def test_each_user_is_throttled_with_the_configured_rate(settings, alice, bob):
-    settings.API_THROTTLE_USER = "3/minute"
+def test_each_user_is_throttled_at_their_plans_rate(alice, bob):
+    set_plan(alice, Plan.objects.create(name="Slow", api_rate="3/minute"))
     for user in (alice, bob):
         throttle = UserThrottle()
         cache.delete(throttle.cache_format % {"scope": throttle.scope, "ident": user.pk})
@@ -275,8 +277,8 @@ def test_each_user_is_throttled_with_the_configured_rate(settings, alice, bob):
     assert answer.status_code == 429
     assert answer.json()["code"] == "throttled"
     assert int(answer["Retry-After"]) > 0
-    # Another user has a window of their own.
-    assert client_for(bob).get("/api/v1/content/").status_code == 200
+    # Another user has a window of their own, and a plan of their own.
+    assert [client_for(bob).get("/api/v1/content/").status_code for _ in range(4)] == [200] * 4
 
 
 def test_the_anonymous_throttle_applies_to_the_token_endpoint(settings, alice):

@@ -30,6 +30,8 @@ from schemathesis.specs.openapi.checks import (
 from api.tokens import issue_token
 from content.choices import Status
 from content.models import ContentMedia
+from entitlements.models import Plan
+from entitlements.services import set_plan
 from publishing.states import transition
 from tests.api.conftest import scheduled
 from tests.factories import IntegrationFactory
@@ -155,6 +157,7 @@ class Fuzzing:
         self.statuses: collections.Counter = collections.Counter()
         self.outages: collections.Counter = collections.Counter()
         self.failures: list[str] = []
+        self.answers: collections.Counter = collections.Counter()
 
     def auth_headers(self) -> dict:
         """A token of its own for each case: rotating and signing out revoke tokens."""
@@ -182,6 +185,7 @@ class Fuzzing:
     def record(self, phase: str, label: str, status: int) -> None:
         self.cases[phase, label] += 1
         self.statuses[status] += 1
+        self.answers[phase, label, status] += 1
 
     def generated(self, phase: str, operation, mode, examples: int, checks) -> None:
         """``examples`` generated cases (positive or negative data) for ``operation``."""
@@ -321,18 +325,56 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             fuzzing.record("hostile", label, answer.status_code)
             assert answer.status_code < 500, (label, raw[:40])
 
+    # A plan with no post left this month and a one-byte media limit: the scheduling
+    # operations answer its 403, and the answers must match the schema too.
+    # (The fuzzing may have deleted the sample content: a post of its own to move.)
+    waiting = scheduled(alice, when=timezone.now() + dt.timedelta(days=3))
+    set_plan(alice, Plan.objects.create(name="Tight", posts_per_month=0, max_media_bytes=1))
+    limited = [
+        operation
+        for operation in operations
+        if (
+            operation.path in ("/api/v1/content/", "/api/v1/content/{id}/")
+            and operation.method.upper() in ("POST", "PUT", "PATCH")
+        )
+        or operation.path == "/api/v1/content/{id}/publish-now/"
+    ]
+    for operation in limited:
+        fuzzing.generated(
+            "limited", operation, GenerationMode.POSITIVE, CASES_PER_OPERATION, CHECKS
+        )
+        if operation.method.upper() in ("PUT", "PATCH"):
+            # Random times rarely land before the horizon: move the waiting post a year on.
+            later = (timezone.now() + dt.timedelta(days=400)).isoformat()
+            case = operation.Case(
+                path_parameters={"id": waiting.pk},
+                body={"scheduled_for": later},
+                media_type="application/json",
+            )
+            fuzzing.send("limited", case, CHECKS)
+
     with capsys.disabled():
         print(
             f"\nschemathesis: {sum(fuzzing.cases.values())} cases over {len(operations)} "
             f"operations (positive {fuzzing.phase_cases('positive')}, negative "
-            f"{fuzzing.phase_cases('negative')}, hostile {fuzzing.phase_cases('hostile')}); "
+            f"{fuzzing.phase_cases('negative')}, hostile {fuzzing.phase_cases('hostile')}, "
+            f"on a tight plan {fuzzing.phase_cases('limited')}); "
             f"responses by status {dict(sorted(fuzzing.statuses.items()))}; "
             f"{fuzzing.server_errors()} server errors; {len(fuzzing.failures)} check failures"
         )
         for failure in sorted(set(fuzzing.failures))[:20]:
             print(f"  {failure[:1500]}")
     covered = {label for _, label in fuzzing.cases}
-    assert len(covered) == len(operations) >= 20
+    assert len(covered) == len(operations) >= 22
+    # /me/ is read, and its time zone changed, by valid requests, and refused otherwise.
+    assert fuzzing.answers["positive", "GET /api/v1/me/", 200] >= 1
+    assert fuzzing.answers["positive", "PATCH /api/v1/me/", 200] >= 1
+    assert fuzzing.answers["negative", "PATCH /api/v1/me/", 400] >= 1
+    # The plan's refusals were met, on creating content and on moving it to another month.
+    assert len(limited) == 4
+    assert fuzzing.answers["limited", "POST /api/v1/content/", 403] >= 1
+    assert fuzzing.answers["limited", "PATCH /api/v1/content/{id}/", 403] >= 1
+    assert fuzzing.answers["limited", "PUT /api/v1/content/{id}/", 403] >= 1
     assert fuzzing.phase_cases("positive") >= 300
     assert fuzzing.phase_cases("negative") >= 300
     assert sum(fuzzing.cases.values()) >= 1000
