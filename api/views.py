@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
-from django.utils import timezone
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -124,8 +123,9 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
             title=data.get("title", ""),
             body=data.get("body", ""),
             options=data.get("options") or {},
-            # Publish now: scheduled for this instant, so the engine takes it at its next poll.
-            scheduled_for=timezone.now() if data["publish_now"] else data["scheduled_for"],
+            # Publish now is by hand: due this instant, and allowed on a plan without automation.
+            scheduled_for=None if data["publish_now"] else data["scheduled_for"],
+            by_hand=data["publish_now"],
             targets=data["targets"],
             media=data.get("media", []),
             actor=Actor.for_user(request.user),

@@ -152,6 +152,28 @@ def test_publish_now_on_create_schedules_for_now(api, alice):
     assert publication.next_attempt_at == content.scheduled_for
 
 
+def test_a_plan_without_automation_refuses_a_schedule_and_takes_publish_now(api, alice):
+    on_plan(alice, automation=False)
+
+    refused = create(api)
+    assert refused.status_code == 403
+    assert refused.json()["limit_name"] == "automation"
+    assert refused.json()["detail"] == (
+        "Your plan Starter does not include scheduled publishing; publish now instead."
+    )
+    assert not Content.objects.exists()
+
+    answer = api.post(
+        "/api/v1/content/",
+        {"body": "Now", "targets": ["twitter"], "publish_now": True},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.json()
+    (publication,) = Publication.objects.filter(content_id=answer.json()["id"])
+    # By hand: the engine lets it go although the plan has no automation.
+    assert publication.by_hand is True
+
+
 def test_neither_a_time_nor_publish_now_is_a_400(api):
     answer = api.post("/api/v1/content/", {"body": "x", "targets": ["twitter"]}, format="json")
     assert answer.status_code == 400
