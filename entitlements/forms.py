@@ -221,7 +221,11 @@ def override_fields() -> dict[str, forms.Field]:
     return fields
 
 
-class EntitlementForm(forms.ModelForm):
+# Declared on a base class, so that the admin may name them in its fieldsets.
+OverrideFields = type("OverrideFields", (forms.Form,), override_fields())
+
+
+class EntitlementForm(OverrideFields, forms.ModelForm):
     """One user's plan, validity and note, and each limit's override as a field of its own."""
 
     class Meta:
@@ -230,7 +234,6 @@ class EntitlementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(override_fields())
         if self.is_bound:
             return
         overrides = self.instance.overrides if self.instance.pk else {}
