@@ -228,7 +228,7 @@ class EntitlementInline(admin.StackedInline):
     form = EntitlementForm
     can_delete = False
     max_num = 1
-    extra = 0
+    extra = 1  # shown only for a user without one: max_num counts the existing row
     verbose_name = "plan and limits"
     verbose_name_plural = "plan and limits"
     readonly_fields = ("usage", "overrides_in_force")

@@ -25,6 +25,9 @@ def form_fields(form) -> dict:
             parts = value if isinstance(value, list) else widget.decompress(value)
             for index, part in enumerate(parts):
                 data[f"{bound.html_name}_{index}"] = as_sent(part)
+        elif isinstance(widget, forms.SelectMultiple | forms.CheckboxSelectMultiple):
+            if value:  # a browser sends nothing for no box ticked
+                data[bound.html_name] = [as_sent(v) for v in value]
         elif isinstance(widget, forms.CheckboxInput):
             if value:
                 data[bound.html_name] = "on"

@@ -366,3 +366,18 @@ def test_a_bad_plan_in_the_action_asks_again(staff_client, starter):
         in response.content.decode()
     )
     assert Entitlement.objects.get(user=alice).plan == default_plan()
+
+
+def test_a_user_without_an_entitlement_is_given_one_on_their_page(staff_client, starter):
+    alice = UserFactory(username="alice")
+    Entitlement.objects.filter(user=alice).delete()  # as a user loaded from a fixture would be
+    page = user_page(staff_client, alice)
+    assert '<select name="entitlement-0-plan"' in page.content.decode()
+    data = change_page_data(page)
+    assert data["entitlement-TOTAL_FORMS"] == "1" and data["entitlement-INITIAL_FORMS"] == "0"
+    # Left as it is, nothing is created: the default plan applies.
+    assert staff_client.post(f"{USERS}{alice.pk}/change/", data).status_code == 302
+    assert not Entitlement.objects.filter(user=alice).exists()
+    data["entitlement-0-plan"] = str(starter.pk)
+    assert staff_client.post(f"{USERS}{alice.pk}/change/", data).status_code == 302
+    assert Entitlement.objects.get(user=alice).plan == starter
