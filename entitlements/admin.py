@@ -19,8 +19,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 
 from content.choices import Status
-from entitlements.forms import EntitlementForm, MovePlanForm, PlanForm
-from entitlements.limits import DESCRIPTIONS, UNLIMITED, LimitName
+from entitlements.forms import LIMIT_LABELS, EntitlementForm, MovePlanForm, PlanForm
+from entitlements.limits import UNLIMITED, LimitName
 from entitlements.models import Entitlement, Plan
 from entitlements.selectors import users_near_a_limit
 from entitlements.services import limits_of, plan_hold_reason, set_plan, usage_report
@@ -68,7 +68,7 @@ def readable_overrides(overrides: Mapping) -> str:
     if not overrides:
         return "none: the plan's limits"
     return "; ".join(
-        f"{DESCRIPTIONS[LimitName(name)]}: {readable_limit(LimitName(name), value)}"
+        f"{LIMIT_LABELS[LimitName(name)]}: {readable_limit(LimitName(name), value)}"
         for name, value in overrides.items()
         if name in LIMIT_NAMES
     )
@@ -217,7 +217,7 @@ def usage_rows(user) -> list[tuple[str, str, str, str]]:
                 # The month in the user's own zone; shown as a date, with its zone.
                 resets = usage.resets_at
                 remaining += f" (resets {resets:%Y-%m-%d %H:%M} {resets.tzname()})"
-        rows.append((usage.description, limit, used, remaining))
+        rows.append((LIMIT_LABELS[usage.name], limit, used, remaining))
     return rows
 
 

@@ -170,10 +170,17 @@ class PlanForm(forms.ModelForm):
 
 PLAN_VALUE, UNLIMITED, OWN_VALUE = "plan", "unlimited", "value"
 
+# The limits' names on the admin's pages, where a size reads "10 MB", not a number of bytes.
+LIMIT_LABELS = {**DESCRIPTIONS, LimitName.MAX_MEDIA_BYTES: "largest media file"}
+
 # How each limit's three choices read; automation has no value to type ("value" is "off").
 MODE_LABELS = {
-    LimitName.PLATFORMS: ("the plan's", "every platform", "only those ticked (none: no platform)"),
-    LimitName.AUTOMATION: ("the plan's", "allowed", "not allowed (publish now only)"),
+    LimitName.PLATFORMS: (
+        "the plan's value",
+        "every platform",
+        "only those ticked (none: no platform)",
+    ),
+    LimitName.AUTOMATION: ("the plan's value", "allowed", "not allowed (publish now only)"),
 }
 DEFAULT_MODE_LABELS = ("the plan's value", "unlimited", "this value:")
 
@@ -211,7 +218,7 @@ def override_fields() -> dict[str, forms.Field]:
     for name in LimitName:
         labels = MODE_LABELS.get(name, DEFAULT_MODE_LABELS)
         fields[mode_field_name(name)] = forms.ChoiceField(
-            label=DESCRIPTIONS[name].capitalize(),
+            label=LIMIT_LABELS[name].capitalize(),
             widget=forms.RadioSelect,
             choices=list(zip((PLAN_VALUE, UNLIMITED, OWN_VALUE), labels, strict=True)),
             initial=PLAN_VALUE,
