@@ -286,8 +286,9 @@ def test_the_filter_counts_the_month_in_each_users_zone(staff_client, starter):
 def waiting_post(
     owner, platform: str, *, status=Status.SCHEDULED, hold_kind: str = ""
 ) -> Publication:
+    """A due post (its time has come), waiting for the engine's next pass."""
     publication = PublicationFactory(
-        content=ContentFactory(owner=owner, scheduled_for=timezone.now() + dt.timedelta(hours=1)),
+        content=ContentFactory(owner=owner, scheduled_for=timezone.now() - dt.timedelta(minutes=1)),
         platform=platform,
     )
     Publication.objects.filter(pk=publication.pk).update(status=status, hold_kind=hold_kind)
