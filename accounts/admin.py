@@ -1,5 +1,6 @@
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
@@ -7,6 +8,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from content.models import Content
+from entitlements.admin import (
+    MOVE_PERMISSION,
+    EntitlementInline,
+    NearLimitFilter,
+    move_users_to_plan,
+)
 from operator_admin.changelist import DateSafeChangeListMixin
 from operator_admin.secrets import SecretFieldsAdminMixin, secret_form
 from publishing.admin.deletion import delete_contents, deletion_summary, sent_publications
@@ -19,9 +26,48 @@ PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
 @admin.register(User)
 class UserAdmin(SecretFieldsAdminMixin, DjangoUserAdmin):
     secret_fields = User.LEGACY_TOKEN_FIELDS
-    list_display = ("username", "email", "timezone", "is_staff", "legacy_tokens", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active", "timezone")
+    list_display = (
+        "username",
+        "email",
+        "timezone",
+        "plan",
+        "is_staff",
+        "legacy_tokens",
+        "date_joined",
+    )
+    list_filter = (
+        NearLimitFilter,
+        "entitlement__plan",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "timezone",
+    )
+    list_select_related = ("entitlement__plan",)
     search_fields = ("username", "email", "first_name", "last_name")
+    actions = ("move_to_plan",)
+
+    def get_inlines(self, request, obj):
+        # The add page is Django's own; a new user gets the default plan (a receiver).
+        return [EntitlementInline] if obj is not None else []
+
+    @admin.display(description="Plan", ordering="entitlement__plan__name")
+    def plan(self, obj: User) -> str:
+        entitlement = getattr(obj, "entitlement", None)
+        if obj.is_superuser:
+            return "unlimited (superuser)"
+        if entitlement is None:
+            return "—"
+        if not entitlement.in_force():
+            return f"{entitlement.plan.name} (not in force: {settings.DEFAULT_PLAN})"
+        return entitlement.plan.name
+
+    @admin.action(description="Move the selected users to another plan…", permissions=["move_plan"])
+    def move_to_plan(self, request, queryset):
+        return move_users_to_plan(self, request, queryset)
+
+    def has_move_plan_permission(self, request) -> bool:
+        return request.user.has_perm(MOVE_PERMISSION)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

@@ -35,6 +35,7 @@ from django.utils import timezone
 from api.models import APIToken
 from content.choices import Status
 from content.models import Content
+from entitlements.models import Plan
 from flags.models import SwitchFlip
 from integrations.models import Integration
 from publishing.models import Publication, PublicationEvent
@@ -406,7 +407,13 @@ def test_no_admin_action_runs_without_its_permission(client, objects, kind, no_p
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         before = snapshot()
         response = client.post(
-            url, {**ACTION_FORM, "action": name, "_selected_action": [objects.of(model).pk]}
+            url,
+            {
+                **ACTION_FORM,
+                "action": name,
+                "_selected_action": [objects.of(model).pk],
+                "plan": objects.of(Plan).pk,  # the plan a move to another plan asks for
+            },
         )
         if kind in ("anonymous", "non_staff"):
             ok = sent_to_login(response)
@@ -426,8 +433,17 @@ def test_the_walk_sends_actions_that_work_for_someone_allowed(admin_client, obje
 
     def act(model, name):
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        payload = {**ACTION_FORM, "action": name, "_selected_action": [objects.of(model).pk]}
+        payload = {
+            **ACTION_FORM,
+            "action": name,
+            "_selected_action": [objects.of(model).pk],
+            "plan": objects.of(Plan).pk,
+        }
         return admin_client.post(url, payload)
+
+    User = apps.get_model("accounts", "User")
+    act(User, "move_to_plan")
+    assert User.objects.get(pk=objects.of(User).pk).entitlement.plan == objects.of(Plan)
 
     act(Publication, "mark_failed")
     assert Publication.objects.get(pk=objects.of(Publication).pk).last_error_code == "not_published"
@@ -457,5 +473,9 @@ def test_the_walk_covers_every_registered_admin_and_operator_page(objects):
         "/integrations/connect/discord-bot/",
         "/integrations/connect/discord/",
         f"/admin/accounts/user/{objects.of(apps.get_model('accounts', 'User')).pk}/password/",
+        "/admin/entitlements/plan/",
+        "/admin/entitlements/plan/add/",
+        f"/admin/entitlements/plan/{objects.of(Plan).pk}/delete/",
     }
+    assert (apps.get_model("accounts", "User"), "move_to_plan") in every_action()
     assert len(every_action()) >= 10

@@ -1,7 +1,8 @@
-"""Create the demo operator, sandbox accounts and a little demo content, once.
+"""Create the demo operator, sandbox accounts, demo plans and a little demo content, once.
 
-Run by ``make run``. Safe to run again: it resets the operator's password and
-adds content only when the operator has none. The accounts use sandbox
+Run by ``make run``. Safe to run again: it resets the demo passwords, adds a plan
+only when no plan has its name (an edited plan keeps its limits) and adds content
+only when the operator has none. The accounts use sandbox
 tokens, so with the sandbox on (the embedded default) the demo posts go out
 to ``/sandbox/`` and nowhere else.
 """
@@ -15,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from content.choices import Platform
+from entitlements.models import Plan
+from entitlements.services import set_plan
 from integrations.models import Integration
 from publishing.services import Target, schedule_content
 
@@ -36,6 +39,26 @@ SANDBOX_ACCOUNTS = {
         "account_options": {"channel_id": "1100000000000000001"},
     },
 }
+
+MB = 1024 * 1024
+DEMO_PLANS = {
+    "Starter": {
+        "platforms": [Platform.DISCORD, Platform.TWITTER],
+        "accounts_per_platform": 1,
+        "posts_per_month": 30,
+        "max_media_bytes": 10 * MB,
+        "api_rate": "300/hour",
+    },
+    "Pro": {
+        "platforms": None,
+        "accounts_per_platform": 10,
+        "posts_per_month": 1000,
+        "max_media_bytes": 512 * MB,
+        "api_rate": "3000/hour",
+    },
+}
+# A user who is not a superuser (superusers are unlimited), on Starter.
+DEMO_WRITER = "writer"
 
 DEMO_POSTS = [
     (1, "Hello from Herald! Our first scheduled post.", [Platform.TWITTER, Platform.DISCORD]),
@@ -62,6 +85,7 @@ class Command(BaseCommand):
                 + (" (created)" if created else "")
             )
         )
+        self.seed_plans()
         if not settings.SANDBOX_ENABLED:
             self.stdout.write("The sandbox is off: no demo accounts or content added.")
             return
@@ -87,4 +111,21 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Scheduled {len(DEMO_POSTS)} demo posts to the sandbox accounts; the first goes out "
             "in about a minute. Watch Publishing > Publications, and the posts at /sandbox/."
+        )
+
+    def seed_plans(self) -> None:
+        for name, limits in DEMO_PLANS.items():
+            Plan.objects.get_or_create(name=name, defaults=limits)
+        User = get_user_model()
+        writer, created = User.objects.get_or_create(
+            username=DEMO_WRITER, defaults={"email": "writer@example.com"}
+        )
+        writer.set_password(DEMO_PASSWORD)
+        writer.save(update_fields=["password"])
+        if created:  # later, the plan an operator gave the writer stays
+            set_plan(writer, Plan.objects.get(name="Starter"), note="the demo's Starter user")
+        self.stdout.write(
+            f"Demo plans: {', '.join(DEMO_PLANS)}. User {DEMO_WRITER!r} (password "
+            f"{DEMO_PASSWORD!r}, not staff) starts on Starter: see Users, and Plans and "
+            "entitlements > Plans."
         )
