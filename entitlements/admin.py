@@ -18,25 +18,17 @@ from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 
-from content.choices import Status
 from entitlements.forms import LIMIT_LABELS, EntitlementForm, MovePlanForm, PlanForm
-from entitlements.limits import UNLIMITED, LimitName
+from entitlements.limits import LimitName
 from entitlements.models import Entitlement, Plan
 from entitlements.selectors import users_near_a_limit
-from entitlements.services import limits_of, plan_hold_reason, set_plan, usage_report
+from entitlements.services import set_plan, usage_report
 from integrations.models import Integration
 from operator_admin.timezone import OperatorTimezoneMixin
 from platforms import registry
 from publishing.admin.actions import intermediate_form
-from publishing.models import Publication
+from publishing.selectors import plan_effect
 
-try:
-    from publishing.selectors import plan_effect
-except ImportError:  # publishing's selector is not on this branch yet: the stand-in below
-    plan_effect = None
-
-# The hold kind of a post the plan keeps from going out (publishing's HoldKind "plan").
-PLAN_HOLD_KIND = "plan"
 MOVE_PERMISSION = "entitlements.change_entitlement"
 LIMIT_NAMES = {name.value for name in LimitName}
 
@@ -309,43 +301,6 @@ class NearLimitFilter(admin.SimpleListFilter):
 # --- the action: move users to another plan -------------------------------------------------
 
 
-def plan_effect_here(user_ids: list[int], plan: Plan) -> tuple[int, int]:
-    """Posts a move to ``plan`` would hold and release: (held, released).
-
-    The stand-in for ``publishing.selectors.plan_effect`` while that is not available:
-    each waiting publication (SCHEDULED or QUEUED) of the users, checked against ``plan``
-    with the user's overrides as the engine checks a due post.
-    """
-    from django.contrib.auth import get_user_model
-
-    superusers = set(
-        get_user_model()
-        .objects.filter(pk__in=user_ids, is_superuser=True)
-        .values_list("pk", flat=True)
-    )
-    overrides = dict(
-        Entitlement.objects.filter(user_id__in=user_ids).values_list("user_id", "overrides")
-    )
-    held = released = 0
-    rows = Publication.objects.filter(
-        content__owner_id__in=user_ids, status__in=(Status.SCHEDULED, Status.QUEUED)
-    ).values_list("content__owner_id", "platform", "hold_kind")
-    for owner_id, platform, hold_kind in rows:
-        limits = UNLIMITED if owner_id in superusers else limits_of(plan, overrides.get(owner_id))
-        holds = bool(plan_hold_reason(limits, platform, by_hand=False))
-        if holds and hold_kind != PLAN_HOLD_KIND:
-            held += 1
-        elif not holds and hold_kind == PLAN_HOLD_KIND:
-            released += 1
-    return held, released
-
-
-def effect_of_move(user_ids: list[int], plan: Plan) -> tuple[int, int]:
-    if plan_effect is not None:
-        return plan_effect(user_ids, plan)
-    return plan_effect_here(user_ids, plan)
-
-
 def posts(count: int) -> str:
     return f"{count} post{'s' if count != 1 else ''}"
 
@@ -370,7 +325,8 @@ def move_users_to_plan(modeladmin, request, queryset):
     plan = form.cleaned_data["plan"]
     ids = [user.pk for user in users]
     with transaction.atomic():
-        held, released = effect_of_move(ids, plan)
+        effect = plan_effect(ids, plan)
+        held, released = effect.held, effect.released
         for user in users:
             set_plan(user, plan, note=form.cleaned_data["note"])
     superusers = sum(user.is_superuser for user in users)

@@ -207,12 +207,15 @@ def reserve_post(
     platforms: Iterable[str],
     by_hand: bool = False,
     moving: Content | None = None,
+    announce: bool = True,
 ) -> Limits:
     """Check that ``user`` may schedule one post for ``scheduled_for``, and hold the slot.
 
     Call inside the transaction that writes the post. ``by_hand`` is "publish now",
     allowed without automation. ``moving`` is a content being rescheduled: it needs
-    a slot only when it changes month. Raises ``EntitlementExceeded``.
+    a slot only when it changes month. Raises ``EntitlementExceeded``. ``announce=False``
+    checks (and locks) without sending ``limit_reached``: a form asks before its save,
+    which asks again and announces.
     """
     limits = limits_for(user, lock=True)
     if limits.unlimited:
@@ -243,7 +246,7 @@ def reserve_post(
             used=used,
             resets_at=end,
         )
-    if used + 1 == allowed:
+    if announce and used + 1 == allowed:
         signals.limit_reached.send(
             sender=None,
             user_id=user.pk,

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from content.choices import Platform, Status
 from content.models import Content, ContentMedia
-from entitlements.services import reserve_post
+from entitlements.services import check_media_file, reserve_post
 from integrations.models import Integration
 from publishing import holds, signals
 from publishing.models import IN_DOUBT_CODE, Publication  # noqa: F401 - the admin imports it here
@@ -294,12 +294,14 @@ def schedule_content(
         )
     with atomic_with_files() as written:
         # The plan's slot first: it locks the owner's entitlement row until this commits.
-        reserve_post(
+        limits = reserve_post(
             owner,
             scheduled_for=scheduled_for,
             platforms=[target.platform for target in targets],
             by_hand=by_hand,
         )
+        for item in media:
+            check_media_file(owner, name=item.file.name, size_bytes=item.size_bytes, limits=limits)
         if media:
             # One owner's uploads are counted one request at a time.
             get_user_model().objects.select_for_update().only("pk").get(pk=owner.pk)

@@ -10,6 +10,7 @@ from django.utils.html import format_html_join
 
 from content.choices import Status
 from content.models import Content, ContentMedia
+from entitlements.services import EntitlementExceeded, check_media_file, reserve_post
 from operator_admin.readonly import ReadOnlyAdminMixin
 from operator_admin.secrets import SecretLookupsRefusedMixin
 from operator_admin.timezone import OperatorTimezoneMixin
@@ -129,7 +130,34 @@ class ContentAdminForm(forms.ModelForm):
         for found in validation_problems(draft, platforms, media=media).values():
             for problem in found:
                 self.add_error(None, problem)
+        if not self.errors:
+            self.check_plan(draft, platforms, media or [])
         return cleaned
+
+    def check_plan(self, draft: Content, platforms: list[str], media: list) -> None:
+        """The plan's refusal, shown on the form as the API words it.
+
+        The admin's add and change views run in one transaction, so the lock
+        ``reserve_post`` takes here holds until the save asks again and writes.
+        """
+        current = self.instance
+        moving = current if current.pk else None
+        if moving is not None and draft.scheduled_for == current.scheduled_for:
+            return
+        try:
+            limits = reserve_post(
+                draft.owner,
+                scheduled_for=draft.scheduled_for,
+                platforms=platforms,
+                moving=moving,
+                announce=False,
+            )
+            for item in media:
+                check_media_file(
+                    draft.owner, name=item.file.name, size_bytes=item.size_bytes, limits=limits
+                )
+        except EntitlementExceeded as error:
+            self.add_error(None, error.message)
 
 
 class PublicationInline(admin.TabularInline):

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from content.choices import Status
 from content.models import Content
+from entitlements.models import Plan
+from entitlements.services import set_plan
 from platforms import registry
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, schedule_content
@@ -90,3 +92,41 @@ def test_editing_bumps_the_version_until_something_is_sent(staff_client):
     transition(row, Status.PUBLISHING, reason="claimed")
     html = staff_client.get(f"/admin/content/content/{content.pk}/change/").content.decode()
     assert 'name="body"' not in html  # read-only once a target is being sent
+
+
+def test_the_add_form_shows_the_plans_refusal_and_writes_nothing(staff_client):
+    owner = UserFactory()
+    set_plan(owner, Plan.objects.create(name="Starter", posts_per_month=1, platforms=["twitter"]))
+    schedule_content(owner=owner, body="first", targets=[Target("twitter")], scheduled_for=WHEN)
+
+    html = staff_client.post(
+        "/admin/content/content/add/", add_form(owner, platforms=["twitter"])
+    ).content.decode()
+    assert "Your plan Starter allows 1 post a month; you have scheduled 1 for" in html
+    html = staff_client.post(
+        "/admin/content/content/add/", add_form(owner, platforms=["discord"])
+    ).content.decode()
+    assert "Your plan Starter does not include Discord." in html
+    assert Content.objects.count() == 1 and Publication.objects.count() == 1
+
+
+def test_a_move_into_a_full_month_is_refused_on_the_change_form(staff_client):
+    owner = UserFactory(timezone="UTC")
+    set_plan(owner, Plan.objects.create(name="Starter", posts_per_month=1))
+    next_month = (WHEN.replace(day=1) + dt.timedelta(days=40)).replace(day=2)
+    schedule_content(
+        owner=owner, body="there", targets=[Target("twitter")], scheduled_for=next_month
+    )
+    content = schedule_content(
+        owner=owner, body="here", targets=[Target("twitter")], scheduled_for=WHEN
+    )
+    moved = add_form(
+        owner,
+        body="here",
+        scheduled_for_0=next_month.strftime("%Y-%m-%d"),
+        scheduled_for_1="12:00:00",
+    )
+    html = staff_client.post(f"/admin/content/content/{content.pk}/change/", moved).content.decode()
+    assert "Your plan Starter allows 1 post a month; you have scheduled 1 for" in html
+    content.refresh_from_db()
+    assert content.scheduled_for == WHEN and content.version == 1
