@@ -10,8 +10,7 @@ from entitlements.services import limits_for
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_adds_the_plans_and_a_starter_user_once(settings, staff_client):
-    settings.SANDBOX_ENABLED = False  # plans and users only: no accounts, no content
+def test_seed_demo_adds_the_plans_and_a_starter_user_once(staff_client):
     call_command("seed_demo", stdout=None)
     starter = Plan.objects.get(name="Starter")
     assert starter.platforms == ["discord", "twitter"] and starter.posts_per_month == 30
@@ -35,8 +34,7 @@ def test_seed_demo_adds_the_plans_and_a_starter_user_once(settings, staff_client
     assert "Discord, X" in html and ">2000<" in html
 
 
-def test_the_demo_operator_stays_unlimited(settings):
-    settings.SANDBOX_ENABLED = False
+def test_the_demo_operator_stays_unlimited():
     call_command("seed_demo", stdout=None)
     operator = User.objects.get(username="operator")
     assert limits_for(operator).unlimited and operator.entitlement.plan.name != "Starter"
