@@ -32,6 +32,7 @@ from api.serializers.integrations import (
     ProviderSerializer,
     RevokeOutcomeSerializer,
 )
+from api.serializers.notifications import NotificationPreferencesSerializer
 from api.serializers.publications import (
     PublicationDetailSerializer,
     PublicationFilterSerializer,
@@ -342,4 +343,23 @@ logout_all_schema = extend_schema(
     request=None,
     responses={204: None, **TOKEN_ONLY, 429: COMMON_ERRORS[429]},
     description="Revokes every API token of your account, this one included.",
+)
+
+
+notification_preferences_schema = extend_schema_view(
+    get=extend_schema(
+        operation_id="me_notifications_retrieve",
+        summary="Your notification preferences",
+        responses={200: NotificationPreferencesSerializer, **COMMON_ERRORS},
+        description="Which e-mails Herald sends you: one switch per kind, and whether they "
+        "come in a daily digest. A user who never changed them has every kind on.",
+    ),
+    patch=extend_schema(
+        operation_id="me_notifications_partial_update",
+        summary="Turn kinds of e-mail on or off",
+        request=NotificationPreferencesSerializer,
+        responses={200: NotificationPreferencesSerializer, **INVALID, **COMMON_ERRORS},
+        description="Send only the switches to change, each `true` or `false`; answers "
+        "every switch. An unknown field or a value that is not a JSON boolean is a 400.",
+    ),
 )

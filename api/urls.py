@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from api import auth_views, views
+from api import auth_views, notification_views, views
 
 router = SimpleRouter()
 router.register("content", views.ContentViewSet, basename="content")
@@ -13,5 +13,10 @@ urlpatterns = [
     path("auth/token/rotate/", auth_views.RotateTokenView.as_view(), name="api-token-rotate"),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", auth_views.LogoutAllView.as_view(), name="api-logout-all"),
+    path(
+        "me/notifications/",
+        notification_views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     *router.urls,
 ]
