@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from content.choices import Status
 from integrations.models import Integration
-from integrations.redaction import redact
+from integrations.redaction import redact, redact_values, secret_values
 from notifications.models import (
     PREFERENCE_FIELDS,
     Audience,
@@ -117,8 +117,9 @@ def endpoint_label(url: str) -> str:
     return f"webhook endpoint {parts.scheme}://{host}{port}{parts.path}"[:LABEL_LIMIT]
 
 
-def clean_reason(text: str) -> str:
-    text = redact(text or "").strip()
+def clean_reason(text: str, *secrets: str | None) -> str:
+    """Redacted by pattern and by the account's own secrets, whatever the sender did before."""
+    text = redact_values(redact(text or ""), secret_values(secrets)).strip()
     return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
 
 
@@ -156,6 +157,9 @@ def record_publication_failures(publication_ids: list[int], from_statuses: list[
         "integration_id",
         "integration__display_name",
         "integration__external_account_id",
+        "integration__access_token",
+        "integration__refresh_token",
+        "integration__webhook_url",
         f"{OWNER_PREFIX}{Kind.PUBLICATION_FAILED}",
         f"{OWNER_PREFIX}{Kind.PUBLICATION_IN_DOUBT}",
         f"{OWNER_PREFIX}daily_digest",
@@ -177,7 +181,12 @@ def record_publication_failures(publication_ids: list[int], from_statuses: list[
                 row["integration__external_account_id"] or "",
             ),
             "reason_code": row["last_error_code"][:64],
-            "reason": clean_reason(row["last_error"]),
+            "reason": clean_reason(
+                row["last_error"],
+                row["integration__access_token"],
+                row["integration__refresh_token"],
+                row["integration__webhook_url"],
+            ),
         }
         wants, daily = wanted(row, OWNER_PREFIX, kind)
         if wants and row["content__owner__email"]:
@@ -210,6 +219,9 @@ def record_integration_notice(
             "provider",
             "display_name",
             "external_account_id",
+            "access_token",
+            "refresh_token",
+            "webhook_url",
             "user_id",
             "user__email",
             "user__timezone",
@@ -229,7 +241,7 @@ def record_integration_notice(
         recipient_id=row["user_id"],
         integration_id=row["pk"],
         account=account_label(row["provider"], row["display_name"], row["external_account_id"]),
-        reason=clean_reason(reason),
+        reason=clean_reason(reason, row["access_token"], row["refresh_token"], row["webhook_url"]),
         dedupe_key=dedupe_key,
         due_at=due_at(timezone.now(), daily=daily, zone_name=row["user__timezone"]),
     )
