@@ -6,7 +6,6 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
