@@ -328,10 +328,14 @@ def record_scheduler_outage(now: dt.datetime | None = None) -> int:
 
 def write(notices: list[Notice], *, request: bool = True) -> int:
     """Insert the notices in the current transaction; ask for delivery once it commits."""
+    keys = [notice.dedupe_key for notice in notices if notice.dedupe_key]
+    if keys:
+        # Told already (the constraint settles a race: the second insert is ignored).
+        told = set(Notice.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        notices = [notice for notice in notices if notice.dedupe_key not in told]
     if not notices:
         return 0
-    deduped = any(notice.dedupe_key for notice in notices)
-    created = Notice.objects.bulk_create(notices, ignore_conflicts=deduped)
+    created = Notice.objects.bulk_create(notices, ignore_conflicts=bool(keys))
     if request:
         earliest = min(notice.due_at for notice in notices)
         transaction.on_commit(lambda: request_delivery(earliest))
