@@ -334,6 +334,8 @@ if NOTIFY_DIGEST_SECONDS > 3600:
         f"NOTIFY_DIGEST_SECONDS ({NOTIFY_DIGEST_SECONDS}) must be at most 3600; "
         "a user who wants one e-mail a day turns on the daily digest."
     )
+# Sent notices are kept this many days (the admin shows them), then deleted by the sweep.
+NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 90, minimum=1)
 # The hour (0-23, in each user's time zone) the daily digest goes out.
 NOTIFY_DAILY_DIGEST_HOUR = env_int("NOTIFY_DAILY_DIGEST_HOUR", 8, minimum=0)
 if NOTIFY_DAILY_DIGEST_HOUR > 23:

@@ -134,3 +134,11 @@ def mark_sent(notices: list[Notice], now: dt.datetime, *, note: str = "") -> Non
     Notice.objects.filter(pk__in=[n.pk for n in notices]).update(
         sent_at=now, last_error=note, attempts=F("attempts") + 1
     )
+
+
+def prune_sent_notices(now: dt.datetime | None = None) -> int:
+    """Delete notices sent more than NOTIFY_KEEP_DAYS ago; pending ones are never pruned."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.NOTIFY_KEEP_DAYS)
+    deleted, _ = Notice.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted

@@ -79,6 +79,7 @@ class Notice(models.Model):
                 fields=["due_at"], condition=Q(sent_at__isnull=True), name="notice_pending_idx"
             ),
             models.Index(fields=["recipient", "sent_at"], name="notice_recipient_idx"),
+            models.Index(fields=["sent_at"], name="notice_sent_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

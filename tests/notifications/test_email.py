@@ -208,7 +208,7 @@ def test_a_lost_send_task_is_picked_up_by_the_periodic_sweep(
     with django_capture_on_commit_callbacks(execute=False):
         fail(a_post(alice, x_account))
     assert mailoutbox == []
-    assert tasks.send_due_notices() == "sent=1"  # what the sweep runs
+    assert tasks.send_due_notices() == "sent=1 pruned=0"  # what the sweep runs
     assert [m.to for m in mailoutbox] == [["alice@example.com"]]
 
 
@@ -274,3 +274,18 @@ def test_a_canceled_or_published_post_tells_nobody(alice, x_account, mailoutbox)
     publication = a_post(alice, x_account)
     transition(publication, Status.CANCELED, reason="the owner canceled")
     assert not Notice.objects.exists()
+
+
+def test_the_sweep_prunes_notices_sent_long_ago_but_never_pending_ones(
+    settings, alice, x_account, mailoutbox
+):
+    settings.NOTIFY_KEEP_DAYS = 30
+    fail(a_post(alice, x_account, title="Old"))
+    delivery.send_due_notices()
+    Notice.objects.update(sent_at=timezone.now() - timezone.timedelta(days=31))
+    settings.NOTIFY_DIGEST_SECONDS = 60
+    fail(a_post(alice, x_account, title="New"))  # pending: its window is open
+    assert tasks.send_due_notices() == "sent=0 pruned=1"
+    assert list(Notice.objects.values_list("post", flat=True)) == [
+        f"“New” (#{Notice.objects.get().content_id})"
+    ]
