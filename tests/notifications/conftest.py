@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from content.choices import Status
+from notifications import services
 from publishing.models import IN_DOUBT_CODE
 from publishing.services import Target, schedule_content
 from publishing.states import transition
@@ -23,6 +24,12 @@ def notification_settings(settings):
     settings.API_THROTTLE_USER = "1000000/hour"
     settings.API_THROTTLE_ANON = "1000000/hour"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_window_remembered():
+    """The process remembers the last window it asked a Schedule for; tests roll theirs back."""
+    services._requested_windows.clear()
 
 
 @pytest.fixture
