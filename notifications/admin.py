@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from notifications.models import Notice, NotificationPreferences
+from operator_admin.changelist import DateSafeChangeListMixin
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(DateSafeChangeListMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "audience", "recipient", "post", "account", "sent_at")
     list_filter = ("kind", "audience", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("post", "account", "recipient__username", "recipient__email")

@@ -17,8 +17,8 @@ class Kind(models.TextChoices):
 
 
 class Audience(models.TextChoices):
-    OWNER = "owner", "The owner"
     OPERATORS = "operators", "Operators"
+    OWNER = "owner", "The owner"
 
 
 class Notice(models.Model):

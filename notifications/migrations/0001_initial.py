@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('publication_failed', 'A post failed'), ('publication_in_doubt', 'A post is in doubt'), ('integration_needs_reauth', 'An account must be connected again'), ('integration_expiring', "An account's access expires soon"), ('endpoint_disabled', 'A webhook endpoint was disabled'), ('scheduler_dead', 'The scheduler is not running')], max_length=32)),
-                ('audience', models.CharField(choices=[('owner', 'The owner'), ('operators', 'Operators')], max_length=16)),
+                ('audience', models.CharField(choices=[('operators', 'Operators'), ('owner', 'The owner')], max_length=16)),
                 ('endpoint_id', models.PositiveBigIntegerField(blank=True, null=True)),
                 ('post', models.CharField(blank=True, help_text='The post, as it was named.', max_length=300)),
                 ('account', models.CharField(blank=True, help_text='The account, as named.', max_length=300)),
