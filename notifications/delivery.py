@@ -64,7 +64,7 @@ def send_to_owner(user_id: int, now: dt.datetime) -> int:
             # Nobody to tell: the notices are kept, marked, for the admin to read.
             mark_sent(notices, now, note="Not sent: the user has no e-mail address or is inactive.")
             return 0
-        email = compose(notices, audience=Audience.OWNER, staff=user.is_staff)
+        email = compose(notices, audience=Audience.OWNER, staff=user.is_staff, zone=user.zone)
         return deliver([(user.email, email)], notices, now)
 
 

@@ -7,6 +7,7 @@ the commonest reasons, then the first few notices in full.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,29 +21,22 @@ from notifications.models import Audience, Kind, Notice
 DIGEST_ITEMS = 10
 DIGEST_REASONS = 5
 
-# What happened, for one notice (singular) and in a digest's counts (plural).
+# What happened, said of one notice, and counted in a digest (one, several).
 HAPPENED = {
-    Kind.PUBLICATION_FAILED: ("A post failed", "posts failed"),
-    Kind.PUBLICATION_IN_DOUBT: (
-        "A post is in doubt: its request went out but the outcome is unknown",
-        "posts in doubt",
-    ),
-    Kind.INTEGRATION_NEEDS_REAUTH: (
-        "An account must be connected again before it can publish",
-        "accounts to connect again",
-    ),
-    Kind.INTEGRATION_EXPIRING: (
-        "An account's access expires soon and cannot be renewed by Herald",
-        "accounts expiring soon",
-    ),
-    Kind.ENDPOINT_DISABLED: (
-        "A webhook endpoint was disabled: Herald no longer delivers events to it",
-        "webhook endpoints disabled",
-    ),
-    Kind.SCHEDULER_DEAD: (
-        "The scheduler is not running: no post goes out until it is",
-        "scheduler outages",
-    ),
+    Kind.PUBLICATION_FAILED: "A post failed",
+    Kind.PUBLICATION_IN_DOUBT: "A post is in doubt: its request went out but the outcome is unknown",
+    Kind.INTEGRATION_NEEDS_REAUTH: "An account must be connected again before it can publish",
+    Kind.INTEGRATION_EXPIRING: "An account's access expires soon and Herald cannot renew it",
+    Kind.ENDPOINT_DISABLED: "A webhook endpoint was disabled: Herald no longer delivers to it",
+    Kind.SCHEDULER_DEAD: "The scheduler is not running: no post goes out until it is",
+}
+COUNTED = {
+    Kind.PUBLICATION_FAILED: ("post failed", "posts failed"),
+    Kind.PUBLICATION_IN_DOUBT: ("post in doubt", "posts in doubt"),
+    Kind.INTEGRATION_NEEDS_REAUTH: ("account to connect again", "accounts to connect again"),
+    Kind.INTEGRATION_EXPIRING: ("account expiring soon", "accounts expiring soon"),
+    Kind.ENDPOINT_DISABLED: ("webhook endpoint disabled", "webhook endpoints disabled"),
+    Kind.SCHEDULER_DEAD: ("scheduler outage", "scheduler outages"),
 }
 SUBJECTS = {
     Kind.PUBLICATION_FAILED: "A post failed: {post} on {account}",
@@ -54,8 +48,8 @@ SUBJECTS = {
 }
 WHAT_TO_DO = {
     Kind.PUBLICATION_FAILED: "Fix what the reason says, then retry the post.",
-    Kind.PUBLICATION_IN_DOUBT: "Look at the account: if the post is there, it is out; "
-    "an operator (or you, through the API) settles it either way.",
+    Kind.PUBLICATION_IN_DOUBT: "Look at the account: if the post is there, it is out. "
+    "Settle it either way (in the admin: Publications, settle in-doubt), so it is not sent twice.",
     Kind.INTEGRATION_NEEDS_REAUTH: "Connect the account again; its posts wait until then.",
     Kind.INTEGRATION_EXPIRING: "Connect the account again before it expires.",
     Kind.ENDPOINT_DISABLED: "Fix the receiver, then enable the endpoint again.",
@@ -100,9 +94,14 @@ def list_link(*, staff: bool) -> str:
     return absolute(reverse("publication-list") + "?status=FAILED")
 
 
-def describe(notice: Notice, *, staff: bool) -> list[str]:
-    """The lines of one notice: what, which post, which account, why, where to look."""
-    lines = [f"{HAPPENED[notice.kind][0]}."]
+def counted(kind: str, count: int) -> str:
+    one, several = COUNTED[kind]
+    return f"{count} {one if count == 1 else several}"
+
+
+def describe(notice: Notice, *, staff: bool, zone: dt.tzinfo) -> list[str]:
+    """The lines of one notice: what, which post, which account, why, when, where to look."""
+    lines = [f"{HAPPENED[notice.kind]}."]
     if notice.post:
         lines.append(f"Post: {notice.post}")
     if notice.account:
@@ -110,20 +109,23 @@ def describe(notice: Notice, *, staff: bool) -> list[str]:
     if notice.reason:
         code = f" ({notice.reason_code})" if notice.reason_code else ""
         lines.append(f"Why: {redact(notice.reason)}{code}")
-    lines.append(f"When: {notice.created_at:%Y-%m-%d %H:%M} UTC")
+    lines.append(f"When: {notice.created_at.astimezone(zone):%Y-%m-%d %H:%M %Z}")
     lines.append(f"Link: {link(notice, staff=staff)}")
     return lines
 
 
-def compose(notices: Sequence[Notice], *, audience: str, staff: bool) -> Email:
-    """One e-mail for one recipient's notices (a digest when there are several)."""
+def compose(
+    notices: Sequence[Notice], *, audience: str, staff: bool, zone: dt.tzinfo = dt.UTC
+) -> Email:
+    """One e-mail for one recipient's notices (a digest when there are several), its times
+    in the recipient's zone."""
     if len(notices) == 1:
         notice = notices[0]
         subject = SUBJECTS[notice.kind].format(post=notice.post, account=notice.account)
-        lines = [*describe(notice, staff=staff), "", WHAT_TO_DO[notice.kind]]
+        lines = [*describe(notice, staff=staff, zone=zone), "", WHAT_TO_DO[notice.kind]]
         return Email(subject=one_line(f"Herald: {subject}"), body=footer(lines, audience))
     counts = Counter(notice.kind for notice in notices)
-    summary = ", ".join(f"{count} {HAPPENED[kind][1]}" for kind, count in counts.most_common())
+    summary = ", ".join(counted(kind, count) for kind, count in counts.most_common())
     lines = [f"{len(notices)} things happened: {summary}.", ""]
     reasons = Counter(redact(notice.reason) for notice in notices if notice.reason)
     if reasons:
@@ -134,17 +136,18 @@ def compose(notices: Sequence[Notice], *, audience: str, staff: bool) -> Email:
     lines.append(f"The first {len(shown)}:" if len(notices) > len(shown) else "All of them:")
     for notice in shown:
         lines.append("")
-        lines += [f"  {line}" for line in describe(notice, staff=staff)]
+        lines += [f"  {line}" for line in describe(notice, staff=staff, zone=zone)]
     if len(notices) > len(shown):
         lines += ["", f"… and {len(notices) - len(shown)} more."]
     if counts.keys() & {Kind.PUBLICATION_FAILED, Kind.PUBLICATION_IN_DOUBT}:
-        lines += ["", f"Every failed post: {list_link(staff=staff)}"]
+        lines += ["", f"Every failed or in-doubt post: {list_link(staff=staff)}"]
     return Email(subject=one_line(f"Herald: {summary}"), body=footer(lines, audience))
 
 
 def footer(lines: list[str], audience: str) -> str:
     why = (
-        "You receive this as a Herald operator."
+        "You receive this as a Herald operator (HERALD_OPERATOR_EMAILS, or the "
+        "HERALD_OPERATOR_GROUP group)."
         if audience == Audience.OPERATORS
         else "You receive this because these are your posts and accounts on Herald."
     )

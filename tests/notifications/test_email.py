@@ -142,7 +142,7 @@ def test_in_doubt_tells_the_owner_and_the_operators_and_never_says_failed(
         f"Link: https://herald.example/admin/publishing/publication/{publication.pk}/change/"
         in operator.body
     )
-    assert "You receive this as a Herald operator." in operator.body
+    assert "You receive this as a Herald operator" in operator.body
 
 
 def test_operators_of_the_group_get_notices_by_their_own_preferences(
@@ -292,3 +292,18 @@ def test_the_sweep_prunes_notices_sent_long_ago_but_never_pending_ones(
     assert list(Notice.objects.values_list("post", flat=True)) == [
         f"“New” (#{Notice.objects.get().content_id})"
     ]
+
+
+def test_a_mixed_digest_counts_each_kind_and_shows_times_in_the_owners_zone(
+    alice, x_account, mailoutbox
+):
+    fail(a_post(alice, x_account, title="One"))
+    doubt(a_post(alice, x_account, title="Two"))
+    mark_integration_error(x_account.pk, "X answered 401", status="needs_reauth")
+    delivery.send_due_notices()
+    [message] = [m for m in mailoutbox if m.to == ["alice@example.com"]]
+    assert message.subject == ("Herald: 1 post failed, 1 post in doubt, 1 account to connect again")
+    local = Notice.objects.first().created_at.astimezone(alice.zone)
+    assert f"When: {local:%Y-%m-%d %H:%M} {local:%Z}" in message.body  # Madrid: CET or CEST
+    assert local.strftime("%Z") in {"CET", "CEST"}
+    assert "All of them:" in message.body and message.body.count("\n  Why: ") == 3
