@@ -34,6 +34,7 @@ from api.serializers.integrations import (
     RevokeOutcomeSerializer,
 )
 from api.serializers.me import MeSerializer, MeUpdateSerializer
+from api.serializers.notifications import NotificationPreferencesSerializer
 from api.serializers.publications import (
     PublicationDetailSerializer,
     PublicationFilterSerializer,
@@ -498,5 +499,24 @@ me_schema = extend_schema_view(
             **COMMON_ERRORS,
             415: error("`unsupported_media_type`: send JSON (or a form)."),
         },
+    ),
+)
+
+
+notification_preferences_schema = extend_schema_view(
+    get=extend_schema(
+        operation_id="me_notifications_retrieve",
+        summary="Your notification preferences",
+        responses={200: NotificationPreferencesSerializer, **COMMON_ERRORS},
+        description="Which e-mails Herald sends you: one switch per kind, and whether they "
+        "come in a daily digest. A user who never changed them has every kind on.",
+    ),
+    patch=extend_schema(
+        operation_id="me_notifications_partial_update",
+        summary="Turn kinds of e-mail on or off",
+        request=NotificationPreferencesSerializer,
+        responses={200: NotificationPreferencesSerializer, **INVALID, **COMMON_ERRORS},
+        description="Send only the switches to change, each `true` or `false`; answers "
+        "every switch. An unknown field or a value that is not a JSON boolean is a 400.",
     ),
 )

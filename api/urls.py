@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from api import auth_views, views
+from api import auth_views, notification_views, views
 
 router = SimpleRouter()
 router.register("content", views.ContentViewSet, basename="content")
@@ -14,5 +14,10 @@ urlpatterns = [
     path("auth/logout/", auth_views.LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", auth_views.LogoutAllView.as_view(), name="api-logout-all"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    path(
+        "me/notifications/",
+        notification_views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     *router.urls,
 ]

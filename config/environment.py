@@ -7,6 +7,7 @@ variable, so a bad deployment fails at start with something a person can fix.
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -217,3 +218,127 @@ def env_rate(name: str, default: str) -> str:
             "e.g. 1000/hour."
         )
     return raw
+
+
+EMAIL_URL_HOWTO = (
+    "use smtp://user:password@host:587?tls=1, smtps://user:password@host:465 or console://"
+)
+EMAIL_URL_SCHEMES = {"smtp", "smtps", "console"}
+
+
+def email_from_url(url: str) -> dict:
+    """Turn ``EMAIL_URL`` into Django's EMAIL_* settings.
+
+    ``smtp://user:password@host:port`` (``?tls=1`` for STARTTLS), ``smtps://`` for
+    TLS from the first byte, ``console://`` to write e-mails to the log. User and
+    password are percent-decoded, so a password may hold any character.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in EMAIL_URL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL scheme {parts.scheme or '(none)'!r} is not supported; {EMAIL_URL_HOWTO}."
+        )
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"EMAIL_URL names no host; {EMAIL_URL_HOWTO}.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number.") from None
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(options) - {"tls", "timeout"}
+    if unknown:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL has unknown options {', '.join(sorted(unknown))}; only tls and timeout."
+        )
+    tls_word = options.get("tls", "0").strip().lower()
+    if tls_word not in TRUE_WORDS | FALSE_WORDS:
+        raise ImproperlyConfigured(f"EMAIL_URL tls={tls_word!r} is not a boolean; use tls=1.")
+    use_tls = tls_word in TRUE_WORDS
+    if use_tls and scheme == "smtps":
+        raise ImproperlyConfigured(
+            "EMAIL_URL asks for both smtps:// and tls=1; use one: smtps:// (port 465) or "
+            "smtp://...?tls=1 (port 587)."
+        )
+    timeout = options.get("timeout", "10")
+    if not timeout.isdigit() or int(timeout) < 1:
+        raise ImproperlyConfigured(f"EMAIL_URL timeout={timeout!r} is not a number of seconds.")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": scheme == "smtps",
+        "EMAIL_TIMEOUT": int(timeout),
+    }
+
+
+def email_from_environment() -> dict:
+    """The e-mail backend: EMAIL_URL, or EMAIL_HOST and its companions, or the console.
+
+    The console backend writes each e-mail to the log: the embedded default, and
+    what a server without SMTP settings does (a system check warns about it when
+    DEBUG is off).
+    """
+    url = env_str("EMAIL_URL")
+    host = env_str("EMAIL_HOST")
+    if url and host:
+        raise ImproperlyConfigured(
+            "Both EMAIL_URL and EMAIL_HOST are set; use one way of configuring SMTP."
+        )
+    if url:
+        return email_from_url(url)
+    if not host:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    use_tls = env_bool("EMAIL_USE_TLS", False)
+    use_ssl = env_bool("EMAIL_USE_SSL", False)
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured(
+            "EMAIL_USE_TLS and EMAIL_USE_SSL are both on; use one (TLS: port 587, SSL: 465)."
+        )
+    port = env_int("EMAIL_PORT", 465 if use_ssl else 25, minimum=1)
+    if port > 65535:
+        raise ImproperlyConfigured(f"EMAIL_PORT={port} is not a port (1 to 65535).")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": env_str("EMAIL_HOST_USER"),
+        "EMAIL_HOST_PASSWORD": env_str("EMAIL_HOST_PASSWORD"),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+    }
+
+
+def env_email_address(name: str, default: str = "") -> str:
+    """One address, bare or with a name: ``herald@example.com`` or ``Herald <herald@example.com>``."""
+    raw = env_str(name, default)
+    if raw and not looks_like_address(raw):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not an e-mail address; use name@example.com or "
+            "Name <name@example.com>."
+        )
+    return raw
+
+
+def env_email_list(name: str) -> list[str]:
+    """Comma-separated bare addresses."""
+    addresses = env_list(name)
+    for address in addresses:
+        if not looks_like_address(address) or "<" in address:
+            raise ImproperlyConfigured(
+                f"{name} holds {address!r}, which is not an e-mail address; "
+                "use a comma-separated list of name@example.com."
+            )
+    return addresses
+
+
+def looks_like_address(value: str) -> bool:
+    _, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    return bool(local and domain and " " not in address and "\n" not in value)

@@ -17,7 +17,10 @@ from config.environment import (
     check_secret_key_strength,
     check_token_key_strength,
     database_from_url,
+    email_from_environment,
     env_bool,
+    env_email_address,
+    env_email_list,
     env_float,
     env_int,
     env_list,
@@ -103,6 +106,7 @@ INSTALLED_APPS = [
     "integrations",
     "publishing",
     "flags",
+    "notifications",
     "api",
     "monitoring",
 ]
@@ -304,6 +308,41 @@ INTEGRATION_EXPIRY_WARNING_DAYS = env_int("INTEGRATION_EXPIRY_WARNING_DAYS", 7, 
 # The sandbox's simulated latency and random transient failure rate.
 SANDBOX_LATENCY_MS = env_int("SANDBOX_LATENCY_MS", 0, minimum=0)
 SANDBOX_FAILURE_RATE = env_float("SANDBOX_FAILURE_RATE", 0.0, minimum=0.0, maximum=1.0)
+
+# --- E-mail and notifications ----------------------------------------------------------
+# EMAIL_URL, or EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS;
+# with neither, e-mails are written to the console (the embedded default).
+_email = email_from_environment()
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_email_address("DEFAULT_FROM_EMAIL", "Herald <herald@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Operators are told about posts in doubt, a dead scheduler and disabled webhook endpoints:
+# these addresses, and the active staff users of the group HERALD_OPERATOR_GROUP.
+HERALD_OPERATOR_EMAILS = env_email_list("HERALD_OPERATOR_EMAILS")
+HERALD_OPERATOR_GROUP = env_str("HERALD_OPERATOR_GROUP", "Operators")
+# A recipient's notices are collected this many seconds after the first one, then sent
+# as one e-mail: a burst of failures is one message, not hundreds.
+NOTIFY_DIGEST_SECONDS = env_int("NOTIFY_DIGEST_SECONDS", 60, minimum=0)
+if NOTIFY_DIGEST_SECONDS > 3600:
+    raise ImproperlyConfigured(
+        f"NOTIFY_DIGEST_SECONDS ({NOTIFY_DIGEST_SECONDS}) must be at most 3600; "
+        "a user who wants one e-mail a day turns on the daily digest."
+    )
+# Sent notices are kept this many days (the admin shows them), then deleted by the sweep.
+NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 90, minimum=1)
+# The hour (0-23, in each user's time zone) the daily digest goes out.
+NOTIFY_DAILY_DIGEST_HOUR = env_int("NOTIFY_DAILY_DIGEST_HOUR", 8, minimum=0)
+if NOTIFY_DAILY_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"NOTIFY_DAILY_DIGEST_HOUR ({NOTIFY_DAILY_DIGEST_HOUR}) must be between 0 and 23."
+    )
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "s3cr3t-" * 8,
     "DJANGO_ALLOWED_HOSTS": "herald.example.com",
     "TOKEN_ENCRYPTION_KEY": STRONG_KEY,
+    # Without SMTP, notification e-mails only reach the log: a warning (herald.W101).
+    "EMAIL_URL": "smtp://herald:pw@mail.internal:587?tls=1",
 }
 
 
