@@ -28,6 +28,7 @@ EVENT_CHOICES = [(ALL_EVENTS, "Every event"), *((name, name) for name in SUBSCRI
 class EndpointForm(forms.ModelForm):
     """The endpoint without its secret: a new one gets a secret its owner rotates to read."""
 
+    url = forms.URLField(max_length=2000, assume_scheme="https")
     events = forms.MultipleChoiceField(choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
