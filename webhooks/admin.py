@@ -20,6 +20,7 @@ from webhooks.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
+    WebhookEvent,
 )
 
 EVENT_CHOICES = [(ALL_EVENTS, "Every event"), *((name, name) for name in SUBSCRIBABLE)]
@@ -116,6 +117,17 @@ class WebhookEndpointAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, adm
         )
         self.message_user(request, f"{queued} deliveries queued again.", messages.SUCCESS)
         return None
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The outbox: what happened, for whom; its deliveries are listed beside it."""
+
+    list_display = ("id", "type", "owner", "message_id", "created_at")
+    list_filter = ("type",)
+    search_fields = ("message_id", "owner__username")
+    list_select_related = ("owner",)
+    fields = ("type", "owner", "message_id", "data", "created_at")
 
 
 class AttemptInline(admin.TabularInline):

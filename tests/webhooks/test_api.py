@@ -41,7 +41,7 @@ def registered(api, receivers):
 
 
 def test_create_shows_the_secret_once(api, registered, owner):
-    receiver, created = registered
+    _receiver, created = registered
     assert created["secret"].startswith("whsec_")
     assert created["events"] == ["content.scheduled"]
     assert created["is_active"] is True

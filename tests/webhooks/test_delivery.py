@@ -156,7 +156,9 @@ def test_410_gone_disables_the_endpoint_and_says_so(owner, receivers, endpoint_a
         endpoint_disabled.receivers.clear()
     endpoint.refresh_from_db()
     assert not endpoint.is_active
-    assert endpoint.disabled_reason == "The endpoint answered 410 Gone: Herald stopped sending to it."
+    assert (
+        endpoint.disabled_reason == "The endpoint answered 410 Gone: Herald stopped sending to it."
+    )
     assert report.disabled == [endpoint.pk]
     assert len(receiver.received) == 1
     assert sorted(WebhookDelivery.objects.values_list("status", flat=True)) == ["failed", "failed"]

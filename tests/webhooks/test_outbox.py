@@ -45,7 +45,9 @@ def test_a_rolled_back_change_leaves_no_event(owner, receivers, endpoint_at):
     assert WebhookDelivery.objects.count() == 0
 
 
-def test_the_commit_queues_a_dispatcher_task(owner, receivers, endpoint_at, django_capture_on_commit_callbacks):
+def test_the_commit_queues_a_dispatcher_task(
+    owner, receivers, endpoint_at, django_capture_on_commit_callbacks
+):
     endpoint_at(receivers())
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         scheduled(owner)
@@ -80,7 +82,9 @@ def test_a_killed_dispatcher_leaves_its_claims_to_the_next(owner, receivers, end
     assert dispatch.deliver_due(budget_seconds=1).ran is False
     later = timezone.now() + dt.timedelta(seconds=dispatch.CLAIM_SECONDS + 1)
     dispatch.DispatcherLease.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    WebhookDelivery.objects.update(next_attempt_at=later - dt.timedelta(seconds=dispatch.CLAIM_SECONDS + 2))
+    WebhookDelivery.objects.update(
+        next_attempt_at=later - dt.timedelta(seconds=dispatch.CLAIM_SECONDS + 2)
+    )
     report = dispatch.deliver_due(budget_seconds=5)
     assert (report.ran, report.succeeded) == (True, 1)
     assert receiver.types() == ["content.scheduled"]

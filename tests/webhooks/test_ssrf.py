@@ -100,7 +100,7 @@ def test_a_name_that_later_resolves_to_loopback_is_refused_at_delivery(
     port = receiver.url.split(":")[2].split("/")[0]
     dns["rebind.example.com"] = PUBLIC
     with override_settings(WEBHOOK_ALLOW_LOCAL_URLS=False):
-        endpoint, secret = create_endpoint(
+        _endpoint, secret = create_endpoint(
             owner=owner, url=f"https://rebind.example.com:{port}/hooks", events=["*"]
         )
     receiver.secret = secret
