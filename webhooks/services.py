@@ -279,12 +279,13 @@ def replay_since(endpoint: WebhookEndpoint, since: dt.datetime) -> int:
 def prune_deliveries(*, older_than_days: int, now: dt.datetime | None = None) -> int:
     """Delete deliveries (with their attempts) and events older than the retention.
 
-    A pending delivery is kept whatever its age: it still has somewhere to go.
+    A pending delivery to an active endpoint is kept whatever its age: it still has
+    somewhere to go.
     """
     cutoff = (now or timezone.now()) - dt.timedelta(days=older_than_days)
     _, deleted = (
         WebhookDelivery.objects.filter(created_at__lt=cutoff)
-        .exclude(status=WebhookDelivery.Status.PENDING)
+        .exclude(status=WebhookDelivery.Status.PENDING, endpoint__is_active=True)
         .delete()
     )
     WebhookEvent.objects.filter(created_at__lt=cutoff).exclude(

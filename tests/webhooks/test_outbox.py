@@ -199,3 +199,16 @@ def test_old_deliveries_are_pruned_but_pending_ones_kept(owner, receivers, endpo
     assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [second.pk]
     assert WebhookEvent.objects.count() == 1
     assert WebhookAttempt.objects.filter(delivery=first.pk).count() == 0
+    # A pending delivery to an endpoint that was disabled has nowhere to go.
+    second.endpoint.__class__.objects.update(is_active=False)
+    assert prune_deliveries(older_than_days=30) == 1
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_the_sweep_and_the_prune_are_scheduled():
+    from django_q.models import Schedule
+
+    schedules = {s.name: (s.func, s.schedule_type) for s in Schedule.objects.all()}
+    assert schedules["webhooks sweep"] == ("webhooks.tasks.deliver_due", "I")
+    assert schedules["webhooks prune"] == ("webhooks.tasks.prune", "D")
+    assert Schedule.objects.get(name="webhooks sweep").minutes == 1
