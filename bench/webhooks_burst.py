@@ -118,6 +118,7 @@ def run_burst(args: argparse.Namespace, receivers: list[Receiver]) -> dict:
         wait_until_final(ids, "publishing", args.timeout)
         figures = lag_figures(ids)
         figures["publishing_wall_s"] = time.monotonic() - started
+        print(f"  publishing drained in {figures['drain_s']:.1f} s")
         if receivers:
             expected = args.posts * len(receivers)
             deadline = time.monotonic() + args.timeout

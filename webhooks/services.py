@@ -83,7 +83,8 @@ def wake_dispatcher() -> None:
 def enqueue_dispatcher() -> None:
     from django_q.tasks import async_task
 
-    async_task(DELIVER_TASK, task_name="webhooks deliver")
+    # A wake-up's success is not worth a row: a burst would write one per commit.
+    async_task(DELIVER_TASK, task_name="webhooks deliver", save=False)
 
 
 @transaction.atomic

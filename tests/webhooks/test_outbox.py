@@ -54,6 +54,7 @@ def test_the_commit_queues_a_dispatcher_task(
     assert len(callbacks) == 1
     [task] = OrmQ.objects.all()
     assert task.task["func"] == "webhooks.tasks.deliver_due"
+    assert task.task["save"] is False  # a burst would write one result row per commit
 
 
 def test_a_lost_task_is_delivered_by_the_sweep(
