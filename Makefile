@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve test lint format bench bench-migrate bench-connections clean \
+.PHONY: help install run serve test lint format bench bench-migrate bench-connections \
+	bench-webhooks clean \
 	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
 
 .DEFAULT_GOAL := help
@@ -64,6 +65,11 @@ format: install
 ## Benchmark the engine against the original scheduler's loop (BENCH_ARGS passes options).
 bench: install
 	$(BIN)/python bench/engine.py $(BENCH_ARGS)
+
+## Publish 1,000 posts with and without 3 webhook endpoints (one slow); time the deliveries.
+# PostgreSQL + Redis on 127.0.0.1, as `make bench`.
+bench-webhooks: install
+	$(BIN)/python -m bench.webhooks_burst $(BENCH_ARGS)
 
 ## Benchmark migrate_user_tokens on 10,000 users, batched vs per user.
 # SQLite; DATABASE_URL for PostgreSQL.

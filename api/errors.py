@@ -31,6 +31,7 @@ from integrations.services import IntegrationError
 from platforms.oauth import OAuthError
 from publishing.services import ContentBusy, ContentLocked, NotInDoubt, SchedulingError
 from publishing.states import IllegalTransition, StaleTransition
+from webhooks.services import EndpointRefused
 
 NON_FIELD = "non_field_errors"
 
@@ -169,6 +170,8 @@ def as_api_exception(exc: Exception) -> Exception:
         if exc.problems:
             return PlatformRulesBroken(exc)
         return exceptions.ValidationError({NON_FIELD: [str(exc)]}, code="invalid")
+    if isinstance(exc, EndpointRefused):
+        return exceptions.ValidationError({exc.field: [str(exc)]}, code="invalid")
     if isinstance(exc, IntegrationError):
         return Conflict(str(exc), code="conflict")
     if isinstance(exc, OAuthError) and exc.transient:

@@ -41,6 +41,16 @@ from api.serializers.publications import (
     PublicationSerializer,
     SettleSerializer,
 )
+from api.serializers.webhooks import (
+    DeliveryFilterSerializer,
+    DeliverySerializer,
+    EndpointSerializer,
+    EndpointWithSecretSerializer,
+    EndpointWriteSerializer,
+    ReplayOutcomeSerializer,
+    ReplaySerializer,
+    ResendSerializer,
+)
 
 
 def error(description: str) -> OpenApiResponse:
@@ -518,5 +528,98 @@ notification_preferences_schema = extend_schema_view(
         responses={200: NotificationPreferencesSerializer, **INVALID, **COMMON_ERRORS},
         description="Send only the switches to change, each `true` or `false`; answers "
         "every switch. An unknown field or a value that is not a JSON boolean is a 400.",
+    ),
+)
+
+
+WEBHOOK_URL_HELP = (
+    "The URL must be https:// and reach a public address (private, loopback, link-local and "
+    "reserved ranges are refused, now and at each delivery); in development http:// to "
+    "localhost is allowed. A refused URL or an unknown event type is a 400 naming the field."
+)
+
+webhook_schema = extend_schema_view(
+    list=extend_schema(
+        summary="List your webhook endpoints (never their secrets)",
+        responses={
+            200: EndpointSerializer(many=True),
+            **COMMON_ERRORS,
+            404: error("No such page."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One webhook endpoint",
+        responses={200: EndpointSerializer, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    create=extend_schema(
+        summary="Register a webhook endpoint",
+        description="Herald signs each delivery with the endpoint's secret (Standard "
+        "Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`). The answer holds "
+        "the `secret`, shown this once. " + WEBHOOK_URL_HELP,
+        request=EndpointWriteSerializer,
+        responses={201: EndpointWithSecretSerializer, **INVALID, **COMMON_ERRORS},
+    ),
+    update=extend_schema(
+        summary="Change a webhook endpoint",
+        description=WEBHOOK_URL_HELP,
+        request=EndpointWriteSerializer,
+        responses={200: EndpointSerializer, **INVALID, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a webhook endpoint",
+        description="`is_active: true` turns a disabled endpoint on again. " + WEBHOOK_URL_HELP,
+        request=EndpointWriteSerializer,
+        responses={200: EndpointSerializer, **INVALID, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    destroy=extend_schema(
+        summary="Delete a webhook endpoint and its delivery log",
+        responses={204: None, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    rotate_secret=extend_schema(
+        summary="Replace the endpoint's secret",
+        description="The old secret stops signing at once; the answer holds the new "
+        "`secret`, shown this once.",
+        request=None,
+        responses={200: EndpointWithSecretSerializer, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    test=extend_schema(
+        summary="Send a `webhook.test` event to this endpoint",
+        description="Queued at once (even to a disabled endpoint); read the outcome in its "
+        "deliveries.",
+        request=None,
+        responses={202: DeliverySerializer, **COMMON_ERRORS, **NOT_FOUND},
+    ),
+    deliveries=extend_schema(
+        summary="The endpoint's delivery log, newest first, each with every attempt",
+        parameters=[DeliveryFilterSerializer],
+        responses={
+            200: DeliverySerializer(many=True),
+            **INVALID,
+            **COMMON_ERRORS,
+            **NOT_FOUND,
+        },
+    ),
+    resend=extend_schema(
+        summary="Send one delivery again now",
+        description="Same body and `webhook-id`, a fresh retry schedule.",
+        request=ResendSerializer,
+        responses={
+            202: DeliverySerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            404: error("No such endpoint or delivery, or not yours."),
+        },
+    ),
+    replay=extend_schema(
+        summary="Send again every event since a time",
+        description="Every event of yours since `since` that the endpoint subscribes to is "
+        "queued again, with its original `webhook-id` (receivers deduplicate on it).",
+        request=ReplaySerializer,
+        responses={
+            202: ReplayOutcomeSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            **NOT_FOUND,
+        },
     ),
 )

@@ -7,6 +7,7 @@ router = SimpleRouter()
 router.register("content", views.ContentViewSet, basename="content")
 router.register("publications", views.PublicationViewSet, basename="publication")
 router.register("integrations", views.IntegrationViewSet, basename="integration")
+router.register("webhooks", views.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/token/", auth_views.ObtainTokenView.as_view(), name="api-token"),

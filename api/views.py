@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -18,7 +19,13 @@ from rest_framework.views import APIView
 
 from api.idempotency import IdempotentPostMixin
 from api.parsers import BoundedJSONParser
-from api.schema import content_schema, integration_schema, me_schema, publication_schema
+from api.schema import (
+    content_schema,
+    integration_schema,
+    me_schema,
+    publication_schema,
+    webhook_schema,
+)
 from api.selectors import held_by_plan
 from api.serializers.content import (
     ContentCreateSerializer,
@@ -39,6 +46,15 @@ from api.serializers.publications import (
     PublicationFilterSerializer,
     PublicationSerializer,
     SettleSerializer,
+)
+from api.serializers.webhooks import (
+    DeliveryFilterSerializer,
+    DeliverySerializer,
+    EndpointSerializer,
+    EndpointWithSecretSerializer,
+    EndpointWriteSerializer,
+    ReplaySerializer,
+    ResendSerializer,
 )
 from content.models import Content, ContentMedia
 from entitlements.services import usage_report
@@ -63,6 +79,17 @@ from publishing.services import (
     schedule_content,
 )
 from publishing.states import Actor
+from webhooks.models import WebhookEndpoint
+from webhooks.selectors import deliveries_of, endpoints_of
+from webhooks.services import (
+    create_endpoint,
+    delete_endpoint,
+    replay_since,
+    resend_delivery,
+    rotate_secret,
+    send_test,
+    update_endpoint,
+)
 
 
 def owned_contents(user):
@@ -305,3 +332,84 @@ class MeView(APIView):
         user.timezone = form.validated_data["timezone"]
         user.save(update_fields=["timezone"])
         return self.answer(user)
+
+
+# --- Webhooks ---------------------------------------------------------------------------
+
+
+@webhook_schema
+class WebhookEndpointViewSet(viewsets.ModelViewSet):
+    """Endpoints of the requesting user. No ``Idempotency-Key`` here: a replayed answer would
+    have to keep the secret, which Herald shows once and stores only encrypted."""
+
+    serializer_class = EndpointSerializer
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return WebhookEndpoint.objects.none()
+        return endpoints_of(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        form = EndpointWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        endpoint, secret = create_endpoint(
+            owner=request.user,
+            url=data["url"],
+            events=data["events"],
+            description=data.get("description", ""),
+        )
+        endpoint.secret = secret
+        return Response(EndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        form = EndpointWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        form.is_valid(raise_exception=True)
+        endpoint = update_endpoint(endpoint, **form.validated_data)
+        return Response(EndpointSerializer(endpoint).data)
+
+    def destroy(self, request, *args, **kwargs):
+        delete_endpoint(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        endpoint = self.get_object()
+        endpoint.secret = rotate_secret(endpoint)
+        return Response(EndpointWithSecretSerializer(endpoint).data)
+
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        delivery = send_test(self.get_object())
+        delivery = deliveries_of(delivery.endpoint).get(pk=delivery.pk)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        query = DeliveryFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        deliveries = deliveries_of(self.get_object())
+        if "status" in query.validated_data:
+            deliveries = deliveries.filter(status=query.validated_data["status"])
+        page = self.paginate_queryset(deliveries)
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        endpoint = self.get_object()
+        form = ResendSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        delivery = get_object_or_404(deliveries_of(endpoint), pk=form.validated_data["delivery"])
+        resend_delivery(delivery)
+        delivery = deliveries_of(endpoint).get(pk=delivery.pk)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        endpoint = self.get_object()
+        form = ReplaySerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        queued = replay_since(endpoint, form.validated_data["since"])
+        return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)

@@ -68,6 +68,22 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_seconds_list(name: str, default: str) -> list[float]:
+    """A comma-separated list of positive numbers of seconds, e.g. ``5,300,1800``."""
+    values = []
+    for item in env_list(name, default):
+        try:
+            value = float(item)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a number of seconds.") from None
+        if not 0 < value <= 7 * 86400:
+            raise ImproperlyConfigured(f"{name}: {item} must be above 0 and at most a week.")
+        values.append(value)
+    if not values:
+        raise ImproperlyConfigured(f"{name} lists no delay.")
+    return values
+
+
 def database_from_url(url: str) -> dict:
     """Turn ``postgres://user:pass@host:port/name?sslmode=...`` into a DATABASES entry."""
     parts = urlsplit(url)

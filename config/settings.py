@@ -25,6 +25,7 @@ from config.environment import (
     env_int,
     env_list,
     env_rate,
+    env_seconds_list,
     env_str,
     redis_url_from_environment,
     refuse_development_key,
@@ -109,6 +110,7 @@ INSTALLED_APPS = [
     "notifications",
     "api",
     "monitoring",
+    "webhooks",
 ]
 # The local emulation of the platforms: only when enabled is it installed (its models and
 # admin), routed (config/urls.py) and the default for the platforms' base URLs (below).
@@ -305,6 +307,29 @@ PLATFORM_USER_AGENT = "Herald/0.1"
 OAUTH_STATE_MAX_AGE = env_int("OAUTH_STATE_MAX_AGE", 900, minimum=60)
 # The daily integration check flags tokens that expire within this many days.
 INTEGRATION_EXPIRY_WARNING_DAYS = env_int("INTEGRATION_EXPIRY_WARNING_DAYS", 7, minimum=1)
+
+# --- Webhooks for client apps ------------------------------------------------------
+# Endpoints at loopback or private addresses, and plain http to localhost: development only.
+WEBHOOK_ALLOW_LOCAL_URLS = env_bool("WEBHOOK_ALLOW_LOCAL_URLS", DEBUG)
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 5, minimum=1)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 15, minimum=1)
+# Seconds before each retry (jittered by a tenth): about a day in all.
+WEBHOOK_RETRY_SCHEDULE = env_seconds_list(
+    "WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000"
+)
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1)
+WEBHOOK_DELIVERY_THREADS = env_int("WEBHOOK_DELIVERY_THREADS", 32, minimum=1)
+WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env_int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", 8, minimum=1)
+WEBHOOK_DISPATCH_BUDGET_SECONDS = env_int("WEBHOOK_DISPATCH_BUDGET_SECONDS", 60, minimum=1)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30, minimum=1)
+if (
+    WEBHOOK_DISPATCH_BUDGET_SECONDS + WEBHOOK_CONNECT_TIMEOUT + WEBHOOK_READ_TIMEOUT
+    >= Q_CLUSTER["timeout"]
+):
+    raise ImproperlyConfigured(
+        "WEBHOOK_DISPATCH_BUDGET_SECONDS + WEBHOOK_CONNECT_TIMEOUT + WEBHOOK_READ_TIMEOUT must "
+        f"stay below Q_TIMEOUT ({Q_CLUSTER['timeout']})."
+    )
 # The sandbox's simulated latency and random transient failure rate.
 SANDBOX_LATENCY_MS = env_int("SANDBOX_LATENCY_MS", 0, minimum=0)
 SANDBOX_FAILURE_RATE = env_float("SANDBOX_FAILURE_RATE", 0.0, minimum=0.0, maximum=1.0)

@@ -36,6 +36,7 @@ from publishing.states import transition
 from tests.api.conftest import scheduled
 from tests.factories import IntegrationFactory
 from tests.operators import make_in_doubt
+from webhooks.services import create_endpoint, send_test, update_endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +75,13 @@ def test_schema_and_docs_are_served_without_the_internet():
         "/api/v1/publications/",
         "/api/v1/publications/{id}/",
         "/api/v1/publications/{id}/settle/",
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{id}/",
+        "/api/v1/webhooks/{id}/rotate-secret/",
+        "/api/v1/webhooks/{id}/test/",
+        "/api/v1/webhooks/{id}/deliveries/",
+        "/api/v1/webhooks/{id}/resend/",
+        "/api/v1/webhooks/{id}/replay/",
     }
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
@@ -130,7 +138,18 @@ def sample_data(alice):
     publications = [p.pk for p in doubtful]
     publications += [p.pk for c in (waiting, sent, with_media) for p in c.publications.all()]
     integrations = [discord_account.pk, paused_account.pk]
-    return {"content": contents, "publications": publications, "integrations": integrations}
+    # Endpoints at a closed local port: nothing is delivered while fuzzing (no dispatcher runs).
+    endpoint, _ = create_endpoint(owner=alice, url="http://127.0.0.1:9/hook", events=["*"])
+    send_test(endpoint)
+    disabled, _ = create_endpoint(owner=alice, url="http://localhost:9/off", events=["*"])
+    update_endpoint(disabled, is_active=False)
+    webhooks = [endpoint.pk, disabled.pk]
+    return {
+        "content": contents,
+        "publications": publications,
+        "integrations": integrations,
+        "webhooks": webhooks,
+    }
 
 
 @pytest.fixture
@@ -164,7 +183,7 @@ class Fuzzing:
         return {"Authorization": f"Token {issue_token(user=self.user).token}"}
 
     def object_ids(self, operation) -> list[int]:
-        kinds = ("publications", "integrations")
+        kinds = ("publications", "integrations", "webhooks")
         return self.sample_data[next((k for k in kinds if k in operation.path), "content")]
 
     def send(self, phase: str, case, checks, headers: dict | None = None) -> None:

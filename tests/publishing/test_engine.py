@@ -389,9 +389,10 @@ def test_publish_one_query_count_is_pinned(
         engine.tick(budget_seconds=0, enqueue=handed.append)
     # 15 for the engine, +1: the owner's limits (their entitlement with its plan), +1: the
     # publish lag observation (one upsert into the metrics table without Redis; none with
-    # it), run on commit as in a worker.
+    # it), run on commit as in a worker; +1: the webhooks outbox asks whether the owner has
+    # an active endpoint (none here).
     with (
-        django_assert_max_num_queries(17),
+        django_assert_max_num_queries(18),
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert engine.publish_one(handed[0]) == "published"
