@@ -70,6 +70,10 @@ def absolute(path: str) -> str:
 def link(notice: Notice, *, staff: bool) -> str:
     """Where to look: the admin page for operators and staff, the API resource for others."""
     if notice.endpoint_id:
+        if staff:
+            return absolute(
+                reverse("admin:webhooks_webhookendpoint_change", args=[notice.endpoint_id])
+            )
         return absolute(f"/api/v1/webhooks/{notice.endpoint_id}/")
     if notice.kind == Kind.SCHEDULER_DEAD:
         return absolute(reverse("health"))

@@ -1,8 +1,7 @@
 """Turning the signals of other apps into notices, inside the sender's transaction.
 
-Receivers only pass the facts on to notifications/services.py. Webhook endpoints
-live in another app: ``notify_endpoint_disabled`` is its receiver, connected by that
-app's signal, so this app imports nothing of it.
+Receivers only pass the facts on to notifications/services.py. Of the webhooks app
+only its signal is read: a disabled endpoint is told to its owner and the operators.
 """
 
 from django.dispatch import receiver
@@ -12,6 +11,7 @@ from integrations.signals import integration_expiring, integration_needs_reauth
 from notifications import services
 from notifications.models import Kind
 from publishing.signals import publications_moved
+from webhooks.signals import endpoint_disabled
 
 
 @receiver(publications_moved)
@@ -40,6 +40,7 @@ def notice_expiring(sender, integration_id, expires_at, **kwargs) -> int:
     )
 
 
+@receiver(endpoint_disabled)
 def notify_endpoint_disabled(sender, endpoint_id, owner_id, url, reason, **kwargs) -> int:
     """Receiver for ``webhooks.signals.endpoint_disabled``: tell the owner and the operators."""
     return services.record_endpoint_disabled(

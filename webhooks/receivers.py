@@ -10,13 +10,14 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 
 from content.choices import Status
+from entitlements.signals import limit_reached
 from integrations.models import Integration
 from integrations.signals import integration_expiring, integration_needs_reauth
 from publishing.models import Publication
 from publishing.signals import content_changed, publications_moved
 from webhooks import events
 from webhooks.models import EventType, WebhookEndpoint
-from webhooks.services import record_events
+from webhooks.services import record_event, record_events
 
 TOLD_STATUSES = frozenset({Status.PUBLISHED, Status.FAILED, Status.CANCELED})
 PUBLICATION_FIELDS = (
@@ -92,3 +93,14 @@ def integration_expiring_to_event(sender, integration_id, expires_at=None, **kwa
         return 0
     event = events.integration_event(row, EventType.INTEGRATION_EXPIRING, expires_at=expires_at)
     return record_events([event])
+
+
+@receiver(limit_reached)
+def limit_reached_to_event(sender, user_id, limit_name, limit, used, **kwargs) -> int:
+    """The action that used a plan's last unit (the month's last post, the platform's last
+    account) tells the owner's endpoints, in that action's transaction."""
+    return record_event(
+        owner_id=user_id,
+        type=EventType.ENTITLEMENT_LIMIT_REACHED,
+        data={"limit_name": str(limit_name), "limit": limit, "used": used},
+    )

@@ -269,8 +269,28 @@ def test_a_disabled_webhook_endpoint_is_told_to_its_owner_and_the_operators(alic
             message.subject == "Herald: Disabled: webhook endpoint https://hooks.example.com/herald"
         )
         assert "Why: It answered 410 Gone." in message.body
-        assert "https://herald.example/api/v1/webhooks/41/" in message.body
         assert TOKEN not in message.body and TOKEN not in message.subject
+    by_address = {m.to[0]: m.body for m in mailoutbox}
+    # The owner reads it through the API; operators open its admin page.
+    assert "https://herald.example/api/v1/webhooks/41/" in by_address["alice@example.com"]
+    assert (
+        "https://herald.example/admin/webhooks/webhookendpoint/41/change/"
+        in by_address["ops@example.com"]
+    )
+
+
+def test_the_webhooks_app_disabling_an_endpoint_sends_the_notice(alice, mailoutbox):
+    """Wired through ``webhooks.signals.endpoint_disabled``, in the disabling transaction."""
+    from webhooks.models import WebhookEndpoint
+    from webhooks.services import disable_endpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        owner=alice, url="https://hooks.example.com/herald", events=["*"]
+    )
+    assert disable_endpoint(endpoint, reason="It answered 410 Gone.") is True
+    assert delivery.send_due_notices() == 3
+    assert {m.to[0] for m in mailoutbox} >= {"alice@example.com"}
+    assert all("Why: It answered 410 Gone." in m.body for m in mailoutbox)
 
 
 def test_a_canceled_or_published_post_tells_nobody(alice, x_account, mailoutbox):

@@ -213,3 +213,27 @@ def test_the_sweep_and_the_prune_are_scheduled():
     assert schedules["webhooks sweep"] == ("webhooks.tasks.deliver_due", "I")
     assert schedules["webhooks prune"] == ("webhooks.tasks.prune", "D")
     assert Schedule.objects.get(name="webhooks sweep").minutes == 1
+
+
+def test_the_post_that_fills_the_month_sends_entitlement_limit_reached(
+    owner, receivers, endpoint_at
+):
+    from entitlements.models import Plan
+    from entitlements.services import EntitlementExceeded, set_plan
+
+    endpoint_at(receivers())
+    set_plan(owner, Plan.objects.create(name="Starter", posts_per_month=2))
+    scheduled(owner)
+    assert "entitlement.limit_reached" not in types()
+    scheduled(owner)
+    assert sorted(types()) == [
+        "content.scheduled",
+        "content.scheduled",
+        "entitlement.limit_reached",
+    ]
+    event = WebhookEvent.objects.get(type="entitlement.limit_reached")
+    assert event.data == {"limit_name": "posts_per_month", "limit": 2, "used": 2}
+    # The refused third post writes nothing, not even a second limit event.
+    with pytest.raises(EntitlementExceeded):
+        scheduled(owner)
+    assert types().count("entitlement.limit_reached") == 1
