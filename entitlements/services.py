@@ -247,14 +247,15 @@ def reserve_post(
             resets_at=end,
         )
     if announce and used + 1 == allowed:
-        signals.limit_reached.send(
-            sender=None,
-            user_id=user.pk,
-            limit_name=LimitName.POSTS_PER_MONTH,
-            limit=allowed,
-            used=allowed,
-        )
+        announce_limit_reached(user, LimitName.POSTS_PER_MONTH, allowed)
     return limits
+
+
+def announce_limit_reached(user, name: LimitName, allowed: int) -> None:
+    """The action under way takes the last unit of ``name``: say so, in its transaction."""
+    signals.limit_reached.send(
+        sender=None, user_id=user.pk, limit_name=name, limit=allowed, used=allowed
+    )
 
 
 # --- accounts, media, the API -------------------------------------------------------------
@@ -286,13 +287,7 @@ def check_new_account(user, platform: str, *, count_connected: Callable[[], int]
             used=connected,
         )
     if connected + 1 == allowed:
-        signals.limit_reached.send(
-            sender=None,
-            user_id=user.pk,
-            limit_name=LimitName.ACCOUNTS_PER_PLATFORM,
-            limit=allowed,
-            used=allowed,
-        )
+        announce_limit_reached(user, LimitName.ACCOUNTS_PER_PLATFORM, allowed)
 
 
 def check_media_file(user, *, name: str, size_bytes: int, limits: Limits | None = None) -> None:
