@@ -36,9 +36,10 @@ def on_plan(**limits):
 
 
 def test_a_superuser_schedules_without_any_entitlement_query(superuser):
-    # The content, its publications, their audit rows, and the transaction's savepoint
-    # and its release (the test runs inside a transaction): no plan read at all.
-    assert queries_to_schedule(superuser) == 5
+    # The content, its publications, their audit rows, the webhooks outbox asking whether
+    # the owner has an endpoint, and the transaction's savepoint and its release (the test
+    # runs inside a transaction): no plan read at all.
+    assert queries_to_schedule(superuser) == 6
 
 
 def test_an_unlimited_plan_costs_one_query_more(superuser):
