@@ -403,8 +403,8 @@ def edit_content(
             [p.pk for p in publications],
             Status.SCHEDULED,
             actor=actor or Actor.for_user(content.owner),
-            reason=f"rescheduled from {previous_time.isoformat()} "
-            f"to {content.scheduled_for.isoformat()}",
+            reason=f"rescheduled from {previous_time.astimezone(dt.UTC).isoformat()} "
+            f"to {content.scheduled_for.astimezone(dt.UTC).isoformat()}",
         )
     signals.content_changed.send(sender=None, content=content, change="updated")
     return content
