@@ -33,7 +33,7 @@ def test_the_page_shows_the_filters_with_labels_and_the_vendored_calendar(
     for name in ("owner", "platform", "state", "account"):
         assert f'<label for="id_{name}">' in html
         assert f'id="id_{name}"' in html
-    assert '<option value="%d">alice</option>' % alice.pk in html
+    assert f'<option value="{alice.pk}">alice</option>' in html
     assert f'<option value="{alice_x.pk}">X · @alice (alice)</option>' in html
     assert '<option value="DRAFT">Draft</option>' in html
     assert "/static/planner/vendor/fullcalendar-6.1.22/index.global.min.js" in html
