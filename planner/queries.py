@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
-from content.choices import Status
+from content.choices import ContentStatus
 from platforms import registry
 
 # The longest range one request may ask for: the six weeks of a month view. A list view
@@ -26,8 +26,8 @@ LAST_DAY = dt.date(2100, 1, 1)
 # ``2026-12-01T09:30:00.000000+05:45`` is 32 characters; nothing longer is a time.
 MAX_TIME_LENGTH = 40
 MAX_ID = 2**31 - 1
-# The draft state: content saved without publications (publishing.drafts).
-DRAFT = "DRAFT"
+# Content saved without publications (publishing.drafts); shown at its tentative time.
+DRAFT = ContentStatus.DRAFT
 
 
 class BadCalendarQuery(ValueError):
@@ -35,7 +35,10 @@ class BadCalendarQuery(ValueError):
 
 
 def state_choices() -> list[tuple[str, str]]:
-    return [*Status.choices, (DRAFT, "Draft")]
+    """The seven publication states, then Draft."""
+    return [(value, label) for value, label in ContentStatus.choices if value != DRAFT] + [
+        (DRAFT, ContentStatus.DRAFT.label)
+    ]
 
 
 def parse_time(value: str | None, zone: dt.tzinfo, *, name: str) -> dt.datetime:

@@ -1,7 +1,8 @@
 """Reads for the calendar: the posts of a visible range, and one post's detail.
 
 ``calendar_events`` runs two queries whatever the number of posts (the content with
-its owner's name, then every target with its account's name), reading only the
+its owner's name, then every target with its account's name; a third names the
+accounts of the drafts shown, when there are any), reading only the
 columns an event shows, through ``values()``: a month of 5,000 posts is built in a
 fraction of a second (``python -m bench.calendar_events``). Its answer is bounded by
 the range the calendar shows (at most six weeks, ``planner.queries``) and by
@@ -15,10 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
-from content.choices import Status
+from content.choices import ContentStatus
 from content.models import Content
 from integrations.models import Integration
 from planner.queries import DRAFT, CalendarFilters, CalendarRange
@@ -57,10 +58,20 @@ def calendar_contents(window: CalendarRange, filters: CalendarFilters) -> QueryS
     if filters.account is not None:
         targets = targets.filter(integration_id=filters.account)
     if filters.state:
-        targets = targets.filter(status=filters.state)
-    if filters.platform or filters.account is not None or filters.state:
-        contents = contents.filter(Exists(targets))
+        return contents.filter(Exists(targets.filter(status=filters.state)))
+    if filters.platform or filters.account is not None:
+        # A draft's targets are JSON (``draft_targets``): ``draft_matches`` reads them.
+        contents = contents.filter(Exists(targets) | Q(status=DRAFT))
     return contents
+
+
+def draft_matches(draft_targets: list[dict], filters: CalendarFilters) -> bool:
+    """Whether a draft's chosen targets meet the platform and account filters."""
+    return any(
+        (not filters.platform or target.get("platform") == filters.platform)
+        and (filters.account is None or target.get("integration") == filters.account)
+        for target in draft_targets
+    ) or (not filters.platform and filters.account is None)
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,7 @@ def local_iso(moment: dt.datetime, zone: dt.tzinfo) -> str:
 def calendar_events(
     window: CalendarRange, filters: CalendarFilters, *, zone: dt.tzinfo, can_move: bool
 ) -> CalendarEvents:
-    """The calendar's events for ``window``, in ``zone``, in two queries.
+    """The calendar's events for ``window``, in ``zone``, in two queries (three with drafts).
 
     An event may be dragged (``editable``) when the one rule of
     ``publishing.selectors.content_editability`` lets its time change and the
@@ -87,12 +98,16 @@ def calendar_events(
     rows = list(
         contents.order_by("scheduled_for", "pk")
         .annotate(head=Substr("body", 1, HEAD_LENGTH))
-        .values("pk", "title", "head", "status", "scheduled_for", "owner__username")[
-            : MAX_EVENTS + 1
-        ]
+        .values(
+            "pk", "title", "head", "status", "scheduled_for", "owner__username", "draft_targets"
+        )[: MAX_EVENTS + 1]
     )
     truncated = len(rows) > MAX_EVENTS
-    rows = rows[:MAX_EVENTS]
+    rows = [
+        row
+        for row in rows[:MAX_EVENTS]
+        if row["status"] != DRAFT or draft_matches(row["draft_targets"], filters)
+    ]
     targets = defaultdict(list)
     for target in (
         Publication.objects.filter(content__in=contents.values("pk"))
@@ -106,10 +121,42 @@ def calendar_events(
         )
     ):
         targets[target["content_id"]].append(target)
+    for row in rows:
+        if row["status"] == DRAFT:
+            targets[row["pk"]] = draft_marks(row["draft_targets"])
+    if any(row["status"] == DRAFT for row in rows):
+        name_draft_accounts([targets[row["pk"]] for row in rows if row["status"] == DRAFT])
     return CalendarEvents(
         [event_of(row, targets[row["pk"]], zone=zone, can_move=can_move) for row in rows],
         truncated,
     )
+
+
+def draft_marks(draft_targets: list[dict]) -> list[dict]:
+    """A draft's chosen targets, shaped as publications are (the state: DRAFT)."""
+    return sorted(
+        (
+            {
+                "platform": target.get("platform", ""),
+                "status": DRAFT,
+                "request_sent_at": None,
+                "integration_id": target.get("integration"),
+                "integration__display_name": "",
+            }
+            for target in draft_targets
+        ),
+        key=lambda target: target["platform"],
+    )
+
+
+def name_draft_accounts(marks_of_drafts: list[list[dict]]) -> None:
+    """Fill in the names of the drafts' accounts, in one query."""
+    ids = {mark["integration_id"] for marks in marks_of_drafts for mark in marks}
+    ids.discard(None)
+    names = dict(Integration.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+    for marks in marks_of_drafts:
+        for mark in marks:
+            mark["integration__display_name"] = names.get(mark["integration_id"], "")
 
 
 def event_of(row: dict, targets: list[dict], *, zone: dt.tzinfo, can_move: bool) -> dict:
@@ -123,7 +170,7 @@ def event_of(row: dict, targets: list[dict], *, zone: dt.tzinfo, can_move: bool)
         ).fields
     )
     local = row["scheduled_for"].astimezone(zone)
-    status_label = "Draft" if draft else Status(row["status"]).label
+    status_label = ContentStatus(row["status"]).label
     classes = ["herald-event", f"herald-state-{row['status'].lower()}"]
     if draft:
         classes.append("herald-draft")
@@ -146,7 +193,7 @@ def event_of(row: dict, targets: list[dict], *, zone: dt.tzinfo, can_move: bool)
                     "label": platform_label(t["platform"]),
                     "short": short_label(platform_label(t["platform"])),
                     "state": t["status"],
-                    "stateLabel": Status(t["status"]).label,
+                    "stateLabel": ContentStatus(t["status"]).label,
                     "account": t["integration__display_name"] or "",
                 }
                 for t in targets
@@ -176,6 +223,8 @@ class PostDetail:
     publications: list[Publication]
     timeline: list[PublicationEvent]
     movable: bool
+    # A draft's chosen targets (it has no publications yet): (platform, account name).
+    draft_targets: list[tuple[str, str]]
 
 
 def post_detail(content_id: int) -> PostDetail | None:
@@ -193,8 +242,13 @@ def post_detail(content_id: int) -> PostDetail | None:
         .select_related("publication")
         .order_by("created_at", "pk")
     )
-    movable = content.status == DRAFT or "scheduled_for" in content_editability(publications).fields
-    return PostDetail(content, publications, timeline, movable)
+    if content.status == DRAFT:
+        marks = draft_marks(content.draft_targets or [])
+        name_draft_accounts([marks])
+        chosen = [(platform_label(m["platform"]), m["integration__display_name"]) for m in marks]
+        return PostDetail(content, publications, timeline, True, chosen)
+    movable = "scheduled_for" in content_editability(publications).fields
+    return PostDetail(content, publications, timeline, movable, [])
 
 
 def owner_choices() -> list[tuple[int, str]]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from content.models import Content
 from planner.queries import DRAFT
+from publishing.drafts import update_draft
 from publishing.services import SchedulingError, edit_content
 from publishing.states import Actor
 
@@ -35,7 +36,5 @@ def move_post(content: Content, *, to: dt.datetime, actor: Actor) -> Content:
     if to < timezone.now():
         raise MoveRefused("That time has passed: a post can only move to a time ahead.")
     if content.status == DRAFT:
-        from publishing.drafts import update_draft
-
         return update_draft(content, scheduled_for=to)
     return edit_content(content, scheduled_for=to, actor=actor)

@@ -164,6 +164,7 @@ def detail(request, content_id: int):
             "post": found.content,
             "publications": found.publications,
             "timeline": found.timeline,
+            "draft_targets": found.draft_targets,
             "zone": zone,
             "can_move": found.movable and can_move(request.user),
             "movable": found.movable,
