@@ -25,7 +25,7 @@ from integrations.models import Integration
 from planner.queries import DRAFT, CalendarFilters, CalendarRange
 from platforms import registry
 from publishing.models import Publication, PublicationEvent
-from publishing.selectors import content_editability
+from publishing.selectors import content_editability, time_may_change
 
 # More posts than anyone can read in six weeks; past it the answer says it was cut.
 MAX_EVENTS = 10_000
@@ -161,14 +161,7 @@ def name_draft_accounts(marks_of_drafts: list[list[dict]]) -> None:
 
 def event_of(row: dict, targets: list[dict], *, zone: dt.tzinfo, can_move: bool) -> dict:
     draft = row["status"] == DRAFT
-    movable = draft or "scheduled_for" in (
-        content_editability(
-            Publication(
-                platform=t["platform"], status=t["status"], request_sent_at=t["request_sent_at"]
-            )
-            for t in targets
-        ).fields
-    )
+    movable = draft or time_may_change((t["status"], t["request_sent_at"]) for t in targets)
     local = row["scheduled_for"].astimezone(zone)
     status_label = ContentStatus(row["status"]).label
     classes = ["herald-event", f"herald-state-{row['status'].lower()}"]
