@@ -123,6 +123,8 @@ def calendar_page(request):
         context = {
             **admin.site.each_context(request),
             "title": "Calendar",
+            # The calendar needs the width more than the admin's list of models does.
+            "is_nav_sidebar_enabled": False,
             "zone": zone,
             "form": form,
             "config": config,

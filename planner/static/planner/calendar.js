@@ -115,10 +115,19 @@
     const marks = props.marks.map(function (mark) {
       return mark.label + " " + mark.stateLabel;
     });
+    const locked = config.canMove && arg.event.startEditable === false;
     arg.el.setAttribute("data-content-id", arg.event.id);
+    arg.el.title = arg.event.title + (locked ? " (cannot move: a target has started or ended)" : "");
     arg.el.setAttribute(
       "aria-label",
-      [props.time, props.draft ? "draft" : props.statusLabel, arg.event.title, marks.join(", "), "by " + props.owner]
+      [
+        props.time,
+        props.draft ? "draft" : props.statusLabel,
+        arg.event.title,
+        marks.join(", "),
+        "by " + props.owner,
+        locked ? "cannot move" : "",
+      ]
         .filter(Boolean)
         .join(", ")
     );
@@ -162,6 +171,7 @@
     panel.hidden = true;
     panel.innerHTML = "";
     delete panel.dataset.contentId;
+    calendar.updateSize();
     if (returnFocusTo && document.body.contains(returnFocusTo)) returnFocusTo.focus();
   }
 
@@ -175,6 +185,8 @@
         panel.innerHTML = html;
         panel.dataset.contentId = contentId;
         panel.hidden = false;
+        // The panel takes width from the calendar beside it.
+        calendar.updateSize();
         const heading = panel.querySelector("#herald-detail-title");
         (heading || panel).focus();
       })
@@ -239,6 +251,8 @@
 
   const listRange = config.listStart && config.listEnd;
   const views = {
+    // A month of thousands of posts: four a day, then "+N more" (a popover lists them all).
+    dayGridMonth: { dayMaxEvents: 4 },
     timeGridWeek: { dayHeaderFormat: { weekday: "short", day: "numeric", month: "numeric" } },
   };
   if (listRange) {
@@ -270,8 +284,9 @@
     slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     defaultTimedEventDuration: "00:30",
     displayEventEnd: false,
-    dayMaxEvents: true,
     eventDisplay: "block",
+    eventMinHeight: 34,
+    slotEventOverlap: false,
     nowIndicator: true,
     navLinks: true,
     editable: config.canMove,
