@@ -187,6 +187,25 @@ def test_filters_are_kept_in_the_address_so_a_view_can_be_shared(page, sandbox, 
     assert page.locator(f".fc-event[data-content-id='{on_x.pk}']").count() == 0
 
 
+def test_a_list_of_dates_shows_every_post_between_them(page, sandbox, accounts):
+    owner = accounts["twitter"].user
+    when = a_time_today_ahead()
+    near = post(owner, when, [Target("twitter", accounts["twitter"])], body="In the list")
+    far = post(
+        owner, when + dt.timedelta(days=20), [Target("twitter", accounts["twitter"])], body="Later"
+    )
+    outside = post(
+        owner, when + dt.timedelta(days=40), [Target("twitter", accounts["twitter"])], body="Out"
+    )
+    first, last = when.date(), (when + dt.timedelta(days=25)).date()
+    open_calendar(page, sandbox.url, f"?view=list&start={first}&end={last}")
+    page.wait_for_selector(".fc-list-event")
+    for content, shown in ((near, 1), (far, 1), (outside, 0)):
+        assert page.locator(f".fc-list-event[data-content-id='{content.pk}']").count() == shown
+    assert "In the list" in page.locator(".fc-list").inner_text()
+    assert f"start={first}" in page.url and "view=list" in page.url
+
+
 # --- the screenshots --------------------------------------------------------------------------
 
 
