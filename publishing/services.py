@@ -372,6 +372,17 @@ def edit_content(
     writes an audit row per target, from the old time to the new, by ``actor``
     (the owner when no one else is named).
     """
+    if content.status == ContentStatus.DRAFT:
+        # A draft's time is tentative: the admin's reschedule and the calendar move it here too.
+        from publishing.drafts import UNSET, update_draft  # drafts builds on this module
+
+        return update_draft(
+            content,
+            body=body,
+            title=title,
+            options=options,
+            scheduled_for=UNSET if scheduled_for is None else scheduled_for,
+        )
     publications = list(
         Publication.objects.select_for_update().filter(content=content).order_by("pk")
     )
