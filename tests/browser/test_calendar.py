@@ -249,11 +249,63 @@ def a_busy_month(accounts, count=200):
     return now
 
 
+# The contrast of a text with the first opaque background behind it (WCAG 2 formula).
+LOWEST_CONTRAST = """(selectors) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const background = (node) => {
+    for (; node; node = node.parentElement) {
+      const colour = rgb(getComputedStyle(node).backgroundColor);
+      if (colour.length < 4 || colour[3] > 0.9) return colour.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const found = {};
+  for (const selector of selectors) {
+    let lowest = 99;
+    for (const node of document.querySelectorAll(selector)) {
+      const [a, b] = [luminance(rgb(getComputedStyle(node).color)), luminance(background(node))];
+      lowest = Math.min(lowest, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05));
+    }
+    found[selector] = Math.round(lowest * 100) / 100;
+  }
+  return found;
+}"""
+READ_TEXTS = [
+    ".herald-event-text",
+    ".herald-event-time",
+    ".herald-event-owner",
+    ".herald-mark:not(.herald-mark-draft)",
+    ".herald-event-draft",
+    ".fc-daygrid-day-number",
+    ".fc-col-header-cell-cushion",
+    ".fc-daygrid-more-link",
+    ".fc-toolbar-title",
+    ".fc-button:not(:disabled)",
+    "#herald-calendar-filters label",
+    "#herald-calendar-help",
+    ".herald-detail dd",
+    ".herald-timeline li",
+]
+
+
+def assert_readable(page) -> None:
+    contrasts = page.evaluate(LOWEST_CONTRAST, READ_TEXTS)
+    assert {s: c for s, c in contrasts.items() if c < 4.5} == {}, contrasts
+
+
 def test_screenshots_of_the_month_the_week_and_the_dark_theme(chromium, page, sandbox, accounts):
     now = a_busy_month(accounts)
     ARTIFACTS.mkdir(exist_ok=True)
     open_calendar(page, sandbox.url, f"?view=dayGridMonth&date={now.date().isoformat()}")
     assert page.locator(".fc-event").count() > 60
+    page.locator(".fc-event").first.click()
+    page.wait_for_selector("#herald-detail-title")
+    assert_readable(page)
+    page.locator(".herald-detail-close").click()
     page.screenshot(path=str(ARTIFACTS / "calendar-month-200.png"), full_page=True)
 
     open_calendar(page, sandbox.url, f"?view=timeGridWeek&date={now.date().isoformat()}")
@@ -275,6 +327,7 @@ def test_screenshots_of_the_month_the_week_and_the_dark_theme(chromium, page, sa
             "getComputedStyle(document.querySelector('#herald-calendar-detail')).backgroundColor"
         )
         assert background == "rgb(18, 18, 18)"  # the admin's dark --body-bg
+        assert_readable(dark_page)
         dark_page.screenshot(path=str(ARTIFACTS / "calendar-dark.png"), full_page=True)
     finally:
         dark_page.goto("about:blank")
