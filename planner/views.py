@@ -23,7 +23,6 @@ wrapped by ``admin.site.admin_view`` in ``config/urls.py`` (staff only, CSRF).
 from __future__ import annotations
 
 import functools
-from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -35,13 +34,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from content.models import Content
 from entitlements.services import EntitlementExceeded
-from operator_admin.timezone import operator_timezone
+from operator_admin.timezone import in_operator_timezone, operator_timezone
 from planner import links
 from planner.forms import VIEWS, CalendarFilterForm
 from planner.queries import (
     FIRST_DAY,
     LAST_DAY,
-    MAX_RANGE,
     BadCalendarQuery,
     parse_filters,
     parse_range,
@@ -118,7 +116,6 @@ def calendar_page(request):
             "canMove": can_move(request.user),
             "firstDay": FIRST_DAY.isoformat(),
             "lastDay": LAST_DAY.isoformat(),
-            "maxRangeDays": MAX_RANGE.days,
         }
         context = {
             **admin.site.each_context(request),
@@ -128,9 +125,7 @@ def calendar_page(request):
             "zone": zone,
             "form": form,
             "config": config,
-            "views": VIEWS,
             "compose_url": links.compose_url(),
-            "share_query": urlencode(filters.as_query()),
         }
         return TemplateResponse(request, "planner/calendar.html", context).render()
 
@@ -161,7 +156,10 @@ def detail(request, content_id: int):
     found = post_detail(content_id)
     if found is None:
         raise Http404("No such post.")
-    with operator_timezone(request) as zone:
+
+    def panel():
+        zone = timezone.get_current_timezone()
+        scheduled_for = found.content.scheduled_for
         context = {
             "post": found.content,
             "publications": found.publications,
@@ -173,11 +171,12 @@ def detail(request, content_id: int):
             "move_url": reverse("herald-calendar-move", args=[content_id]),
             "edit_url": links.compose_edit_url(content_id),
             "admin_url": links.admin_change_url(content_id),
-            "scheduled_local": local_iso(found.content.scheduled_for, zone)[:16]
-            if found.content.scheduled_for
-            else "",
+            "scheduled_local": local_iso(scheduled_for, zone)[:16] if scheduled_for else "",
         }
-        return TemplateResponse(request, "planner/detail.html", context).render()
+        return TemplateResponse(request, "planner/detail.html", context)
+
+    # A time the operator's zone cannot show (the ends of the calendar) is shown in UTC.
+    return in_operator_timezone(request, panel)
 
 
 @require_POST

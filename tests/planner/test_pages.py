@@ -231,3 +231,15 @@ def test_the_move_permission_alone_does_not_open_the_calendar(client, alice):
     client.force_login(staff_with("changer", "change_content"))
     assert client.get(PAGE).status_code == 403
     assert client.get(EVENTS).status_code == 403
+
+
+def test_the_detail_of_a_post_at_the_end_of_the_calendar_shows_in_utc(client, viewer, alice):
+    from tests.factories import ContentFactory
+
+    content = ContentFactory(
+        owner=alice, scheduled_for=dt.datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    )
+    client.force_login(viewer)  # Europe/Paris is ahead of UTC: it cannot show that time
+    response = client.get(f"/admin/calendar/{content.pk}/")
+    assert response.status_code == 200
+    assert "Fri 31 Dec 9999, 23:30 (UTC)" in response.content.decode()
