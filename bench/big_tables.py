@@ -576,7 +576,7 @@ def explain_all(queries: list[dict]) -> list[dict]:
                 rows = re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=(\d+)", line)
                 scans.append(
                     f"{table}: {kind}{f' using {index}' if index else ''}"
-                    + (" (of index bitmaps)" if "Bitmap" in kind else "")
+                    f"{' (of index bitmaps)' if 'Bitmap' in kind else ''}"
                     f"{f' ({rows.group(1)} rows)' if rows else ''}"
                     + ("  <-- no index" if "Seq Scan" in kind else "")
                 )
