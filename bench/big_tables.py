@@ -164,6 +164,12 @@ def report(results: dict, floor_ms: float) -> None:
         f"{empty['sizes']['events']:,} events. Full: {full['sizes']['publications']:,} "
         f"publications, {full['sizes']['events']:,} events, {full['sizes']['contents']:,} contents."
     )
+    print(
+        f"The API user has {empty['sizes']['owner_contents']:,} contents (middle page: "
+        f"{empty['sizes']['middle_page']}) in the empty database, "
+        f"{full['sizes']['owner_contents']:,} (middle page: {full['sizes']['middle_page']}) "
+        "in the full one."
+    )
     print()
     header = f"{'operation':<30} {'empty ms':>9} {'full ms':>9} {'ratio':>6} {'queries':>8}  ≤2x"
     print(header)
