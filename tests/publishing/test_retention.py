@@ -13,6 +13,7 @@ from notifications.models import Audience, Kind, Notice
 from publishing import tasks
 from publishing.models import IN_DOUBT_CODE, Publication, PublicationEvent
 from publishing.retention import prune_history
+from tests.config.test_settings import manage
 from tests.factories import ContentFactory, PublicationFactory, UserFactory
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -268,3 +269,26 @@ def test_the_scheduled_prune_uses_the_setting_and_reports_what_went(settings):
         "webhook_events=0",
     ]
     assert events_of(row) == 0
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HISTORY_RETENTION_DAYS": "0"}, "HISTORY_RETENTION_DAYS"),
+        ({"HISTORY_RETENTION_DAYS": "a year"}, "HISTORY_RETENTION_DAYS"),
+        ({"HISTORY_PRUNE_BATCH_SIZE": "0"}, "HISTORY_PRUNE_BATCH_SIZE"),
+        (
+            {"HISTORY_PRUNE_BUDGET_SECONDS": "280"},
+            "HISTORY_PRUNE_BUDGET_SECONDS (280) + 30 must stay below Q_TIMEOUT (300)",
+        ),
+    ],
+)
+def test_bad_history_settings_fail_at_start(env, message):
+    result = manage("check", **env)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("Warning:")]
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
