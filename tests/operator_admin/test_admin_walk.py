@@ -11,8 +11,8 @@ without being named here. The permission each needs is the README's
 - A staff member without permissions opens the index and their own password
   page; everything else answers 403 or 404.
 - A view-only staff member (every ``view_*`` permission) reads every list,
-  object and history page, the dashboard and the switches panel, and may not
-  add, change, delete, settle, flip, connect or run any action: those answer
+  object and history page, the dashboard, the calendar and the switches panel, and may not
+  add, change, delete, settle, flip, connect, move a post or run any action: those answer
   403 or 404, or do nothing, and no row changes.
 """
 
@@ -30,6 +30,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from api.models import APIToken
@@ -68,6 +69,10 @@ OPERATOR_PAGES = {
         ("get", VIEW, None),
         ("post", ACT, {"name": "automation_enabled", "active": "off", "note": "walk"}),
     ],
+    "herald-calendar": [("get", VIEW, None)],
+    "herald-calendar-events": [("get", VIEW, {"start": "2031-01-01", "end": "2031-01-08"})],
+    "herald-calendar-detail": [("get", VIEW, None)],
+    "herald-calendar-move": [("post", ACT, {"scheduled_for": "2031-01-15T12:00"})],
     "integrations:connect": [("get", ACT, None)],
     "integrations:connect-start": [("post", ACT, {})],
     "integrations:discord-bot": [
@@ -285,8 +290,11 @@ def site_pages(objects: Objects) -> list[Page]:
     return pages
 
 
-def operator_pages() -> list[Page]:
-    """The root URLconf's pages under admin/ (outside admin.site) and the connect pages."""
+def operator_pages(objects: Objects) -> list[Page]:
+    """The root URLconf's pages under admin/ (outside admin.site) and the connect pages.
+
+    A number in a path is the walk's Content (the calendar's posts); a word, a provider.
+    """
     named = []
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLPattern) and str(entry.pattern).startswith("admin/"):
@@ -298,7 +306,10 @@ def operator_pages() -> list[Page]:
         if name in PUBLIC_PAGES:
             continue
         assert name in OPERATOR_PAGES, f"Say in OPERATOR_PAGES what {name!r} needs."
-        kwargs = {key: "discord" for key in pattern.pattern.converters}  # the provider
+        kwargs = {
+            key: str(objects.of(Content).pk) if isinstance(converter, IntConverter) else "discord"
+            for key, converter in pattern.pattern.converters.items()
+        }
         for method, needs, data in OPERATOR_PAGES[name]:
             pages.append(
                 Page(f"{name} ({method})", reverse(name, kwargs=kwargs), needs, method, data)
@@ -307,7 +318,7 @@ def operator_pages() -> list[Page]:
 
 
 def all_pages(objects: Objects) -> list[Page]:
-    return site_pages(objects) + operator_pages()
+    return site_pages(objects) + operator_pages(objects)
 
 
 # --- the users ------------------------------------------------------------------------------
@@ -348,7 +359,7 @@ def sent_to_login(response) -> bool:
 
 def request(client, page: Page):
     if page.method == "get":
-        return client.get(page.url)
+        return client.get(page.url, page.data or {})
     return client.post(page.url, page.data or {})
 
 
@@ -469,6 +480,10 @@ def test_the_walk_covers_every_registered_admin_and_operator_page(objects):
         "/admin/",
         "/admin/dashboard/",
         "/admin/switches/",
+        "/admin/calendar/",
+        "/admin/calendar/events/",
+        f"/admin/calendar/{objects.of(Content).pk}/",
+        f"/admin/calendar/{objects.of(Content).pk}/move/",
         "/integrations/connect/",
         "/integrations/connect/discord-bot/",
         "/integrations/connect/discord/",
