@@ -20,6 +20,7 @@ from config.environment import (
     email_from_environment,
     env_bool,
     env_email_address,
+    env_durations,
     env_email_list,
     env_float,
     env_int,
@@ -111,6 +112,7 @@ INSTALLED_APPS = [
     "api",
     "monitoring",
     "webhooks",
+    "analytics",
 ]
 # The local emulation of the platforms: only when enabled is it installed (its models and
 # admin), routed (config/urls.py) and the default for the platforms' base URLs (below).
@@ -329,6 +331,21 @@ if (
     raise ImproperlyConfigured(
         "WEBHOOK_DISPATCH_BUDGET_SECONDS + WEBHOOK_CONNECT_TIMEOUT + WEBHOOK_READ_TIMEOUT must "
         f"stay below Q_TIMEOUT ({Q_CLUSTER['timeout']})."
+    )
+# Analytics: a snapshot of each published post's numbers at these ages (after published_at).
+ANALYTICS_SNAPSHOT_AGES = env_durations("ANALYTICS_SNAPSHOT_AGES", "1h,24h,7d,30d")
+# The share of each account's read allowance (what the platform allows less what
+# publishing may need) that the collector uses: the rest is left as headroom.
+ANALYTICS_RATE_SHARE = env_float("ANALYTICS_RATE_SHARE", 0.5, minimum=0.01, maximum=1.0)
+# How long the collector keeps asking in one run, and how often the Schedule runs it.
+ANALYTICS_RUN_BUDGET_SECONDS = env_int(
+    "ANALYTICS_RUN_BUDGET_SECONDS", Q_CLUSTER["timeout"] // 2, minimum=1
+)
+# After an error that is neither a rate limit nor a quota, an account waits this long.
+ANALYTICS_ERROR_BACKOFF_SECONDS = env_int("ANALYTICS_ERROR_BACKOFF_SECONDS", 900, minimum=1)
+if ANALYTICS_RUN_BUDGET_SECONDS >= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured(
+        f"ANALYTICS_RUN_BUDGET_SECONDS must stay below Q_TIMEOUT ({Q_CLUSTER['timeout']})."
     )
 # The sandbox's simulated latency and random transient failure rate.
 SANDBOX_LATENCY_MS = env_int("SANDBOX_LATENCY_MS", 0, minimum=0)
