@@ -167,5 +167,5 @@ def test_queries_do_not_grow_with_the_number_of_posts(x_account, mocked):
         assert collect_due(now=NOW).snapshots == 300
     writes = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(queries) - len(writes) <= 12
-    assert len(writes) <= 300 // 40
+    assert len(writes) <= 300 // 30
 
