@@ -49,9 +49,7 @@ class MetricsSnapshot(MetricNumbers):
     class Meta:
         ordering = ["publication", "due_after"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["publication", "due_after"], name="snapshot_unique_age"
-            )
+            models.UniqueConstraint(fields=["publication", "due_after"], name="snapshot_unique_age")
         ]
         indexes = [
             models.Index(fields=["taken_at"], name="snapshot_taken_idx"),

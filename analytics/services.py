@@ -330,7 +330,9 @@ def handle_error(
         report.errors[(platform, "transient")] += 1
     else:
         report.errors[(platform, "permanent")] += 1
-    logger.warning("Analytics: %s for %s %s: %s", error.code, platform, due.account_key, row.last_error)
+    logger.warning(
+        "Analytics: %s for %s %s: %s", error.code, platform, due.account_key, row.last_error
+    )
 
 
 # --- 4. Writing ---------------------------------------------------------------------------
@@ -412,9 +414,7 @@ def run(now: dt.datetime) -> CollectionReport:
         {posts[0].integration_id for posts in by_account.values() if posts[0].integration_id}
     )
     owners = legacy_owners(by_account.values())
-    rows = budget_rows(
-        {(p, budget_key(specs[p], key)) for (p, key) in by_account}
-    )
+    rows = budget_rows({(p, budget_key(specs[p], key)) for (p, key) in by_account})
     results = Results()
     try:
         for (platform, account_key), posts in by_account.items():

@@ -41,9 +41,18 @@ def lookup_answer(likes_of):
     def answer(request):
         ids = request.params["ids"].split(",")
         data = [
-            {"id": i, "text": "t", "public_metrics": {"like_count": likes_of(i), "reply_count": 1,
-                                                      "retweet_count": 0, "quote_count": 0,
-                                                      "bookmark_count": 0, "impression_count": 50}}
+            {
+                "id": i,
+                "text": "t",
+                "public_metrics": {
+                    "like_count": likes_of(i),
+                    "reply_count": 1,
+                    "retweet_count": 0,
+                    "quote_count": 0,
+                    "bookmark_count": 0,
+                    "impression_count": 50,
+                },
+            }
             for i in ids
             if likes_of(i) is not None
         ]
@@ -64,7 +73,10 @@ def test_first_snapshot_an_hour_after_publishing_then_the_next_ages(x_account, m
     assert report.calls == {"twitter": 1} and report.snapshots == 1
     snapshot = MetricsSnapshot.objects.get(publication=post)
     assert (snapshot.due_after, snapshot.likes, snapshot.views, snapshot.engagement) == (
-        3600, 10, 50, 11
+        3600,
+        10,
+        50,
+        11,
     )
     state = CollectorState.objects.get(publication=post)
     assert state.next_age_index == 1
@@ -74,7 +86,9 @@ def test_first_snapshot_an_hour_after_publishing_then_the_next_ages(x_account, m
 
     later = post.published_at + dt.timedelta(days=8)  # a late run: 24 h and 7 d both passed
     collect_due(now=later)
-    ages = list(MetricsSnapshot.objects.filter(publication=post).values_list("due_after", "is_latest"))
+    ages = list(
+        MetricsSnapshot.objects.filter(publication=post).values_list("due_after", "is_latest")
+    )
     assert ages == [(3600, False), (7 * 86400, True)]
     assert CollectorState.objects.get(publication=post).next_due_at == (
         post.published_at + dt.timedelta(days=30)
@@ -130,7 +144,10 @@ def test_a_429_backs_the_account_off_and_leaves_publishing_alone(x_account, mock
         LOOKUP,
         status=429,
         headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(reset.timestamp()))},
-        json={"title": "Too Many Requests", "errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+        json={
+            "title": "Too Many Requests",
+            "errors": [{"code": 88, "message": "Rate limit exceeded"}],
+        },
     )
     report = collect_due(now=NOW)
     assert report.errors == {("twitter", "rate_limited"): 1}
@@ -168,4 +185,3 @@ def test_queries_do_not_grow_with_the_number_of_posts(x_account, mocked):
     writes = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(queries) - len(writes) <= 12
     assert len(writes) <= 300 // 30
-

@@ -86,9 +86,7 @@ def test_x_asks_100_ids_in_one_call_and_maps_public_metrics(mocked):
     )
     answer = x.collect(batch, TOKEN)
     assert len(answer) == 100
-    assert answer[7] == PostMetrics(
-        views=900, likes=7, comments=2, shares=3, quotes=1, saves=4
-    )
+    assert answer[7] == PostMetrics(views=900, likes=7, comments=2, shares=3, quotes=1, saves=4)
     assert answer[7].engagement == 7 + 2 + 3 + 1 + 4
 
 
@@ -126,9 +124,15 @@ def test_x_429_waits_until_the_window_resets(mocked):
     mocked.get(
         f"{X_API}/2/tweets",
         status=429,
-        headers={"x-rate-limit-limit": "5000", "x-rate-limit-remaining": "0",
-                 "x-rate-limit-reset": str(reset)},
-        json={"title": "Too Many Requests", "errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+        headers={
+            "x-rate-limit-limit": "5000",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(reset),
+        },
+        json={
+            "title": "Too Many Requests",
+            "errors": [{"code": 88, "message": "Rate limit exceeded"}],
+        },
     )
     with pytest.raises(RateLimited) as caught:
         x.collect(targets(3), TOKEN)
@@ -136,7 +140,9 @@ def test_x_429_waits_until_the_window_resets(mocked):
 
 
 def test_x_refused_token_is_an_auth_error(mocked):
-    mocked.get(f"{X_API}/2/tweets", status=401, json={"title": "Unauthorized", "detail": "Unauthorized"})
+    mocked.get(
+        f"{X_API}/2/tweets", status=401, json={"title": "Unauthorized", "detail": "Unauthorized"}
+    )
     with pytest.raises(AuthError):
         x.collect(targets(1), TOKEN)
 
@@ -149,7 +155,12 @@ def video(id_: str, views: str) -> dict:
         "kind": "youtube#video",
         "etag": "e",
         "id": id_,
-        "statistics": {"viewCount": views, "likeCount": "12", "favoriteCount": "0", "commentCount": "3"},
+        "statistics": {
+            "viewCount": views,
+            "likeCount": "12",
+            "favoriteCount": "0",
+            "commentCount": "3",
+        },
     }
 
 
@@ -197,7 +208,9 @@ def test_youtube_quota_exceeded_waits_until_pacific_midnight(mocked):
             "error": {
                 "code": 403,
                 "message": "The request cannot be completed because you have exceeded your quota.",
-                "errors": [{"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}],
+                "errors": [
+                    {"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}
+                ],
             }
         },
     )
@@ -240,20 +253,35 @@ def test_instagram_reads_the_current_media_insights_metrics(mocked):
             )
         ],
         # "shares" has no data yet: left out of the answer, not 0
-        json={"data": [insight("reach", 300), insight("likes", 20), insight("comments", 4),
-                       insight("saved", 2), insight("views", 650)]},
+        json={
+            "data": [
+                insight("reach", 300),
+                insight("likes", 20),
+                insight("comments", 4),
+                insight("saved", 2),
+                insight("views", 650),
+            ]
+        },
     )
     answer = instagram.collect(targets(1), TOKEN)
-    assert answer[0] == PostMetrics(views=650, likes=20, comments=4, saves=2, reach=300, shares=None)
+    assert answer[0] == PostMetrics(
+        views=650, likes=20, comments=4, saves=2, reach=300, shares=None
+    )
 
 
 def test_instagram_deleted_media_is_gone(mocked):
     mocked.get(
         f"{GRAPH}/v23.0/1000/insights",
         status=400,
-        json={"error": {"message": "Unsupported get request. Object with ID '1000' does not exist",
-                        "type": "GraphMethodException", "code": 100, "error_subcode": 33,
-                        "fbtrace_id": "A"}},
+        json={
+            "error": {
+                "message": "Unsupported get request. Object with ID '1000' does not exist",
+                "type": "GraphMethodException",
+                "code": 100,
+                "error_subcode": 33,
+                "fbtrace_id": "A",
+            }
+        },
     )
     assert instagram.collect(targets(1), TOKEN) == {0: GONE}
 
@@ -262,8 +290,15 @@ def test_instagram_throttling_is_rate_limited(mocked):
     mocked.get(
         f"{GRAPH}/v23.0/1000/insights",
         status=400,
-        json={"error": {"message": "(#4) Application request limit reached", "type": "OAuthException",
-                        "code": 4, "is_transient": True, "fbtrace_id": "B"}},
+        json={
+            "error": {
+                "message": "(#4) Application request limit reached",
+                "type": "OAuthException",
+                "code": 4,
+                "is_transient": True,
+                "fbtrace_id": "B",
+            }
+        },
     )
     with pytest.raises(RateLimited):
         instagram.collect(targets(1), TOKEN)
@@ -287,10 +322,18 @@ def test_discord_bot_sums_the_message_reactions(mocked):
             "channel_id": "555",
             "content": "hi",
             "reactions": [
-                {"count": 5, "count_details": {"burst": 1, "normal": 4}, "me": False,
-                 "emoji": {"id": None, "name": "🔥"}},
-                {"count": 2, "count_details": {"burst": 0, "normal": 2}, "me": False,
-                 "emoji": {"id": None, "name": "👍"}},
+                {
+                    "count": 5,
+                    "count_details": {"burst": 1, "normal": 4},
+                    "me": False,
+                    "emoji": {"id": None, "name": "🔥"},
+                },
+                {
+                    "count": 2,
+                    "count_details": {"burst": 0, "normal": 2},
+                    "me": False,
+                    "emoji": {"id": None, "name": "👍"},
+                },
             ],
         },
     )
