@@ -37,3 +37,10 @@ def real_hosts(settings):
         "instagram": "https://graph.instagram.com",
         "discord": "https://discord.com",
     }
+
+
+@pytest.fixture(autouse=True)
+def fast_api(settings):
+    """Token requests hash a password: a fast hasher; throttles no test reaches."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.API_THROTTLE_USER = "1000000/hour"
