@@ -112,6 +112,18 @@ def engagement_by_day(selection: Range) -> list[tuple[dt.date, int, int]]:
     return [(row["day"], row["posts"], row["engagement"] or 0) for row in rows]
 
 
+def engagement_by_day_and_platform(selection: Range) -> list[tuple[dt.date, str, int]]:
+    """(day of publishing, platform, engagement so far of that day's posts), UTC days."""
+    rows = (
+        latest_in(selection)
+        .annotate(day=TruncDate("publication__published_at"))
+        .values_list("day", "publication__platform")
+        .annotate(engagement=Sum("engagement"))
+        .order_by("day", "publication__platform")
+    )
+    return [(day, platform, engagement or 0) for day, platform, engagement in rows]
+
+
 def collection_lag(now: dt.datetime) -> float:
     """Seconds the oldest due snapshot has waited (0 when nothing is late): one query."""
     oldest = (

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics import admin_views as analytics_admin_views
 from api.errors import not_found as api_not_found
 from monitoring.views import health, metrics
 from publishing.admin import views as admin_views
@@ -13,6 +14,11 @@ urlpatterns = [
     path("admin/dashboard/", admin.site.admin_view(admin_views.dashboard), name="herald-dashboard"),
     path(
         "admin/switches/", admin.site.admin_view(admin_views.switches_panel), name="herald-switches"
+    ),
+    path(
+        "admin/analytics/",
+        admin.site.admin_view(analytics_admin_views.analytics_page),
+        name="herald-analytics",
     ),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),
