@@ -185,3 +185,25 @@ def test_queries_do_not_grow_with_the_number_of_posts(x_account, mocked):
     writes = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(queries) - len(writes) <= 12
     assert len(writes) <= 300 // 30
+
+
+def test_metrics_show_the_collectors_calls_skips_and_lag(
+    x_account, mocked, django_capture_on_commit_callbacks
+):
+    from monitoring.collector import render
+
+    late = published(x_account, external_id="9100", ago=3 * HOUR)
+    other = IntegrationFactory(provider="twitter", status=Integration.Status.EXPIRED)
+    published(other, external_id="9101", ago=3 * HOUR)
+    mocked.add_callback(responses.GET, LOOKUP, callback=lookup_answer(lambda i: 1))
+    with django_capture_on_commit_callbacks(execute=True):  # the store writes on commit
+        collect_due(now=NOW)
+    text = render().decode()
+    assert 'herald_analytics_calls_total{platform="twitter"} 1.0' in text
+    assert (
+        'herald_analytics_accounts_skipped_total{platform="twitter",reason="expired"} 1.0' in text
+    )
+    assert 'herald_analytics_snapshots_total{outcome="ok"} 1.0' in text
+    # The expired account's post is still due: the lag counts from its due time.
+    assert "herald_analytics_lag_seconds" in text
+    assert CollectorState.objects.get(publication=late).next_due_at > NOW
