@@ -120,3 +120,17 @@ class CollectorBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.key}: {self.used} used"
+
+
+class CollectorLease(models.Model):
+    """One row: the collector run that holds it may run; another finds it held and stops.
+
+    A run that dies keeps it until ``expires_at``, past its time budget, then the next
+    run takes it over.
+    """
+
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"collector lease: {self.holder or 'free'}"

@@ -29,17 +29,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
-from analytics.models import CollectorBudget, CollectorState, MetricsSnapshot
+from analytics.models import CollectorBudget, CollectorLease, CollectorState, MetricsSnapshot
 from analytics.signals import collector_ran
 from content.choices import Status
 from integrations.credentials import (
@@ -59,7 +59,7 @@ from publishing.models import Publication
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
-LOCK_KEY = "herald:analytics:collector"
+LEASE_ID = 1
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=5)
 # An integration in one of these cannot act until its owner does something.
 SKIPPED_STATUSES = {
@@ -392,14 +392,37 @@ def write_results(results: Results, now: dt.datetime, report: CollectionReport) 
 # --- The run -----------------------------------------------------------------------------
 
 
+def acquire_lease(holder: str) -> bool:
+    """Take the collector's lease (a row), unless a live run holds it."""
+    wall = timezone.now()
+    free = Q(expires_at__isnull=True) | Q(expires_at__lt=wall)
+    seconds = settings.ANALYTICS_RUN_BUDGET_SECONDS + 2 * settings.PLATFORM_HTTP_TIMEOUT[1] + 60
+    values = {"holder": holder, "expires_at": wall + dt.timedelta(seconds=seconds)}
+    if CollectorLease.objects.filter(free, pk=LEASE_ID).update(**values):
+        return True
+    if CollectorLease.objects.filter(pk=LEASE_ID).exists():
+        return False
+    try:
+        with transaction.atomic():
+            CollectorLease.objects.create(pk=LEASE_ID, **values)
+    except IntegrityError:  # another run created it first: it holds it
+        return False
+    return True
+
+
+def release_lease(holder: str) -> None:
+    CollectorLease.objects.filter(pk=LEASE_ID, holder=holder).update(holder="", expires_at=None)
+
+
 def collect_due(*, now: dt.datetime | None = None) -> CollectionReport:
-    """One collector run; at most one at a time (a cache lock)."""
-    if not cache.add(LOCK_KEY, "1", timeout=settings.ANALYTICS_RUN_BUDGET_SECONDS + 60):
+    """One collector run; at most one at a time, across every cluster (a lease row)."""
+    holder = uuid.uuid4().hex
+    if not acquire_lease(holder):
         return CollectionReport(ran=False)
     try:
         return run(now or timezone.now())
     finally:
-        cache.delete(LOCK_KEY)
+        release_lease(holder)
 
 
 def run(now: dt.datetime) -> CollectionReport:
