@@ -41,6 +41,8 @@ class RangeForm(forms.Form):
     def clean(self):
         data = super().clean()
         end = data.get("end") or timezone.now().date()
+        if end >= dt.date.max or end - dt.date.min < dt.timedelta(days=DEFAULT_DAYS):
+            raise forms.ValidationError("Choose a date between year 1 and year 9999.")
         start = data.get("start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             raise forms.ValidationError("“From” must not be after “To”.")

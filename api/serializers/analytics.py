@@ -71,7 +71,12 @@ class AnalyticsQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         end = attrs.get("to") or timezone.now()
-        start = attrs.get("from") or end - DEFAULT_RANGE
+        try:
+            start = attrs.get("from") or end - DEFAULT_RANGE
+        except OverflowError:
+            raise serializers.ValidationError(
+                {"to": "Too early: the default range would start before year 1."}
+            ) from None
         if start >= end:
             raise serializers.ValidationError({"from": "`from` must be before `to`."})
         if end - start > MAX_RANGE:

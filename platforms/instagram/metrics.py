@@ -63,14 +63,16 @@ def collect(
     if response.status_code >= 400 and is_unknown_object(response):
         return {target.key: GONE}
     raise_for_error(response)
+    data = json_body(response).get("data")
+    if not isinstance(data, list):
+        raise PermanentError("Instagram answered insights without data.", code="bad_answer")
     values = {}
-    for metric in json_body(response).get("data") or []:
+    for metric in data:
         if not isinstance(metric, dict):
             continue
         points = metric.get("values") or [{}]
-        values[metric.get("name")] = count((points[0] or {}).get("value"))
-    if not isinstance(json_body(response).get("data"), list):
-        raise PermanentError("Instagram answered insights without data.", code="bad_answer")
+        first = points[0] if isinstance(points, list) and isinstance(points[0], dict) else {}
+        values[metric.get("name")] = count(first.get("value"))
     return {
         target.key: PostMetrics(
             reach=values.get("reach"),

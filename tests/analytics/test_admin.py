@@ -72,6 +72,8 @@ def test_the_range_and_platform_filter(viewer, numbers):
         {"platform": "myspace"},
         {"start": "0001-01-01", "end": "9999-12-31"},
         {"end": "\x00"},
+        {"end": "0001-01-05"},
+        {"end": "9999-12-31"},
     ],
 )
 def test_hostile_input_shows_the_form_errors_not_a_500(viewer, numbers, query):

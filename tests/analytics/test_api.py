@@ -117,6 +117,8 @@ def test_csv_export_of_the_same_posts(world):
         {"integration": "99999999999999999999999"},
         {"to": "\x00"},
         {"page": "0"},
+        {"to": "0001-01-05T00:00:00Z"},
+        {"from": "9999-12-31T23:00:00Z"},
         {"format": "csv", "from": "nope"},
     ],
 )
