@@ -49,7 +49,7 @@ from integrations.credentials import (
     resolve_credentials,
 )
 from integrations.models import Integration
-from integrations.redaction import redact, redacting, remember
+from integrations.redaction import redact, redacting
 from integrations.services import mark_integration_error, refresh_tokens
 from platforms import registry
 from platforms.base import AuthError, Credentials, PlatformError, RateLimited, TransientError
@@ -264,9 +264,6 @@ class Results:
     numbers: list[tuple[Due, PostMetrics]] = field(default_factory=list)
     gone: list[int] = field(default_factory=list)
 
-    def __len__(self) -> int:
-        return len(self.numbers) + len(self.gone)
-
 
 def ask_account(
     posts: list[Due],
@@ -299,8 +296,9 @@ def ask_account(
             try:
                 answer = module.collect(targets, credentials)
             except PlatformError as error:
-                remember(*credentials.secrets())
-                handle_error(error, platform=platform, due=batch[0], row=row, report=report)
+                handle_error(
+                    error, platform=platform, due=batch[0], row=row, report=report, now=now
+                )
                 return
             for due in batch:
                 outcome = answer.get(due.publication_id)
@@ -311,10 +309,15 @@ def ask_account(
 
 
 def handle_error(
-    error: PlatformError, *, platform: str, due: Due, row: CollectorBudget, report: CollectionReport
+    error: PlatformError,
+    *,
+    platform: str,
+    due: Due,
+    row: CollectorBudget,
+    report: CollectionReport,
+    now: dt.datetime,
 ) -> None:
     """Back off as publishing does; a refused token makes the account need reconnecting."""
-    now = timezone.now()
     row.last_error = redact(error.message)[:1000]
     if isinstance(error, RateLimited):
         report.errors[(platform, "rate_limited")] += 1
@@ -458,7 +461,9 @@ def run(now: dt.datetime) -> CollectionReport:
                 report.skipped[(platform, "not_connected")] += 1
                 continue
             except PlatformError as error:  # the refresh failed
-                handle_error(error, platform=platform, due=posts[0], row=row, report=report)
+                handle_error(
+                    error, platform=platform, due=posts[0], row=row, report=report, now=now
+                )
                 continue
             ask_account(
                 posts,

@@ -221,3 +221,26 @@ def test_one_run_at_a_time_and_a_dead_runs_lease_expires(x_account, mocked):
     CollectorLease.objects.filter(pk=1).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert collect_due(now=NOW).ran is True
     assert CollectorLease.objects.get(pk=1).holder == ""
+
+
+def test_a_refused_token_makes_the_account_need_reconnecting_then_it_is_skipped(x_account, mocked):
+    post = published(x_account, external_id="9200", ago=2 * HOUR)
+    mocked.get(LOOKUP, status=401, json={"title": "Unauthorized", "detail": "Unauthorized"})
+    report = collect_due(now=NOW)
+    assert report.errors == {("twitter", "auth"): 1}
+    account = Integration.objects.get(pk=x_account.pk)
+    assert account.status == Integration.Status.NEEDS_REAUTH
+    assert x_account.access_token not in account.last_error
+    again = collect_due(now=NOW + dt.timedelta(hours=1))
+    assert again.skipped == {("twitter", "needs_reauth"): 1} and again.calls == {}
+    assert Publication.objects.get(pk=post.pk).status == Status.PUBLISHED
+
+
+def test_a_server_error_backs_off_for_the_error_backoff(x_account, mocked, settings):
+    published(x_account, external_id="9300", ago=2 * HOUR)
+    settings.ANALYTICS_ERROR_BACKOFF_SECONDS = 600
+    mocked.get(LOOKUP, status=503, json={"title": "Service Unavailable"})
+    assert collect_due(now=NOW).errors == {("twitter", "transient"): 1}
+    budget = CollectorBudget.objects.get(platform="twitter")
+    assert budget.backoff_until == NOW + dt.timedelta(seconds=600)
+    assert "503" in budget.last_error
