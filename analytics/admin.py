@@ -1,10 +1,12 @@
 from django.contrib import admin
 
 from analytics.models import CollectorBudget, MetricsSnapshot
+from operator_admin.readonly import ReadOnlyAdminMixin
+from operator_admin.timezone import OperatorTimezoneMixin
 
 
 @admin.register(MetricsSnapshot)
-class MetricsSnapshotAdmin(admin.ModelAdmin):
+class MetricsSnapshotAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: snapshots are the collector's record (the Analytics page sums them)."""
 
     list_display = (
@@ -24,29 +26,11 @@ class MetricsSnapshotAdmin(admin.ModelAdmin):
     date_hierarchy = "taken_at"
     raw_id_fields = ("publication",)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(CollectorBudget)
-class CollectorBudgetAdmin(admin.ModelAdmin):
+class CollectorBudgetAdmin(OperatorTimezoneMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The collector's windows per account: what it spent, and whether it is backing off."""
 
     list_display = ("platform", "key", "window_start", "used", "backoff_until", "last_error")
     list_filter = ("platform",)
     search_fields = ("key",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
