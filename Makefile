@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help install run serve test lint format bench bench-migrate bench-connections \
-	bench-webhooks bench-big-tables clean \
+	bench-webhooks bench-big-tables bench-analytics clean \
 	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
 
 .DEFAULT_GOAL := help
@@ -76,6 +76,11 @@ bench-webhooks: install
 # is kept between runs, BENCH_ARGS="--refill" rebuilds it), Redis db 12.
 bench-big-tables: install
 	$(BIN)/python -m bench.big_tables $(BENCH_ARGS)
+
+## Collect metrics of 100,000 published posts over 1,000 accounts; calls, queries, time.
+# SQLite; DATABASE_URL for PostgreSQL. The platforms answer in-process (sandbox numbers).
+bench-analytics: install
+	$(BIN)/python -m bench.analytics $(BENCH_ARGS)
 
 ## Benchmark migrate_user_tokens on 10,000 users, batched vs per user.
 # SQLite; DATABASE_URL for PostgreSQL.

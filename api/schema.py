@@ -17,6 +17,11 @@ from drf_spectacular.utils import (
 
 from api.errors import EntitlementErrorSerializer, ErrorSerializer
 from api.idempotency import HEADER
+from api.serializers.analytics import (
+    AnalyticsQuerySerializer,
+    AnalyticsSerializer,
+    PublicationMetricsSerializer,
+)
 from api.serializers.auth import TokenRequestSerializer, TokenSerializer
 from api.serializers.content import (
     SCHEDULED_FOR_HELP,
@@ -653,4 +658,42 @@ webhook_schema = extend_schema_view(
             **NOT_FOUND,
         },
     ),
+)
+
+
+publication_metrics_schema = extend_schema_view(
+    get=extend_schema(
+        summary="The metrics snapshots of your publication",
+        description="Snapshots at about 1 hour, 24 hours, 7 days and 30 days after publishing "
+        "(ANALYTICS_SNAPSHOT_AGES), oldest first. `gone`: the platform said the post no longer "
+        "exists, so no more snapshots come.",
+        tags=["analytics"],
+        responses={200: PublicationMetricsSerializer, **COMMON_ERRORS, **NOT_FOUND},
+    )
+)
+
+analytics_schema = extend_schema_view(
+    get=extend_schema(
+        summary="Totals and top posts over a range",
+        description="Over your publications published in [`from`, `to`): totals of each "
+        "publication's newest snapshot, per platform and per account, and the top posts by "
+        "engagement, paginated (`page`). `format=csv`: the same posts, every one, as CSV "
+        "(one row per publication; the totals are their sums). Errors are always JSON.",
+        tags=["analytics"],
+        parameters=[
+            AnalyticsQuerySerializer,
+            OpenApiParameter(
+                "page",
+                {"type": "integer", "minimum": 1},
+                OpenApiParameter.QUERY,
+                description="A page of the top posts (50 a page).",
+            ),
+        ],
+        responses={
+            200: AnalyticsSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            404: error("No such page, or an unknown `format`."),
+        },
+    )
 )

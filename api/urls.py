@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from api import auth_views, notification_views, views
+from api import analytics_views, auth_views, notification_views, views
 
 router = SimpleRouter()
 router.register("content", views.ContentViewSet, basename="content")
@@ -20,5 +20,11 @@ urlpatterns = [
         notification_views.NotificationPreferencesView.as_view(),
         name="notification-preferences",
     ),
+    path(
+        "publications/<int:pk>/metrics/",
+        analytics_views.PublicationMetricsView.as_view(),
+        name="publication-metrics",
+    ),
+    path("analytics/", analytics_views.AnalyticsView.as_view(), name="analytics"),
     *router.urls,
 ]

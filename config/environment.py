@@ -84,6 +84,30 @@ def env_seconds_list(name: str, default: str) -> list[float]:
     return values
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_durations(name: str, default: str) -> list[int]:
+    """A comma-separated list of durations, ``1h,24h,7d,30d``, as seconds, strictly rising."""
+    values = []
+    for item in env_list(name, default):
+        number, unit = item[:-1], item[-1:].lower()
+        if unit.isdigit():
+            number, unit = item, "s"
+        try:
+            seconds = int(number) * DURATION_UNITS[unit]
+        except (KeyError, ValueError):
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not a duration; write a whole number and s, m, h or d."
+            ) from None
+        if seconds <= 0 or (values and seconds <= values[-1]):
+            raise ImproperlyConfigured(f"{name}: the durations must be above 0 and rising.")
+        values.append(seconds)
+    if not values:
+        raise ImproperlyConfigured(f"{name} lists no duration.")
+    return values
+
+
 def database_from_url(url: str) -> dict:
     """Turn ``postgres://user:pass@host:port/name?sslmode=...`` into a DATABASES entry."""
     parts = urlsplit(url)

@@ -19,6 +19,7 @@ from config.environment import (
     database_from_url,
     email_from_environment,
     env_bool,
+    env_durations,
     env_email_address,
     env_email_list,
     env_float,
@@ -112,6 +113,7 @@ INSTALLED_APPS = [
     "monitoring",
     "webhooks",
     "planner",
+    "analytics",
 ]
 # The local emulation of the platforms: only when enabled is it installed (its models and
 # admin), routed (config/urls.py) and the default for the platforms' base URLs (below).
@@ -343,6 +345,22 @@ if HISTORY_PRUNE_BUDGET_SECONDS + 30 >= Q_CLUSTER["timeout"]:
     raise ImproperlyConfigured(
         f"HISTORY_PRUNE_BUDGET_SECONDS ({HISTORY_PRUNE_BUDGET_SECONDS}) + 30 must stay below "
         f"Q_TIMEOUT ({Q_CLUSTER['timeout']}): one batch may still run when the budget ends."
+    )
+
+# Analytics: a snapshot of each published post's numbers at these ages (after published_at).
+ANALYTICS_SNAPSHOT_AGES = env_durations("ANALYTICS_SNAPSHOT_AGES", "1h,24h,7d,30d")
+# The share of each account's read allowance (what the platform allows less what
+# publishing may need) that the collector uses: the rest is left as headroom.
+ANALYTICS_RATE_SHARE = env_float("ANALYTICS_RATE_SHARE", 0.5, minimum=0.01, maximum=1.0)
+# How long the collector keeps asking in one run, and how often the Schedule runs it.
+ANALYTICS_RUN_BUDGET_SECONDS = env_int(
+    "ANALYTICS_RUN_BUDGET_SECONDS", Q_CLUSTER["timeout"] // 2, minimum=1
+)
+# After an error that is neither a rate limit nor a quota, an account waits this long.
+ANALYTICS_ERROR_BACKOFF_SECONDS = env_int("ANALYTICS_ERROR_BACKOFF_SECONDS", 900, minimum=1)
+if ANALYTICS_RUN_BUDGET_SECONDS >= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured(
+        f"ANALYTICS_RUN_BUDGET_SECONDS must stay below Q_TIMEOUT ({Q_CLUSTER['timeout']})."
     )
 
 # The sandbox's simulated latency and random transient failure rate.

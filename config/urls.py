@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics import admin_views as analytics_admin_views
 from api.errors import not_found as api_not_found
 from monitoring.views import health, metrics
 from planner import views as calendar_views
@@ -34,6 +35,11 @@ urlpatterns = [
         "admin/calendar/<int:content_id>/move/",
         admin.site.admin_view(calendar_views.move),
         name="herald-calendar-move",
+    ),
+    path(
+        "admin/analytics/",
+        admin.site.admin_view(analytics_admin_views.analytics_page),
+        name="herald-analytics",
     ),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),

@@ -25,6 +25,7 @@ from prometheus_client.core import (
     Metric,
 )
 
+from analytics import selectors as analytics
 from content.choices import Platform, Status
 from flags.switches import held_platforms, switch_states
 from integrations.models import LegacyTokenUse
@@ -64,6 +65,7 @@ class HeraldCollector:
         yield overdue_metric(now)
         yield legacy_fallback_metric()
         yield from tick_metrics()
+        yield analytics_lag_metric(now)
         yield from event_metrics()
 
 
@@ -169,6 +171,15 @@ def tick_metrics() -> Iterator[GaugeMetricFamily]:
         "herald_tick_last_duration_seconds",
         "How long the latest tick had been running at its last recorded pass; 0 if it never ran.",
         value=heartbeat.last_tick_seconds if heartbeat else 0,
+    )
+
+
+def analytics_lag_metric(now) -> GaugeMetricFamily:
+    """How late the collector is: the oldest due snapshot's wait (one query)."""
+    return GaugeMetricFamily(
+        "herald_analytics_lag_seconds",
+        "Seconds the oldest due metrics snapshot has waited for the collector (0: none late).",
+        value=analytics.collection_lag(now),
     )
 
 

@@ -2,6 +2,7 @@
 
 from django.dispatch import receiver
 
+from analytics.signals import collector_ran
 from monitoring import record
 from platforms.http import request_timed
 from publishing import signals
@@ -35,3 +36,8 @@ def platform_request(sender, platform, seconds, outcome=None, status_code=None, 
         outcome or record.request_outcome(status_code),
         seconds,
     )
+
+
+@receiver(collector_ran, dispatch_uid="monitoring.collector_run")
+def collector_run(sender, report, **kwargs) -> None:
+    record.collector_run(report)

@@ -62,7 +62,39 @@ TICK_PASS = EventMetric(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
-COUNTERS = (PLATFORM_ERRORS, RATE_LIMIT_HOLDS)
+ANALYTICS_CALLS = EventMetric(
+    "herald_analytics_calls",
+    "Calls the analytics collector made to a platform's metrics endpoint.",
+    {"platform": PLATFORMS},
+)
+ANALYTICS_ERRORS = EventMetric(
+    "herald_analytics_errors",
+    "Collector calls that ended in a platform error, by the engine's error class.",
+    {"platform": PLATFORMS, "class": ERROR_CLASSES},
+)
+ANALYTICS_SKIPPED = EventMetric(
+    "herald_analytics_accounts_skipped",
+    "Accounts a collector run skipped because they cannot act until their owner does "
+    "something (reconnect, resume); their posts wait, they are not failed.",
+    {
+        "platform": PLATFORMS,
+        "reason": ("needs_reauth", "expired", "revoked", "paused", "not_connected"),
+    },
+)
+ANALYTICS_SNAPSHOTS = EventMetric(
+    "herald_analytics_snapshots",
+    "Snapshots written (ok) and posts found deleted on their platform (gone).",
+    {"outcome": ("ok", "gone")},
+)
+
+COUNTERS = (
+    PLATFORM_ERRORS,
+    RATE_LIMIT_HOLDS,
+    ANALYTICS_CALLS,
+    ANALYTICS_ERRORS,
+    ANALYTICS_SKIPPED,
+    ANALYTICS_SNAPSHOTS,
+)
 HISTOGRAMS = (PUBLISH_LAG, PLATFORM_REQUEST, TICK_PASS)
 
 
@@ -119,3 +151,17 @@ def rate_limit_hold(platform: str, *, source: str) -> None:
 
 def tick_pass(seconds: float) -> None:
     store.observe(TICK_PASS.name, {}, seconds, TICK_PASS.buckets)
+
+
+def collector_run(report) -> None:
+    """One analytics collector run (analytics.services.CollectionReport)."""
+    for platform, calls in report.calls.items():
+        store.increment(ANALYTICS_CALLS.name, {"platform": platform}, calls)
+    for (platform, kind), errors in report.errors.items():
+        store.increment(ANALYTICS_ERRORS.name, {"platform": platform, "class": kind}, errors)
+    for (platform, reason), accounts in report.skipped.items():
+        store.increment(ANALYTICS_SKIPPED.name, {"platform": platform, "reason": reason}, accounts)
+    if report.snapshots:
+        store.increment(ANALYTICS_SNAPSHOTS.name, {"outcome": "ok"}, report.snapshots)
+    if report.gone:
+        store.increment(ANALYTICS_SNAPSHOTS.name, {"outcome": "gone"}, report.gone)

@@ -68,9 +68,15 @@ class Platform:
     # Regular expressions of secrets in its URLs: group 1 is kept, the rest of the match
     # is masked wherever Herald logs or stores a text.
     secret_url_patterns: tuple[str, ...] = ()
+    # Module path of its metrics reader (platforms/metrics.py says what it offers);
+    # None: Herald collects no numbers for this platform.
+    metrics: str | None = None
 
     def client_module(self) -> ModuleType:
         return import_module(self.client)
+
+    def metrics_module(self) -> ModuleType | None:
+        return import_module(self.metrics) if self.metrics else None
 
     def oauth_module(self) -> ModuleType:
         return import_module(self.oauth)

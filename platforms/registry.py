@@ -80,6 +80,22 @@ def client_module(value: str) -> ModuleType:
     return import_module(swapped) if swapped else get(value).client_module()
 
 
+def metrics_module(value: str) -> ModuleType | None:
+    """The metrics reader of ``value``; None when the platform offers no numbers.
+
+    settings.PLATFORM_METRICS_MODULES may swap it (tests, bench).
+    """
+    from django.conf import settings  # here: config/settings.py imports this module
+
+    swapped = getattr(settings, "PLATFORM_METRICS_MODULES", {}).get(value)
+    return import_module(swapped) if swapped else get(value).metrics_module()
+
+
+def with_metrics() -> list[Platform]:
+    """The platforms that offer numbers about their posts."""
+    return [p for p in DESCRIPTORS.values() if p.metrics]
+
+
 def oauth_module(value: str) -> ModuleType:
     return get(value).oauth_module()
 
@@ -194,8 +210,10 @@ __all__ = [
     "get",
     "label",
     "legacy_columns",
+    "metrics_module",
     "oauth_module",
     "registered",
     "settings_defaults",
     "values",
+    "with_metrics",
 ]

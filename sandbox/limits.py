@@ -21,6 +21,7 @@ from sandbox.models import SandboxRateWindow
 # deliberately small SANDBOX_RATE_LIMITS setting ever reaches them.
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "twitter": (1000, 900),  # every X call, per user token
+    "twitter_lookup": (5000, 900),  # GET /2/tweets (Posts lookup), per user: its own window
     "discord": (120, 60),  # per bot (or webhook) and channel
     "instagram": (2000, 3600),  # every Graph call, per token
     "instagram_publish": (50, 86400),  # published media, the content publishing limit

@@ -41,7 +41,7 @@ urlpatterns = [
     ),
     # X
     path("x/2/oauth2/revoke", x.oauth2_revoke, name="x-oauth2-revoke"),
-    path("x/2/tweets", x.create_tweet, name="x-tweets"),
+    path("x/2/tweets", x.tweets, name="x-tweets"),
     path("x/2/users/me", x.users_me, name="x-users-me"),
     path("x/2/users/<str:user_id>/tweets", x.user_tweets, name="x-user-tweets"),
     path("x/2/media/upload", x.media_upload, name="x-media-upload"),
@@ -97,6 +97,9 @@ urlpatterns = [
         GRAPH + r"(?P<ig_user_id>\d+|me)/content_publishing_limit$",
         instagram.publishing_limit,
         name="ig-publishing-limit",
+    ),
+    re_path(
+        GRAPH + r"(?P<media_id>\d+)/insights$", instagram.media_insights, name="ig-media-insights"
     ),
     re_path(GRAPH + r"(?P<object_id>\d+)$", instagram.graph_object, name="ig-object"),
     # YouTube and Google OAuth

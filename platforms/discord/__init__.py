@@ -6,6 +6,7 @@ DISCORD = Platform(
     value="discord",
     label="Discord",
     client="platforms.discord.client",
+    metrics="platforms.discord.metrics",
     oauth="platforms.discord.oauth",
     options="platforms.discord.options.DiscordOptions",
     limits=Limits(max_text=2000, max_media=10, rate_limit=(50, 3600)),

@@ -6,6 +6,7 @@ INSTAGRAM = Platform(
     value="instagram",
     label="Instagram",
     client="platforms.instagram.client",
+    metrics="platforms.instagram.metrics",
     oauth="platforms.instagram.oauth",
     options="platforms.instagram.options.InstagramOptions",
     limits=Limits(max_text=2200, max_media=10, rate_limit=(25, 3600)),

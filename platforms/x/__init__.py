@@ -6,6 +6,7 @@ X = Platform(
     value="twitter",
     label="X",
     client="platforms.x.client",
+    metrics="platforms.x.metrics",
     oauth="platforms.x.oauth",
     options="platforms.x.options.XOptions",
     limits=Limits(max_text=280, max_media=4, rate_limit=(300, 3 * 3600)),

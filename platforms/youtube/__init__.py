@@ -6,6 +6,7 @@ YOUTUBE = Platform(
     value="youtube",
     label="YouTube",
     client="platforms.youtube.client",
+    metrics="platforms.youtube.metrics",
     oauth="platforms.youtube.oauth",
     options="platforms.youtube.options.YouTubeOptions",
     # The text is the description, counted in bytes; the one medium is the video.

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from sandbox.limits import RateState, take_rate_slot
+from sandbox.metrics import discord_reactions
 from sandbox.models import Platform, SandboxPost
 from sandbox.views.oauth import CodeRefused, basic_client_id, redeem_code
 from sandbox.views.shared import (
@@ -156,6 +157,9 @@ def message_object(request: HttpRequest, post: SandboxPost) -> dict[str, Any]:
         "edited_timestamp": None,
         "flags": 0,
     }
+    reactions = discord_reactions(post.external_id, post.created_at, timezone.now())
+    if reactions:
+        message["reactions"] = reactions
     if post.nonce:
         message["nonce"] = post.nonce
     if post.account.startswith(WEBHOOK_ACCOUNT_PREFIX):

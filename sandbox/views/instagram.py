@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from sandbox.limits import RateState, rate_limit, take_rate_slot
+from sandbox.metrics import INSTAGRAM_METRICS, instagram_insights
 from sandbox.models import Platform, SandboxContainer, SandboxPost
 from sandbox.views.oauth import CodeRefused, redeem_code
 from sandbox.views.shared import (
@@ -400,6 +401,30 @@ def publishing_limit(request: HttpRequest, account: str, ig_user_id: str) -> Htt
                 }
             ]
         }
+    )
+
+
+@emulated_endpoint(["GET"], _transient)
+@_graph_api
+def media_insights(request: HttpRequest, account: str, media_id: str) -> HttpResponse:
+    """GET /{media-id}/insights?metric=...: the media's numbers, growing with time.
+
+    The metrics deprecated in 2025 (plays, impressions, video_views, ...) are refused
+    as the API refuses them, so a client still asking for them is caught here.
+    """
+    metrics = [m for m in request.GET.get("metric", "").split(",") if m]
+    unknown = [m for m in metrics if m not in INSTAGRAM_METRICS]
+    if not metrics or unknown:
+        return graph_error(
+            400,
+            "(#100) metric[0] must be one of the following values: " + ", ".join(INSTAGRAM_METRICS),
+            100,
+        )
+    post = SandboxPost.objects.filter(platform=Platform.INSTAGRAM, external_id=media_id).first()
+    if post is None:
+        return _unknown_object(media_id)
+    return JsonResponse(
+        {"data": instagram_insights(media_id, metrics, post.created_at, timezone.now())}
     )
 
 

@@ -10,9 +10,12 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from twitter_text import parse_tweet
 
 from sandbox.limits import RateState, take_rate_slot, untouched_rate_state
+from sandbox.metrics import x_public_metrics
 from sandbox.models import Platform, SandboxPost, SandboxUpload
 from sandbox.views.oauth import (
     CodeRefused,
@@ -35,6 +38,9 @@ from sandbox.views.shared import (
 )
 
 RATE_LIMIT = "twitter"
+LOOKUP_LIMIT = "twitter_lookup"
+MAX_LOOKUP_IDS = 100
+NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
 MAX_MEDIA = 4
 MEDIA_EXPIRES_AFTER_SECS = 86400
 ACCESS_TOKEN_LIFETIME = 7200
@@ -77,7 +83,7 @@ def _transient(request: HttpRequest) -> HttpResponse:
     return _with_rate_headers(response, untouched_rate_state(RATE_LIMIT))
 
 
-def _x_api(view: View) -> View:
+def _x_api(view: View, limit: str = RATE_LIMIT) -> View:
     """Authenticate by bearer token and charge the account's limit; headers on every answer."""
 
     @functools.wraps(view)
@@ -86,7 +92,7 @@ def _x_api(view: View) -> View:
         if account is None:
             response = _problem(401, "Unauthorized", "Unauthorized")
             return _with_rate_headers(response, untouched_rate_state(RATE_LIMIT))
-        state = take_rate_slot(RATE_LIMIT, account)
+        state = take_rate_slot(limit, account)
         if state.exceeded:
             response = JsonResponse(
                 {
@@ -139,6 +145,58 @@ def _tweet(post: SandboxPost, fields: set[str]) -> dict[str, Any]:
     if "author_id" in fields:
         tweet["author_id"] = post.target
     return tweet
+
+
+@csrf_exempt
+def tweets(request: HttpRequest) -> HttpResponse:
+    """/2/tweets: POST creates a post, GET looks posts up by id."""
+    if request.method == "GET":
+        return lookup_tweets(request)
+    return create_tweet(request)
+
+
+@emulated_endpoint(["GET"], _transient)
+@functools.partial(_x_api, limit=LOOKUP_LIMIT)
+def lookup_tweets(request: HttpRequest, account: str) -> HttpResponse:
+    """GET /2/tweets?ids=...: up to 100 posts, with ``public_metrics`` that grow with time."""
+    ids = [i for i in request.GET.get("ids", "").split(",") if i]
+    if not ids or len(ids) > MAX_LOOKUP_IDS or not all(i.isdigit() for i in ids):
+        return _invalid(
+            f"The `ids` query parameter value must be 1 to {MAX_LOOKUP_IDS} comma-separated "
+            "numeric post ids."
+        )
+    fields = set(request.GET.get("tweet.fields", "").split(","))
+    posts = {
+        p.external_id: p
+        for p in SandboxPost.objects.filter(platform=Platform.TWITTER, external_id__in=ids)
+    }
+    now = timezone.now()
+    data, errors = [], []
+    for post_id in ids:
+        post = posts.get(post_id)
+        if post is None:
+            errors.append(
+                {
+                    "value": post_id,
+                    "detail": f"Could not find tweet with ids: [{post_id}].",
+                    "title": "Not Found Error",
+                    "resource_type": "tweet",
+                    "parameter": "ids",
+                    "resource_id": post_id,
+                    "type": NOT_FOUND_TYPE,
+                }
+            )
+            continue
+        tweet = _tweet(post, fields)
+        if "public_metrics" in fields:
+            tweet["public_metrics"] = x_public_metrics(post.external_id, post.created_at, now)
+        data.append(tweet)
+    body: dict[str, Any] = {}
+    if data:
+        body["data"] = data
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body)
 
 
 @emulated_endpoint(["POST"], _transient)

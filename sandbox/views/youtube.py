@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from sandbox.limits import rate_limit, take_rate_slot
+from sandbox.metrics import youtube_statistics
 from sandbox.models import Platform, SandboxPost, SandboxUpload
 from sandbox.views.oauth import (
     CodeRefused,
@@ -38,6 +39,7 @@ from sandbox.views.shared import (
 )
 
 RATE_LIMIT = "youtube"
+MAX_LIST_IDS = 50  # videos.list: as many ids as maxResults allows
 UPLOAD_LIMIT = "youtube_uploads"
 # Every chunk but the last must be a multiple of this, as Google requires.
 CHUNK_GRANULARITY = 256 * 1024
@@ -130,6 +132,10 @@ def video_resource(post: SandboxPost, parts: set[str]) -> dict[str, Any]:
             "categoryId": str(snippet.get("categoryId") or "22"),
             "liveBroadcastContent": "none",
         }
+    if "statistics" in parts:
+        resource["statistics"] = youtube_statistics(
+            post.external_id, post.created_at, timezone.now()
+        )
     if "status" in parts:
         resource["status"] = {
             "uploadStatus": "uploaded",
@@ -492,6 +498,15 @@ def upload_videos(request: HttpRequest) -> HttpResponse:
 def list_videos(request: HttpRequest, account: str) -> HttpResponse:
     """GET /youtube/v3/videos?id=...&part=...: videos.list by id."""
     ids = [video_id for video_id in request.GET.get("id", "").split(",") if video_id]
+    if len(ids) > MAX_LIST_IDS:
+        return google_error(
+            400,
+            f"The request specifies more than {MAX_LIST_IDS} video ids.",
+            "invalidParameter",
+            domain="youtube.parameter",
+            location="id",
+            locationType="parameter",
+        )
     parts = _parts(request.GET.get("part", "snippet"))
     posts = SandboxPost.objects.filter(platform=Platform.YOUTUBE, external_id__in=ids)
     items = [video_resource(post, parts) for post in posts]

@@ -65,6 +65,7 @@ ENTRY_POINTS = {"login", "logout"}
 # Operator pages outside admin.site: (method, what it needs, the form it is sent).
 OPERATOR_PAGES = {
     "herald-dashboard": [("get", VIEW, None)],
+    "herald-analytics": [("get", VIEW, None)],
     "herald-switches": [
         ("get", VIEW, None),
         ("post", ACT, {"name": "automation_enabled", "active": "off", "note": "walk"}),
@@ -479,6 +480,7 @@ def test_the_walk_covers_every_registered_admin_and_operator_page(objects):
     assert {page.url for page in pages} >= {
         "/admin/",
         "/admin/dashboard/",
+        "/admin/analytics/",
         "/admin/switches/",
         "/admin/calendar/",
         "/admin/calendar/events/",
