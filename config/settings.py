@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "api",
     "monitoring",
     "webhooks",
+    "composer",
 ]
 # The local emulation of the platforms: only when enabled is it installed (its models and
 # admin), routed (config/urls.py) and the default for the platforms' base URLs (below).
