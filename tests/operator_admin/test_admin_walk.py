@@ -30,6 +30,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from api.models import APIToken
@@ -67,6 +68,13 @@ OPERATOR_PAGES = {
     "herald-switches": [
         ("get", VIEW, None),
         ("post", ACT, {"name": "automation_enabled", "active": "off", "note": "walk"}),
+    ],
+    "herald-compose": [("get", ACT, None), ("post", ACT, {"body": "walk", "action": "draft"})],
+    "herald-compose-check": [("post", ACT, {"body": "walk", "media": "[]"})],
+    "herald-compose-media": [("get", ACT, None)],
+    "herald-compose-edit": [
+        ("get", ACT, None),
+        ("post", ACT, {"body": "walk", "action": "draft"}),
     ],
     "integrations:connect": [("get", ACT, None)],
     "integrations:connect-start": [("post", ACT, {})],
@@ -298,7 +306,11 @@ def operator_pages() -> list[Page]:
         if name in PUBLIC_PAGES:
             continue
         assert name in OPERATOR_PAGES, f"Say in OPERATOR_PAGES what {name!r} needs."
-        kwargs = {key: "discord" for key in pattern.pattern.converters}  # the provider
+        # A provider for a text part; a row id for a number (refused before any lookup).
+        kwargs = {
+            key: 1 if isinstance(converter, IntConverter) else "discord"
+            for key, converter in pattern.pattern.converters.items()
+        }
         for method, needs, data in OPERATOR_PAGES[name]:
             pages.append(
                 Page(f"{name} ({method})", reverse(name, kwargs=kwargs), needs, method, data)
@@ -469,6 +481,8 @@ def test_the_walk_covers_every_registered_admin_and_operator_page(objects):
         "/admin/",
         "/admin/dashboard/",
         "/admin/switches/",
+        "/admin/compose/",
+        "/admin/compose/check/",
         "/integrations/connect/",
         "/integrations/connect/discord-bot/",
         "/integrations/connect/discord/",
