@@ -62,4 +62,22 @@ class Status(models.TextChoices):
     CANCELED = "CANCELED", "Canceled"
 
 
+class ContentStatus(models.TextChoices):
+    """A Content's status: the aggregate of its publications' states, or DRAFT.
+
+    A draft has no publications and never reaches the engine; scheduling it
+    (``publishing.drafts.schedule_draft``) creates them, and from then on the
+    status is their aggregate, as ``publishing.states`` computes it.
+    """
+
+    DRAFT = "DRAFT", "Draft"
+    SCHEDULED = Status.SCHEDULED.value, Status.SCHEDULED.label
+    QUEUED = Status.QUEUED.value, Status.QUEUED.label
+    PUBLISHING = Status.PUBLISHING.value, Status.PUBLISHING.label
+    PUBLISHED = Status.PUBLISHED.value, Status.PUBLISHED.label
+    RETRYING = Status.RETRYING.value, Status.RETRYING.label
+    FAILED = Status.FAILED.value, Status.FAILED.label
+    CANCELED = Status.CANCELED.value, Status.CANCELED.label
+
+
 FINAL_STATUSES = frozenset({Status.PUBLISHED, Status.FAILED, Status.CANCELED})

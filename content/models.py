@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import models
 
-from content.choices import Status
+from content.choices import ContentStatus
 
 
 class Content(models.Model):
     """Something to publish, at one time, to one or more targets.
 
     Each target is a ``publishing.Publication``; ``status`` is their aggregate,
-    kept by the state machine. ``version`` grows on every edit, so a claimed
+    kept by the state machine. A draft (status DRAFT) has no publications yet:
+    its chosen targets wait in ``draft_targets`` and its time may be missing. ``version`` grows on every edit, so a claimed
     publication never goes out with text older than the latest edit.
     """
 
@@ -23,9 +24,22 @@ class Content(models.Model):
         help_text="Per-platform options keyed by platform, e.g. "
         '{"youtube": {"title": "...", "privacy": "unlisted"}, "twitter": {"thread": ["..."]}}.',
     )
-    scheduled_for = models.DateTimeField(help_text="When to publish (stored in UTC).")
+    scheduled_for = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When to publish (stored in UTC); a draft's tentative time, or none.",
+    )
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.SCHEDULED, db_index=True
+        max_length=16,
+        choices=ContentStatus.choices,
+        default=ContentStatus.SCHEDULED,
+        db_index=True,
+    )
+    draft_targets = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='A draft\'s chosen accounts: [{"platform": "twitter", "integration": 12}, ...]. '
+        "Scheduled content keeps its targets as publications instead.",
     )
     retry_count = models.PositiveIntegerField(default=0)
     last_retry_at = models.DateTimeField(null=True, blank=True)

@@ -12,10 +12,9 @@ from operator import or_
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from content.choices import Status
 from content.models import Content
 from entitlements.limits import Limits
-from entitlements.services import limits_for_users, month_of
+from entitlements.services import NOT_COUNTED, limits_for_users, month_of
 
 # "Near" the monthly post limit: at or above this share of it (4/5, 80 %).
 NEAR_NUMERATOR, NEAR_DENOMINATOR = 4, 5
@@ -50,7 +49,7 @@ def posts_this_month(users: Iterable, *, now: dt.datetime) -> dict[int, int]:
     )
     rows = (
         Content.objects.filter(window)
-        .exclude(status=Status.CANCELED)
+        .exclude(status__in=NOT_COUNTED)
         .values("owner_id")
         .annotate(posts=Count("id"))
         .values_list("owner_id", "posts")

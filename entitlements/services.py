@@ -24,7 +24,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from content.choices import Status
+from content.choices import ContentStatus, Status
 from content.models import Content
 from entitlements import signals
 from entitlements.limits import DESCRIPTIONS, UNLIMITED, LimitName, Limits
@@ -171,17 +171,22 @@ def month_name(start: dt.datetime, *, now: dt.datetime) -> str:
     return name if start.year == now.astimezone(start.tzinfo).year else f"{name} {start.year}"
 
 
+# A canceled post gave its slot back; a draft has not taken one yet.
+NOT_COUNTED = (Status.CANCELED, ContentStatus.DRAFT)
+
+
 def posts_in(user, start: dt.datetime, end: dt.datetime, *, excluding: int | None = None) -> int:
     """The user's posts (contents) scheduled in [start, end) that still count: not canceled.
 
     A published or failed post keeps its slot; a canceled or deleted one gives it back.
+    A draft takes none until it is scheduled.
     """
     posts = Content.objects.filter(
         owner_id=user.pk, scheduled_for__gte=start, scheduled_for__lt=end
     )
     if excluding is not None:
         posts = posts.exclude(pk=excluding)
-    return posts.exclude(status=Status.CANCELED).count()
+    return posts.exclude(status__in=NOT_COUNTED).count()
 
 
 def plural(count: int, word: str) -> str:

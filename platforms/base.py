@@ -103,6 +103,25 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One counted thing of a post against its platform's limit, for a live counter.
+
+    ``used`` is in the platform's own unit (X's weighted characters, YouTube's
+    description bytes, ...); ``validate()`` stays the judge, this only shows how
+    close a post is.
+    """
+
+    label: str
+    used: int
+    limit: int
+    unit: str
+
+    @property
+    def over(self) -> bool:
+        return self.used > self.limit
+
+
+@dataclass(frozen=True)
 class MediaFile:
     kind: str  # "image" or "video"
     path: str  # local file path, readable by the worker

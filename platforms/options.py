@@ -42,5 +42,21 @@ class BoundedListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
-class NoOptions(StrictSerializer):
-    """This platform takes no options yet."""
+class PlatformOptions(StrictSerializer):
+    """What every platform takes: its own text instead of the content's body.
+
+    A platform's serializer extends this one, so the composer and the API offer
+    the override for every platform, a new one included.
+    """
+
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_OPTION_TEXT,
+        help_text="This platform's text instead of the body (blank: the body).",
+    )
+
+
+class NoOptions(PlatformOptions):
+    """This platform takes nothing but its own text."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from content.choices import Status
 from content.models import Content, ContentMedia
-from platforms.base import MediaFile, Post
+from platforms import registry
+from platforms.base import Measure, MediaFile, Post
 from platforms.registry import client_module
 from publishing.models import Publication
 
@@ -33,7 +35,8 @@ def build_post(
     media = [
         MediaFile(
             kind=item.kind,
-            path=item.file.path,
+            # A composer's check stands files in by their kind and size: no path yet.
+            path=item.file.path if item.file else "",
             mime_type=item.mime_type,
             size_bytes=item.size_bytes,
             public_url=f"{public_base}/{item.file.name}" if public_base else "",
@@ -41,12 +44,14 @@ def build_post(
         )
         for item in media
     ]
+    options = (content.options or {}).get(platform, {})
     post = Post(
         publication_id=publication.pk if publication else 0,
         idempotency_key=publication.idempotency_key if publication else "",
-        body=content.body,
+        # A platform's own text, when the content has one, replaces the body there.
+        body=options.get("text") or content.body,
         title=content.title,
-        options=(content.options or {}).get(platform, {}),
+        options=options,
         media=media,
         platform_state=dict(publication.platform_state) if publication else {},
     )
@@ -102,3 +107,38 @@ def validation_problems(
         if found:
             problems[platform] = list(found)
     return problems
+
+
+@dataclass(frozen=True)
+class PlatformCheck:
+    """What one platform would say of a post now: its problems and its counters."""
+
+    problems: list[str] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+
+
+def check_post(
+    content: Content, platforms: list[str], *, media: list[ContentMedia] | None = None
+) -> dict[str, PlatformCheck]:
+    """The composer's live check: each platform's ``validate()`` (the one the engine and the
+    API use) and its counters, for an unsaved ``content``.
+
+    ``media``: unsaved rows standing for the files (kind, type and size are what count).
+    """
+    checks = {}
+    for platform in platforms:
+        post = build_post(content, platform, media=media)
+        module = client_module(platform)
+        measure = getattr(module, "measure", None)
+        measures = measure(post) if measure else default_measures(platform, post)
+        checks[platform] = PlatformCheck(list(module.validate(post)), list(measures))
+    return checks
+
+
+def default_measures(platform: str, post: Post) -> list[Measure]:
+    """Counters from the descriptor's limits, for a platform whose module offers none."""
+    limits = registry.get(platform).limits
+    return [
+        Measure("Text", len(post.body), limits.max_text, "characters"),
+        Measure("Media", len(post.media), limits.max_media, "files"),
+    ]

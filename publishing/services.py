@@ -21,9 +21,9 @@ from django.db import OperationalError, models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from content.choices import Platform, Status
+from content.choices import ContentStatus, Platform, Status
 from content.models import Content, ContentMedia
-from entitlements.services import check_media_file, reserve_post
+from entitlements.services import check_media_file, limits_for, reserve_post
 from integrations.models import Integration
 from publishing import holds, signals
 from publishing.models import IN_DOUBT_CODE, Publication  # noqa: F401 - the admin imports it here
@@ -208,6 +208,22 @@ def media_quota_problem(*, owner, incoming_bytes: int) -> str:
     )
 
 
+def check_new_media(owner, media: list[ContentMedia], *, limits=None) -> None:
+    """Refuse files the owner's plan or media quota cannot take. Call inside the transaction
+    that stores them: the owner's row stays locked until it commits."""
+    if media and limits is None:
+        limits = limits_for(owner)
+    for item in media:
+        check_media_file(owner, name=item.file.name, size_bytes=item.size_bytes, limits=limits)
+    if not media:
+        return
+    # One owner's uploads are counted one request at a time.
+    get_user_model().objects.select_for_update().only("pk").get(pk=owner.pk)
+    problem = media_quota_problem(owner=owner, incoming_bytes=sum(m.size_bytes for m in media))
+    if problem:
+        raise SchedulingError(problem)
+
+
 @contextmanager
 def atomic_with_files():
     """A transaction that owns the files written inside it: unless it commits, they go.
@@ -300,43 +316,42 @@ def schedule_content(
             platforms=[target.platform for target in targets],
             by_hand=by_hand,
         )
-        for item in media:
-            check_media_file(owner, name=item.file.name, size_bytes=item.size_bytes, limits=limits)
-        if media:
-            # One owner's uploads are counted one request at a time.
-            get_user_model().objects.select_for_update().only("pk").get(pk=owner.pk)
-            problem = media_quota_problem(
-                owner=owner, incoming_bytes=sum(item.size_bytes for item in media)
-            )
-            if problem:
-                raise SchedulingError(problem)
+        check_new_media(owner, media, limits=limits)
         content.save()
         for item in media:
             item.content = content
         store_media_files(media, written)
         ContentMedia.objects.bulk_create(media)
-        publications = Publication.objects.bulk_create(
-            Publication(
-                content=content,
-                platform=target.platform,
-                integration=target.integration,
-                account_key=account_key(owner.pk, target),
-                idempotency_key=idempotency_key(content, target),
-                status=Status.SCHEDULED,
-                next_attempt_at=scheduled_for,
-                by_hand=by_hand,
-            )
-            for target in targets
-        )
-        record_creation(
-            publications,
-            actor=actor,
-            reason="publish now, by hand"
-            if by_hand
-            else f"scheduled for {scheduled_for.isoformat()}",
-        )
+        create_publications(content, targets, by_hand=by_hand, actor=actor)
         signals.content_changed.send(sender=None, content=content, change="scheduled")
     return content
+
+
+def create_publications(
+    content: Content, targets: list[Target], *, by_hand: bool, actor: Actor
+) -> list[Publication]:
+    """One SCHEDULED publication per target of a saved ``content``, with their audit rows."""
+    publications = Publication.objects.bulk_create(
+        Publication(
+            content=content,
+            platform=target.platform,
+            integration=target.integration,
+            account_key=account_key(content.owner_id, target),
+            idempotency_key=idempotency_key(content, target),
+            status=Status.SCHEDULED,
+            next_attempt_at=content.scheduled_for,
+            by_hand=by_hand,
+        )
+        for target in targets
+    )
+    record_creation(
+        publications,
+        actor=actor,
+        reason="publish now, by hand"
+        if by_hand
+        else f"scheduled for {content.scheduled_for.isoformat()}",
+    )
+    return publications
 
 
 @transaction.atomic
@@ -661,6 +676,7 @@ def delete_content(content: Content) -> None:
             "what went out; cancel its other targets instead."
         )
     files = [item.file for item in content.media.all() if item.file]
-    signals.content_changed.send(sender=None, content=content, change="deleted")
+    if content.status != ContentStatus.DRAFT:  # a draft was never announced
+        signals.content_changed.send(sender=None, content=content, change="deleted")
     content.delete()
     transaction.on_commit(lambda: [file.storage.delete(file.name) for file in files])

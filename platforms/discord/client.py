@@ -14,6 +14,7 @@ from platforms.base import (
     UNKNOWN,
     AuthError,
     Credentials,
+    Measure,
     PermanentError,
     Post,
     Published,
@@ -39,6 +40,18 @@ def base_url() -> str:
 def nonce_for(post: Post) -> str:
     """The same 25-character nonce for every attempt of one publication."""
     return hashlib.sha256(post.idempotency_key.encode()).hexdigest()[:25]
+
+
+def measure(post: Post) -> list[Measure]:
+    return [
+        Measure("Message", len(post.body), MAX_CONTENT, "characters"),
+        Measure("Attachments", len(post.media), MAX_FILES, "files"),
+    ]
+
+
+def bot_channel(post: Post, credentials: Credentials) -> str:
+    """The channel a bot account posts in: the post's ``channel_id`` option, or the account's."""
+    return post.options.get("channel_id") or credentials.account.get("channel_id") or ""
 
 
 def validate(post: Post) -> list[str]:
@@ -79,8 +92,14 @@ def raise_for_error(response) -> None:
 
 def publish(post: Post, credentials: Credentials) -> Published:
     payload: dict = {"content": post.body}
-    if credentials.access_token and credentials.account.get("channel_id"):
-        channel_id = credentials.account["channel_id"]
+    if post.options.get("channel_id") and not credentials.access_token:
+        raise PermanentError(
+            "Discord: a webhook posts only to its own channel; choosing another channel "
+            "needs a bot account.",
+            code="channel_needs_bot",
+        )
+    if credentials.access_token and bot_channel(post, credentials):
+        channel_id = bot_channel(post, credentials)
         url = f"{base_url()}{API}/channels/{channel_id}/messages"
         headers = {"Authorization": f"Bot {credentials.access_token}"}
         payload.update(nonce=nonce_for(post), enforce_nonce=True)
@@ -123,8 +142,8 @@ def reconcile(post: Post, credentials: Credentials):
     nonce, but a recovered lease can come later than Discord remembers nonces.
     """
     message_id = post.platform_state.get("message_id")
-    if credentials.access_token and credentials.account.get("channel_id"):
-        channel_url = f"{base_url()}{API}/channels/{credentials.account['channel_id']}/messages"
+    if credentials.access_token and bot_channel(post, credentials):
+        channel_url = f"{base_url()}{API}/channels/{bot_channel(post, credentials)}/messages"
         headers = {"Authorization": f"Bot {credentials.access_token}"}
         if message_id:
             response = send(LABEL, "GET", f"{channel_url}/{message_id}", headers=headers)

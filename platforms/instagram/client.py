@@ -17,6 +17,7 @@ from platforms.base import (
     UNKNOWN,
     AuthError,
     Credentials,
+    Measure,
     MediaFile,
     PermanentError,
     Post,
@@ -47,8 +48,35 @@ def graph_url(path: str) -> str:
     return f"{settings.PLATFORM_BASE_URLS['instagram']}/{GRAPH_VERSION}/{path}"
 
 
+HASHTAG = re.compile(r"(?<!\w)#\w+")
+MENTION = re.compile(r"(?<!\w)@\w+")
+
+
+def measure(post: Post) -> list[Measure]:
+    return [
+        Measure("Caption", len(post.body), MAX_CAPTION, "characters"),
+        Measure("Hashtags", len(HASHTAG.findall(post.body)), MAX_HASHTAGS, "hashtags"),
+        Measure("Mentions", len(MENTION.findall(post.body)), MAX_MENTIONS, "@mentions"),
+        Measure("Media", len(post.media), MAX_CAROUSEL, "files"),
+    ]
+
+
+def kind_problem(kind: str, media: list) -> str:
+    """Why the media do not make the ``kind`` of post asked for; "" when they do."""
+    videos = sum(1 for item in media if item.kind == "video")
+    if kind == "feed" and (len(media) != 1 or videos):
+        return "Instagram: a feed post is exactly one image."
+    if kind == "reel" and (len(media) != 1 or not videos):
+        return "Instagram: a reel is exactly one video."
+    if kind == "carousel" and not 2 <= len(media) <= MAX_CAROUSEL:
+        return f"Instagram: a carousel holds 2 to {MAX_CAROUSEL} images or videos."
+    return ""
+
+
 def validate(post: Post) -> list[str]:
     problems = []
+    if post.media and (problem := kind_problem(post.options.get("kind", ""), post.media)):
+        problems.append(problem)
     if not post.media:
         problems.append("Instagram: a post needs an image or a video; text alone is refused.")
     if len(post.media) > MAX_CAROUSEL:
@@ -62,10 +90,10 @@ def validate(post: Post) -> list[str]:
         problems.append(
             f"Instagram: the caption is {len(post.body)} characters; the limit is {MAX_CAPTION}."
         )
-    hashtags = len(re.findall(r"(?<!\w)#\w+", post.body))
+    hashtags = len(HASHTAG.findall(post.body))
     if hashtags > MAX_HASHTAGS:
         problems.append(f"Instagram: {hashtags} hashtags; the limit is {MAX_HASHTAGS}.")
-    mentions = len(re.findall(r"(?<!\w)@\w+", post.body))
+    mentions = len(MENTION.findall(post.body))
     if mentions > MAX_MENTIONS:
         problems.append(f"Instagram: {mentions} @mentions; the limit is {MAX_MENTIONS}.")
     return problems

@@ -24,6 +24,7 @@ from platforms.base import (
     UNKNOWN,
     AuthError,
     Credentials,
+    Measure,
     MediaFile,
     PermanentError,
     Post,
@@ -62,6 +63,20 @@ def parts_of(post: Post) -> list[str]:
     """The head post and its thread replies, normalised to NFC as X counts them."""
     thread = post.options.get("thread") or []
     return [unicodedata.normalize("NFC", text) for text in [post.body, *thread]]
+
+
+def measure(post: Post) -> list[Measure]:
+    """The weighted length of the head post and of each thread part, and the media count."""
+    measures = [
+        Measure(
+            "Post" if index == 0 else f"Thread part {index + 1}",
+            weighted_length(text),
+            MAX_WEIGHTED_LENGTH,
+            "weighted characters",
+        )
+        for index, text in enumerate(parts_of(post))
+    ]
+    return [*measures, Measure("Media", len(post.media), MAX_IMAGES, "files")]
 
 
 def validate(post: Post) -> list[str]:

@@ -2,12 +2,12 @@
 
 from rest_framework import serializers
 
-from platforms.options import MAX_OPTION_TEXT, BoundedListField, StrictSerializer
+from platforms.options import MAX_OPTION_TEXT, BoundedListField, PlatformOptions
 
 MAX_THREAD_PARTS = 25
 
 
-class XOptions(StrictSerializer):
+class XOptions(PlatformOptions):
     thread = BoundedListField(
         child=serializers.CharField(
             allow_blank=True, trim_whitespace=False, max_length=MAX_OPTION_TEXT

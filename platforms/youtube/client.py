@@ -16,6 +16,7 @@ from django.conf import settings
 from platforms.base import (
     AuthError,
     Credentials,
+    Measure,
     PermanentError,
     Post,
     Published,
@@ -52,6 +53,16 @@ def video_metadata(post: Post) -> dict:
             "selfDeclaredMadeForKids": bool(options.get("made_for_kids", False)),
         },
     }
+
+
+def measure(post: Post) -> list[Measure]:
+    snippet = video_metadata(post)["snippet"]
+    return [
+        Measure("Title", len(snippet["title"]), MAX_TITLE, "characters"),
+        Measure(
+            "Description", len(snippet["description"].encode()), MAX_DESCRIPTION_BYTES, "bytes"
+        ),
+    ]
 
 
 def validate(post: Post) -> list[str]:

@@ -2,12 +2,12 @@
 
 from rest_framework import serializers
 
-from platforms.options import MAX_OPTION_TEXT, BoundedListField, StrictSerializer
+from platforms.options import MAX_OPTION_TEXT, BoundedListField, PlatformOptions
 
 PRIVACY = ("public", "unlisted", "private")
 
 
-class YouTubeOptions(StrictSerializer):
+class YouTubeOptions(PlatformOptions):
     title = serializers.CharField(
         required=False, allow_blank=True, max_length=1000, help_text="Defaults to the title."
     )
