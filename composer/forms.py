@@ -325,7 +325,7 @@ class ComposerForm(forms.Form):
         """Unsaved media rows for the live check, built from metadata: no file is written."""
         return [
             ContentMedia(
-                file=f"check-{index}",
+                # No file: the check counts kinds, types and sizes, and writes nothing.
                 kind=meta.kind,
                 mime_type=meta.mime_type,
                 size_bytes=meta.size_bytes,

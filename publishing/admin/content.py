@@ -404,7 +404,9 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
     def duplicate_selected(self, request, queryset):
         """A new draft of each (same owner, text, options, media and accounts); the originals stay."""
         actor = Actor.for_user(request.user)
-        copies = [duplicate_as_draft(content, actor=actor) for content in queryset.order_by("pk")]
+        # Plain rows: the list's queryset prefetches trimmed publications.
+        originals = Content.objects.filter(pk__in=queryset.values("pk")).order_by("pk")
+        copies = [duplicate_as_draft(content, actor=actor) for content in originals]
         self.message_user(
             request,
             f"{len(copies)} duplicated as drafts: {', '.join(f'#{c.pk}' for c in copies)}.",
