@@ -26,8 +26,8 @@ from rest_framework import serializers
 
 from platforms import registry
 
-# A text option longer than this is a paragraph, shown as a textarea.
-SHORT_TEXT = 300
+# A text option that may be longer than this is a paragraph, shown as a textarea.
+SHORT_TEXT = 1000
 # A list option whose serializer sets no maximum still takes no more items than this.
 MAX_LIST_ITEMS = 100
 

@@ -115,11 +115,10 @@ def composer_page(request, content: Content | None):
                 except EntitlementExceeded as error:
                     form.add_error(None, error.message)
                 except SchedulingError as error:
+                    # Each platform's refusals are listed by the page; others are the form's.
                     problems = error.problems
                     if not problems:
                         form.add_error(None, str(error))
-                    else:
-                        form.add_error(None, "Not saved: fix what each platform refuses below.")
                 else:
                     return after_save(request, saved, action)
         else:

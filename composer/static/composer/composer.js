@@ -399,9 +399,27 @@
         }
       });
       showErrors(answer.errors);
+      pruneRefusals(answer);
       var count = (answer.platforms || []).reduce(function (n, r) { return n + r.problems.length; }, 0);
       checkStatus.textContent = count ? count + " problem" + (count > 1 ? "s" : "") + " found." : "No problems found.";
       root.dataset.checked = String(sequence);
+    }
+    /* The server's refusals stay listed until the live check no longer reports them. */
+    function pruneRefusals(answer) {
+      var list = document.getElementById("composer-refusals");
+      if (!list) { return; }
+      var current = {};
+      (answer.platforms || []).forEach(function (r) { r.problems.forEach(function (p) { current[p] = true; }); });
+      Array.prototype.forEach.call(list.querySelectorAll("li"), function (li) {
+        if (!current[li.textContent]) { li.remove(); }
+      });
+      if (!list.children.length) {
+        list.remove();
+        if (!document.querySelector("#composer-errors .nonfield li")) {
+          document.getElementById("composer-errors-lead").textContent =
+            "Nothing was saved yet. The checks pass now: save again (add new files again).";
+        }
+      }
     }
     function runCheck() {
       var data = new FormData(form);
