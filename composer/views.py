@@ -14,6 +14,8 @@ content is edited on its admin page).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -43,7 +45,12 @@ from platforms import registry
 from publishing import drafts
 from publishing.posts import check_post
 from publishing.selectors import content_editability_of
-from publishing.services import SchedulingError, edit_content, schedule_content
+from publishing.services import (
+    SchedulingError,
+    check_schedule_time,
+    edit_content,
+    schedule_content,
+)
 from publishing.states import Actor
 
 ADD_PERMISSION = "content.add_content"
@@ -85,10 +92,7 @@ def compose_edit(request, content_id: int):
 
 def initial_for(request, content: Content | None) -> dict:
     if content is None:
-        at = parse_datetime(request.GET.get("at", "")[:64]) if "at" in request.GET else None
-        if at is not None and is_naive(at):
-            at = make_aware(at)
-        return {"scheduled_for": at}
+        return {"scheduled_for": time_from_link(request.GET.get("at", ""))}
     initial = {
         "title": content.title,
         "body": content.body,
@@ -102,6 +106,20 @@ def initial_for(request, content: Content | None) -> dict:
             if option.option in values:
                 initial[option.name] = values[option.option]
     return initial
+
+
+def time_from_link(text: str) -> dt.datetime | None:
+    """The ``?at=`` time (ISO 8601; without an offset, in the operator's zone), or None for
+    anything that is not a time Herald could schedule: a link fills the form, never fails it."""
+    try:
+        at = parse_datetime(text[:64])
+        if at is not None and is_naive(at):
+            at = make_aware(at)
+        if at is not None:
+            check_schedule_time(at)
+    except (ValueError, OverflowError, SchedulingError):
+        return None
+    return at
 
 
 def composer_page(request, content: Content | None):

@@ -157,3 +157,37 @@ def test_a_video_upload_is_checked_by_its_bytes_too(post, media_folder, accounts
     )
     assert response.status_code == 302
     assert Content.objects.get().media.get().mime_type == "video/mp4"
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "2031-13-45T00:00:00",
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+14:00",
+        "2031-05-01T10:00:00+99:00",
+        "x" * 10_000,
+        "2031-05-01 10:00:00; DROP TABLE content_content",
+    ],
+)
+def test_a_calendar_link_with_a_time_that_is_not_one_opens_an_empty_form(writer, composer_user, at):
+    composer_user.timezone = "Pacific/Kiritimati"
+    composer_user.save()
+    response = writer.get("/admin/compose/", {"at": at})
+    assert response.status_code == 200
+    assert 'name="scheduled_for" id="id_scheduled_for"' in response.content.decode()
+    assert 'name="scheduled_for" value=' not in response.content.decode()
+
+
+def test_the_first_hour_of_the_calendar_in_a_zone_ahead_of_utc(post, composer_user, media_folder):
+    # Tokyo's local mean time in year 1 is 9 h 19 min ahead of UTC: the time is in year 0 there.
+    composer_user.timezone = "Asia/Tokyo"
+    composer_user.save()
+    refused_with(post({"scheduled_for": "0001-01-01T00:00"}), "cannot be stored")
+    nothing_written(media_folder)
+
+
+def test_too_many_fields_is_a_400(writer, accounts):
+    response = writer.post("/admin/compose/", {"body": "x", "o__twitter__thread": ["a"] * 5000})
+    assert response.status_code == 400
+    assert Content.objects.count() == 0

@@ -425,6 +425,10 @@
       var data = new FormData(form);
       data.delete("media_files");
       data.delete("action");
+      /* A scheduled post's accounts are fixed (disabled), but still what is checked. */
+      Array.prototype.forEach.call(form.querySelectorAll("input[name=accounts]:checked:disabled"), function (box) {
+        data.append("accounts", box.value);
+      });
       data.set("media", JSON.stringify(media.filter(function (m) { return m.kind; }).map(function (m) {
         return { kind: m.kind, mime_type: m.mime, size: m.size };
       })));
