@@ -235,3 +235,76 @@ def test_the_composer_fits_a_tablet_and_works_by_keyboard(page, sandbox, account
     )
     page.wait_for_selector("#composer-preview-twitter:not([hidden])")
     assert "By keyboard" in page.inner_text("#composer-preview-twitter")
+
+
+# The contrast ratio (WCAG 2) of each visible text against the background it is drawn on.
+CONTRAST = """() => {
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const selector = '#composer label, #composer legend, #composer h2, #composer h3, #composer .help, ' +
+    '#composer .composer-counter, #composer .errorlist li, #composer button:not(:disabled), ' +
+    '#composer .composer-pv-text, #composer .composer-pv-handle, #composer .composer-media-name, ' +
+    '#composer textarea, #composer input[type=text], #composer select, #composer .composer-dropzone p';
+  const shown = Array.from(document.querySelectorAll(selector))
+    .filter((el) => el.offsetParent !== null)
+    .filter((el) => el.textContent.trim() !== '' || el.matches('textarea, input, select'));
+  const low = shown.map((el) => {
+      const [a, b] = [luminance(rgb(getComputedStyle(el).color)), luminance(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      return [el.tagName + '.' + el.className + ' ' + (el.textContent || el.name).trim().slice(0, 30), ratio];
+    })
+    .filter(([, ratio]) => ratio < 4.5);
+  return {checked: shown.length, low: low};
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_contrast_passes_in_the_admins_light_and_dark_themes(page, sandbox, accounts, theme):
+    page.emulate_media(color_scheme=theme)
+    page.goto(f"{sandbox.url}/admin/compose/")
+    page.get_by_label("@herald_browser").check()
+    page.get_by_label("#announcements").check()
+    page.fill("#id_body", "漢" * 141)
+    page.set_input_files("#id_media_files", [image("red.png", (200, 30, 30))])
+    wait_for_check(page)
+    assert page.locator(".composer-over").count() == 1
+    found = page.evaluate(CONTRAST)
+    assert found["checked"] > 40
+    assert found["low"] == []
+
+
+DROP_FILE = """(name) => {
+  const transfer = new DataTransfer();
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  transfer.items.add(new File([png], name, {type: 'image/png'}));
+  const zone = document.getElementById('composer-dropzone');
+  for (const type of ['dragenter', 'dragover', 'drop']) {
+    zone.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+  }
+}"""
+
+
+def test_files_dropped_on_the_page_and_reordered_by_dragging(page, sandbox, accounts):
+    page.goto(f"{sandbox.url}/admin/compose/")
+    page.evaluate(DROP_FILE, "first.png")
+    page.evaluate(DROP_FILE, "second.png")
+    items = page.locator("#composer-media li")
+    assert [t.split(" (")[0] for t in items.all_inner_texts()] == ["1. first.png", "2. second.png"]
+    items.nth(1).drag_to(items.nth(0))
+    assert [t.split(" (")[0] for t in items.all_inner_texts()] == ["1. second.png", "2. first.png"]
+    page.get_by_role("button", name="Remove: first.png").click()
+    assert page.inner_text("#composer-media-status") == "first.png removed."
+    assert items.count() == 1
+    # Saved as a draft, the dropped file is what was kept.
+    page.fill("#id_body", "Dropped in")
+    page.click("button[name=action][value=draft]")
+    page.wait_for_selector(".messagelist")
+    assert Content.objects.get().media.get().file.name.split("/")[-1].startswith("second-")
