@@ -29,6 +29,7 @@ from api.serializers.fields import LIMIT_NAMES
 from entitlements.services import ERROR_CODE, EntitlementExceeded
 from integrations.services import IntegrationError
 from platforms.oauth import OAuthError
+from publishing.drafts import NotADraft
 from publishing.services import ContentBusy, ContentLocked, NotInDoubt, SchedulingError
 from publishing.states import IllegalTransition, StaleTransition
 from webhooks.services import EndpointRefused
@@ -160,6 +161,8 @@ def as_api_exception(exc: Exception) -> Exception:
     """Domain and Django errors as the DRF exceptions that answer them."""
     if isinstance(exc, EntitlementExceeded):
         return EntitlementRefused(exc)
+    if isinstance(exc, NotADraft):
+        return Conflict(str(exc), code="not_a_draft")
     if isinstance(exc, ContentLocked):
         return Conflict(str(exc), code="locked")
     if isinstance(exc, ContentBusy):

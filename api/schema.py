@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -23,6 +24,8 @@ from api.serializers.content import (
     ContentFilterSerializer,
     ContentSerializer,
     ContentUpdateSerializer,
+    DraftScheduleSerializer,
+    DraftUpdateSerializer,
     TargetsOutcomeSerializer,
 )
 from api.serializers.integrations import (
@@ -194,6 +197,12 @@ def action_schema(summary: str, description: str, refusals: dict | None = None):
     )
 
 
+CONTENT_EDIT = PolymorphicProxySerializer(
+    component_name="ContentEdit",
+    serializers=[ContentUpdateSerializer, DraftUpdateSerializer],
+    resource_type_field_name=None,
+)
+
 content_schema = extend_schema_view(
     list=extend_schema(
         summary="List your content",
@@ -210,12 +219,15 @@ content_schema = extend_schema_view(
         responses={200: ContentSerializer, **COMMON_ERRORS, **NOT_FOUND},
     ),
     create=extend_schema(
-        summary="Schedule content",
+        summary="Schedule content, or save a draft",
         description="Creates the content and one publication per target. Each platform's "
         "rules are checked now: content a platform would refuse answers 400 with code "
         "`platform_rules`, the messages in `platforms` (per platform) and "
         "`field_errors.targets`. Send JSON, or multipart/form-data to attach `media` "
-        "(then `targets` is repeated and `options` is JSON text). " + SCHEDULED_FOR_HELP,
+        "(then `targets` is repeated and `options` is JSON text). " + SCHEDULED_FOR_HELP + " "
+        'With `"status": "draft"`, a draft is saved instead: nothing is required, no '
+        "publication is created and nothing is published until "
+        "`POST /api/v1/content/{id}/schedule/`, which runs the checks of a new post.",
         parameters=[IDEMPOTENCY_KEY],
         request={
             "application/json": ContentCreateSerializer,
@@ -233,8 +245,9 @@ content_schema = extend_schema_view(
     update=extend_schema(
         summary="Replace the text, options or time",
         description="Only while nothing has been sent: once a target has started, 409 with "
-        "code `locked`. Moving the time needs every target still SCHEDULED. The version grows.",
-        request=ContentUpdateSerializer,
+        "code `locked`. Moving the time needs every target still SCHEDULED. The version grows. "
+        "A draft also takes `targets`, and `scheduled_for: null` removes its tentative time.",
+        request=CONTENT_EDIT,
         responses={
             200: ContentSerializer,
             **INVALID,
@@ -247,7 +260,7 @@ content_schema = extend_schema_view(
     partial_update=extend_schema(
         summary="Edit the text, options or time",
         description="As PUT, with only the fields to change.",
-        request=ContentUpdateSerializer,
+        request=CONTENT_EDIT,
         responses={
             200: ContentSerializer,
             **INVALID,
@@ -267,6 +280,24 @@ content_schema = extend_schema_view(
             **COMMON_ERRORS,
             **NOT_FOUND,
             409: error("`locked`: something was sent."),
+        },
+    ),
+    schedule=extend_schema(
+        summary="Schedule a draft",
+        description="Creates the draft's publications, with every check of a new post (the "
+        "time, each platform's rules, the plan, the media): at `scheduled_for`, at the draft's "
+        "tentative time when it is left out, or now with `publish_now`. A content that is not "
+        "a draft answers 409 `not_a_draft`.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=DraftScheduleSerializer,
+        responses={
+            200: ContentSerializer,
+            **INVALID,
+            **COMMON_ERRORS,
+            **NOT_FOUND,
+            **IDEMPOTENCY_ERRORS,
+            409: error("`not_a_draft`: the content was scheduled already."),
+            **SCHEDULING_REFUSED,
         },
     ),
     cancel=action_schema(

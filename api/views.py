@@ -32,6 +32,9 @@ from api.serializers.content import (
     ContentFilterSerializer,
     ContentSerializer,
     ContentUpdateSerializer,
+    DraftCreateSerializer,
+    DraftScheduleSerializer,
+    DraftUpdateSerializer,
     outcome_data,
 )
 from api.serializers.integrations import (
@@ -56,6 +59,7 @@ from api.serializers.webhooks import (
     ReplaySerializer,
     ResendSerializer,
 )
+from content.choices import ContentStatus
 from content.models import Content, ContentMedia
 from entitlements.services import usage_report
 from integrations.models import Integration
@@ -67,6 +71,7 @@ from integrations.services import (
     resume_integration,
     revoke_integration,
 )
+from publishing import drafts
 from publishing.models import Publication, PublicationEvent
 from publishing.selectors import IN_DOUBT
 from publishing.services import (
@@ -101,6 +106,11 @@ def owned_contents(user):
         )
         .order_by("-scheduled_for", "-pk")
     )
+
+
+def wants_draft(data) -> bool:
+    """``"status": "draft"`` in a new content's body: save a draft instead of scheduling."""
+    return hasattr(data, "get") and data.get("status") == "draft"
 
 
 @content_schema
@@ -142,6 +152,8 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         return ContentSerializer(owned_contents(self.request.user).get(pk=pk)).data
 
     def create(self, request, *args, **kwargs):
+        if wants_draft(request.data):
+            return self.create_draft(request)
         form = ContentCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -159,8 +171,26 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         )
         return Response(self.refreshed(content.pk), status=status.HTTP_201_CREATED)
 
+    def create_draft(self, request) -> Response:
+        form = DraftCreateSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        content = drafts.save_draft(
+            owner=request.user,
+            title=data.get("title", ""),
+            body=data.get("body", ""),
+            options=data.get("options") or {},
+            scheduled_for=data.get("scheduled_for"),
+            targets=data.get("targets", []),
+            media=data.get("media", []),
+            actor=Actor.for_user(request.user),
+        )
+        return Response(self.refreshed(content.pk), status=status.HTTP_201_CREATED)
+
     def update(self, request, *args, **kwargs):
         content = self.get_object()
+        if content.status == ContentStatus.DRAFT:
+            return self.update_draft(request, content, partial=kwargs.get("partial", False))
         form = ContentUpdateSerializer(
             content,
             data=request.data,
@@ -169,6 +199,35 @@ class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
         )
         form.is_valid(raise_exception=True)
         edit_content(content, **form.validated_data)
+        return Response(self.refreshed(content.pk))
+
+    def update_draft(self, request, content: Content, *, partial: bool) -> Response:
+        form = DraftUpdateSerializer(
+            content, data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        drafts.update_draft(
+            content,
+            title=data.get("title"),
+            body=data.get("body"),
+            options=data.get("options"),
+            targets=data.get("targets"),
+            scheduled_for=data.get("scheduled_for", drafts.UNSET),
+        )
+        return Response(self.refreshed(content.pk))
+
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        content = self.get_object()
+        form = DraftScheduleSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        drafts.schedule_draft(
+            content,
+            scheduled_for=form.validated_data.get("scheduled_for"),
+            by_hand=form.validated_data["publish_now"],
+            actor=Actor.for_user(request.user),
+        )
         return Response(self.refreshed(content.pk))
 
     def destroy(self, request, *args, **kwargs):

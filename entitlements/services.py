@@ -238,7 +238,7 @@ def reserve_post(
     if allowed is None:
         return limits
     start, end = month_of(scheduled_for, user.zone)
-    if moving is not None and start <= moving.scheduled_for < end:
+    if moving is not None and moving.scheduled_for and start <= moving.scheduled_for < end:
         return limits
     used = posts_in(user, start, end, excluding=moving.pk if moving else None)
     if used >= allowed:

@@ -23,7 +23,7 @@ from django.db.models import (
     Q,
 )
 
-from content.choices import Platform, Status
+from content.choices import ContentStatus, Platform, Status
 from content.models import Content
 from flags.switches import ALL_SWITCH_NAMES, blocking_switch, held_platforms, switch_states
 from integrations.models import Integration
@@ -61,7 +61,8 @@ def upcoming_content(now: dt.datetime, *, within: dt.timedelta = DAY) -> list[Co
     """
     return list(
         Content.objects.filter(scheduled_for__gte=now, scheduled_for__lt=now + within)
-        .exclude(status__in=(Status.CANCELED, Status.PUBLISHED, Status.FAILED))
+        # A draft's time is only tentative: nothing goes out for it.
+        .exclude(status__in=(Status.CANCELED, Status.PUBLISHED, Status.FAILED, ContentStatus.DRAFT))
         .select_related("owner")
         .prefetch_related(
             Prefetch("publications", queryset=Publication.objects.order_by("platform"))

@@ -369,6 +369,17 @@ def edit_content(
     before sending and releases the row, so old text never goes out. What may
     change is ``publishing.selectors.content_editability``'s rule.
     """
+    if content.status == ContentStatus.DRAFT:
+        # A draft's time is tentative: the admin's reschedule and the calendar move it here too.
+        from publishing.drafts import UNSET, update_draft  # drafts builds on this module
+
+        return update_draft(
+            content,
+            body=body,
+            title=title,
+            options=options,
+            scheduled_for=UNSET if scheduled_for is None else scheduled_for,
+        )
     publications = list(
         Publication.objects.select_for_update().filter(content=content).order_by("pk")
     )

@@ -14,7 +14,7 @@ from rest_framework.exceptions import ErrorDetail
 from api.parsers import loads_bounded
 from api.serializers.fields import MAX_ID, QueryBooleanField, UserDateTimeField
 from api.serializers.publications import TargetStateSerializer
-from content.choices import Platform, Status
+from content.choices import ContentStatus, Platform
 from content.models import Content, ContentMedia
 from entitlements.services import check_media_file, limits_for
 from integrations.models import Integration
@@ -159,6 +159,22 @@ def resolve(owner, item: dict) -> Target:
     return Target(account.provider, account)
 
 
+def schedulable(value, current=None):
+    """Neither in the past nor past the scheduling horizon (unless left unchanged)."""
+    if value == current:
+        return value
+    if value < timezone.now():
+        raise serializers.ValidationError(
+            f"{value.isoformat()} is in the past; choose a later time, or use publish-now "
+            "to publish at once."
+        )
+    try:
+        check_schedule_time(value)
+    except SchedulingError as error:
+        raise serializers.ValidationError(str(error)) from None
+    return value
+
+
 class ContentWriteFields(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     body = serializers.CharField(
@@ -173,23 +189,62 @@ class ContentWriteFields(serializers.Serializer):
     scheduled_for = ScheduleTimeField(help_text=SCHEDULED_FOR_HELP)
 
     def check_schedulable(self, value, current=None):
-        """Neither in the past nor past the scheduling horizon (unless left unchanged)."""
-        if value == current:
-            return value
-        if value < timezone.now():
-            raise serializers.ValidationError(
-                f"{value.isoformat()} is in the past; choose a later time, or use publish-now "
-                "to publish at once."
-            )
-        try:
-            check_schedule_time(value)
-        except SchedulingError as error:
-            raise serializers.ValidationError(str(error)) from None
-        return value
+        return schedulable(value, current)
 
 
-class ContentCreateSerializer(ContentWriteFields):
+class TargetsAndMedia:
+    """How a new post's (or draft's) ``targets`` and ``media`` are read."""
+
+    def validate_targets(self, items):
+        owner = self.context["request"].user
+        targets, errors = [], {}
+        for index, item in enumerate(items):
+            try:
+                target = resolve(owner, item)
+            except serializers.ValidationError as error:
+                errors[index] = error.detail
+                continue
+            if target in targets:
+                errors[index] = ["This target is listed twice."]
+            targets.append(target)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return targets
+
+    def validate_media(self, uploads) -> list[ContentMedia]:
+        """Unsaved media rows, typed by their content; nothing is written here.
+
+        A file larger than the user's plan allows raises ``EntitlementExceeded`` (403)
+        before any file is read further or stored.
+        """
+        owner = self.context["request"].user
+        limits = limits_for(owner) if uploads else None
+        for upload in uploads:
+            check_media_file(owner, name=upload.name, size_bytes=upload.size, limits=limits)
+        drafts, errors = [], {}
+        for position, upload in enumerate(uploads):
+            try:
+                drafts.append(media_draft(upload, position=position))
+            except UploadRefused as error:
+                errors[position] = [str(error)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        problem = media_quota_problem(owner=owner, incoming_bytes=sum(u.size for u in uploads))
+        if problem:
+            raise serializers.ValidationError(problem)
+        return drafts
+
+
+class ContentCreateSerializer(TargetsAndMedia, ContentWriteFields):
     """Schedule content: one publication per target."""
+
+    status = serializers.ChoiceField(
+        choices=[("scheduled", "scheduled"), ("draft", "draft")],
+        required=False,
+        help_text="`scheduled` (the default): publish at `scheduled_for`, or now. `draft`: "
+        "save a draft; then no field is required, `scheduled_for` is a tentative time (or "
+        "null) and `targets` may be empty.",
+    )
 
     scheduled_for = ScheduleTimeField(
         required=False, help_text=f"{SCHEDULED_FOR_HELP} Required unless `publish_now` is true."
@@ -251,51 +306,78 @@ class ContentCreateSerializer(ContentWriteFields):
     def time_required() -> ErrorDetail:
         return ErrorDetail("This field is required (or set publish_now to true).", code="required")
 
-    def validate_targets(self, items):
-        owner = self.context["request"].user
-        targets, errors = [], {}
-        for index, item in enumerate(items):
-            try:
-                target = resolve(owner, item)
-            except serializers.ValidationError as error:
-                errors[index] = error.detail
-                continue
-            if target in targets:
-                errors[index] = ["This target is listed twice."]
-            targets.append(target)
-        if errors:
-            raise serializers.ValidationError(errors)
-        return targets
-
-    def validate_media(self, uploads) -> list[ContentMedia]:
-        """Unsaved media rows, typed by their content; nothing is written here.
-
-        A file larger than the user's plan allows raises ``EntitlementExceeded`` (403)
-        before any file is read further or stored.
-        """
-        owner = self.context["request"].user
-        limits = limits_for(owner) if uploads else None
-        for upload in uploads:
-            check_media_file(owner, name=upload.name, size_bytes=upload.size, limits=limits)
-        drafts, errors = [], {}
-        for position, upload in enumerate(uploads):
-            try:
-                drafts.append(media_draft(upload, position=position))
-            except UploadRefused as error:
-                errors[position] = [str(error)]
-        if errors:
-            raise serializers.ValidationError(errors)
-        problem = media_quota_problem(owner=owner, incoming_bytes=sum(u.size for u in uploads))
-        if problem:
-            raise serializers.ValidationError(problem)
-        return drafts
-
 
 class ContentUpdateSerializer(ContentWriteFields):
     """Edit content nothing was sent for yet (the version grows)."""
 
     def validate_scheduled_for(self, value):
         return self.check_schedulable(value, current=self.instance.scheduled_for)
+
+
+DRAFT_TIME_HELP = (
+    "A tentative time (optional; `null` for none): the calendar shows it, and scheduling the "
+    "draft without a time uses it. Never in the past."
+)
+DRAFT_TARGETS_HELP = (
+    "The accounts to publish to once scheduled (optional): platform names or "
+    '`{"integration": id}`, as for scheduled content.'
+)
+
+
+class DraftCreateSerializer(TargetsAndMedia, ContentWriteFields):
+    """Save a draft: nothing is required, and nothing is published until it is scheduled
+    (``POST /api/v1/content/{id}/schedule/``)."""
+
+    status = serializers.ChoiceField(choices=[("draft", "draft")], help_text="`draft`.")
+    scheduled_for = ScheduleTimeField(required=False, allow_null=True, help_text=DRAFT_TIME_HELP)
+    targets = BoundedListField(
+        child=TargetField(), required=False, max_length=MAX_TARGETS, help_text=DRAFT_TARGETS_HELP
+    )
+    media = BoundedListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        max_length=MAX_MEDIA,
+        help_text="As for scheduled content (multipart requests only).",
+    )
+
+    def validate_scheduled_for(self, value):
+        return None if value is None else self.check_schedulable(value)
+
+
+class DraftUpdateSerializer(TargetsAndMedia, ContentWriteFields):
+    """Edit a draft: its text, options, tentative time and accounts (the version grows)."""
+
+    scheduled_for = ScheduleTimeField(required=False, allow_null=True, help_text=DRAFT_TIME_HELP)
+    targets = BoundedListField(
+        child=TargetField(), required=False, max_length=MAX_TARGETS, help_text=DRAFT_TARGETS_HELP
+    )
+
+    def validate_scheduled_for(self, value):
+        if value is None:
+            return None
+        return self.check_schedulable(value, current=self.instance.scheduled_for)
+
+
+class DraftScheduleSerializer(serializers.Serializer):
+    """When a draft goes out: at ``scheduled_for``, at its tentative time, or now."""
+
+    scheduled_for = ScheduleTimeField(
+        required=False,
+        help_text="When to publish; left out, the draft's tentative time. " + SCHEDULED_FOR_HELP,
+    )
+    publish_now = serializers.BooleanField(
+        required=False, default=False, help_text="Publish at once (leave `scheduled_for` out)."
+    )
+
+    def validate_scheduled_for(self, value):
+        return schedulable(value)
+
+    def validate(self, values):
+        if values["publish_now"] and "scheduled_for" in values:
+            raise serializers.ValidationError(
+                {"publish_now": ["Give scheduled_for or publish_now, not both."]}
+            )
+        return values
 
 
 class MediaSerializer(serializers.ModelSerializer):
@@ -307,10 +389,20 @@ class MediaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DraftTargetSerializer(serializers.Serializer):
+    platform = serializers.CharField()
+    integration = serializers.IntegerField(allow_null=True)
+
+
 class ContentSerializer(serializers.ModelSerializer):
     options = serializers.JSONField(read_only=True)
     media = MediaSerializer(many=True, read_only=True)
     targets = TargetStateSerializer(source="publications", many=True, read_only=True)
+    draft_targets = DraftTargetSerializer(
+        many=True,
+        read_only=True,
+        help_text="A draft's chosen accounts (its `targets` are created when it is scheduled).",
+    )
     in_doubt = serializers.SerializerMethodField(
         help_text="True when a target is in doubt (its own `in_doubt` says which): the "
         "content's `status` may read FAILED while that post is live. Settle the target "
@@ -334,6 +426,7 @@ class ContentSerializer(serializers.ModelSerializer):
             "updated_at",
             "media",
             "targets",
+            "draft_targets",
         ]
         read_only_fields = fields
 
@@ -371,9 +464,18 @@ def outcome_data(outcome, content) -> dict:
 CONTENT_ORDERINGS = ("scheduled_for", "-scheduled_for", "created_at", "-created_at")
 
 
+class StatusFilterField(serializers.ChoiceField):
+    """A content status, in either case (``status=draft`` lists the drafts)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
 class ContentFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=Status.choices, required=False, help_text="The content's aggregate status."
+    status = StatusFilterField(
+        choices=ContentStatus.choices,
+        required=False,
+        help_text="The content's aggregate status, or `draft` for the drafts.",
     )
     platform = serializers.ChoiceField(
         choices=Platform.choices, required=False, help_text="Content with a target there."

@@ -8,7 +8,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Prefetch
 from django.utils.html import format_html_join
 
-from content.choices import Status
+from content.choices import ContentStatus, Status
 from content.models import Content, ContentMedia
 from entitlements.services import EntitlementExceeded, check_media_file, reserve_post
 from operator_admin.readonly import ReadOnlyAdminMixin
@@ -145,6 +145,8 @@ class ContentAdminForm(forms.ModelForm):
         moving = current if current.pk else None
         if moving is not None and draft.scheduled_for == current.scheduled_for:
             return
+        if current.status == ContentStatus.DRAFT:
+            return  # a draft takes no slot until it is scheduled
         try:
             limits = reserve_post(
                 draft.owner,

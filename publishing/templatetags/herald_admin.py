@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from content.choices import Status
+from content.choices import ContentStatus, Status
 
 register = template.Library()
 
@@ -18,6 +18,7 @@ STATUS_COLOURS = {
     Status.RETRYING: "#c05621",
     Status.FAILED: "#c0392b",
     Status.CANCELED: "#6b7280",
+    ContentStatus.DRAFT: "#4b5563",
 }
 BADGE_STYLE = (
     "display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;"
@@ -29,7 +30,7 @@ BADGE_STYLE = (
 def status_badge(status: str) -> str:
     """A coloured pill with the state's name."""
     try:
-        label = Status(status).label
+        label = ContentStatus(status).label
     except ValueError:
         label = status or "—"
     return format_html(

@@ -268,8 +268,8 @@ def test_unknown_options_are_refused(api):
     }
     answer = post(api, options={"twitter": {"poll": True}, "discord": {"channel": 1}})
     assert answer.json()["field_errors"] == {
-        "options.twitter.poll": ["Unknown option; the known ones are: thread."],
-        "options.discord.channel": ["Unknown option; this platform takes no options."],
+        "options.twitter.poll": ["Unknown option; the known ones are: text, thread."],
+        "options.discord.channel": ["Unknown option; the known ones are: text, channel_id."],
     }
 
 

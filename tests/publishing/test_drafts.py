@@ -13,7 +13,7 @@ from integrations.models import Integration
 from publishing import drafts
 from publishing.engine import tick
 from publishing.models import Publication, PublicationEvent
-from publishing.services import SchedulingError, Target, schedule_content
+from publishing.services import SchedulingError, Target, edit_content, schedule_content
 from tests.factories import IntegrationFactory, UserFactory
 from tests.media_files import JPEG, upload
 
@@ -213,3 +213,18 @@ def test_duplicate_copies_text_accounts_and_files(settings):
     assert copied.file.name != original.media.get().file.name
     assert copied.file.read() == original.media.get().file.read()
     assert len(stored_files(settings)) == 2
+
+
+def test_the_reschedule_service_moves_a_drafts_tentative_time_only():
+    """The admin's reschedule action and the calendar call edit_content for every content."""
+    owner = UserFactory()
+    set_plan(owner, Plan.objects.create(name="Tight", posts_per_month=1))
+    owner.refresh_from_db()
+    draft = drafts.save_draft(owner=owner, body="Idea")
+    when = timezone.now() + dt.timedelta(days=1)
+
+    edit_content(draft, scheduled_for=when)
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.scheduled_for, draft.version) == (ContentStatus.DRAFT, when, 2)
+    assert not Publication.objects.filter(content=draft).exists()

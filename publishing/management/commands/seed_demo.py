@@ -19,6 +19,7 @@ from content.choices import Platform
 from entitlements.models import Plan
 from entitlements.services import set_plan
 from integrations.models import Integration
+from publishing.drafts import save_draft
 from publishing.services import Target, schedule_content
 
 DEMO_USERNAME = "operator"
@@ -65,6 +66,18 @@ DEMO_POSTS = [
     (3, "Release notes are out: see what changed this week.", [Platform.DISCORD]),
     (60, "Tomorrow's announcement, queued an hour ahead.", [Platform.TWITTER]),
 ]
+# The week ahead, for the calendar: (days from today, hour, text, platforms).
+DEMO_WEEK = [
+    (1, 9, "Monday tip: schedule your week in one sitting.", [Platform.TWITTER]),
+    (2, 12, "Community call at noon, link inside.", [Platform.DISCORD]),
+    (3, 17, "Behind the scenes of our release process.", [Platform.TWITTER, Platform.DISCORD]),
+    (5, 10, "Weekend reading list.", [Platform.TWITTER]),
+]
+# Drafts: (days from today or None for no time yet, text).
+DEMO_DRAFTS = [
+    (4, "Draft: the customer story, waiting for approval."),
+    (None, "Draft: an idea for next month's campaign."),
+]
 
 
 class Command(BaseCommand):
@@ -108,9 +121,28 @@ class Command(BaseCommand):
                 targets=[Target(platform=p, integration=accounts[p]) for p in platforms],
                 scheduled_for=now + dt.timedelta(minutes=minutes),
             )
+        today = timezone.localtime(now, user.zone).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        for days, hour, body, platforms in DEMO_WEEK:
+            schedule_content(
+                owner=user,
+                body=body,
+                targets=[Target(platform=p, integration=accounts[p]) for p in platforms],
+                scheduled_for=today + dt.timedelta(days=days, hours=hour),
+            )
+        for days, body in DEMO_DRAFTS:
+            save_draft(
+                owner=user,
+                body=body,
+                targets=[Target(platform=Platform.TWITTER, integration=accounts[Platform.TWITTER])],
+                scheduled_for=None if days is None else today + dt.timedelta(days=days, hours=11),
+            )
         self.stdout.write(
             f"Scheduled {len(DEMO_POSTS)} demo posts to the sandbox accounts; the first goes out "
-            "in about a minute. Watch Publishing > Publications, and the posts at /sandbox/."
+            "in about a minute. Watch Publishing > Publications, and the posts at /sandbox/. "
+            f"{len(DEMO_WEEK)} more fill the week ahead and {len(DEMO_DRAFTS)} drafts wait: "
+            "see the calendar."
         )
 
     def seed_plans(self) -> None:
