@@ -4,7 +4,7 @@ A platform declares its options once, as a DRF serializer (``Platform.options``)
 validates ``Content.options`` with it. The composer reads the same serializer's fields and
 builds a form field for each, by the field's type, never by the platform's name:
 
-- ``CharField`` -> a text input (a textarea when it has no short maximum length);
+- ``CharField`` -> a text input (a textarea for prose: kept as typed, or long);
 - ``ChoiceField`` -> a select with a "platform default" blank choice;
 - ``BooleanField`` -> a checkbox;
 - ``IntegerField`` -> a number input;
@@ -26,7 +26,7 @@ from rest_framework import serializers
 
 from platforms import registry
 
-# A text option that may be longer than this is a paragraph, shown as a textarea.
+# A text option that may be longer than this is prose, shown as a textarea.
 SHORT_TEXT = 1000
 # A list option whose serializer sets no maximum still takes no more items than this.
 MAX_LIST_ITEMS = 100
@@ -88,6 +88,14 @@ class ItemListField(forms.Field):
         return items
 
 
+def is_prose(drf_field) -> bool:
+    """A text whose spaces and line breaks count (kept as typed), or a long one: a textarea."""
+    if not isinstance(drf_field, serializers.CharField):
+        return False
+    max_length = getattr(drf_field, "max_length", None)
+    return not drf_field.trim_whitespace or (max_length or 0) > SHORT_TEXT
+
+
 def label_of(name: str, drf_field) -> str:
     return str(drf_field.label or name.replace("_", " ").capitalize())
 
@@ -97,12 +105,10 @@ def form_field(name: str, drf_field) -> forms.Field:
     label = label_of(name, drf_field)
     common = {"required": False, "label": label, "help_text": str(drf_field.help_text or "")}
     if isinstance(drf_field, serializers.ListField):
-        child = drf_field.child
-        child_max = getattr(child, "max_length", None)
         return ItemListField(
             max_items=drf_field.max_length or MAX_LIST_ITEMS,
             item_label=label,
-            multiline=child_max is None or child_max > SHORT_TEXT,
+            multiline=is_prose(drf_field.child),
             **common,
         )
     if isinstance(drf_field, serializers.BooleanField):
@@ -120,13 +126,9 @@ def form_field(name: str, drf_field) -> forms.Field:
         return forms.IntegerField(
             min_value=drf_field.min_value, max_value=drf_field.max_value, **common
         )
-    max_length = getattr(drf_field, "max_length", None)
-    if max_length is None or max_length > SHORT_TEXT:
-        widget = forms.Textarea(attrs={"rows": 3})
-    else:
-        widget = forms.TextInput()
+    widget = forms.Textarea(attrs={"rows": 3}) if is_prose(drf_field) else forms.TextInput()
     return forms.CharField(
-        max_length=max_length,
+        max_length=getattr(drf_field, "max_length", None),
         strip=getattr(drf_field, "trim_whitespace", True),
         widget=widget,
         **common,

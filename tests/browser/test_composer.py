@@ -235,6 +235,9 @@ def test_the_composer_fits_a_tablet_and_works_by_keyboard(page, sandbox, account
     )
     page.wait_for_selector("#composer-preview-twitter:not([hidden])")
     assert "By keyboard" in page.inner_text("#composer-preview-twitter")
+    wait_for_check(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    page.screenshot(path=str(ARTIFACTS / "composer-tablet.png"), full_page=True)
 
 
 # The contrast ratio (WCAG 2) of each visible text against the background it is drawn on.

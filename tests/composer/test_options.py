@@ -133,3 +133,14 @@ def test_the_four_platforms_options_are_real_fields(composer_user):
     assert isinstance(form.fields["o__youtube__tags"], ItemListField)
     assert isinstance(form.fields["o__youtube__title"], forms.CharField)
     assert isinstance(form.fields["o__youtube__description"].widget, forms.Textarea)
+    assert isinstance(form.fields["o__youtube__title"].widget, forms.TextInput)
+    assert form.fields["o__instagram__kind"].choices == [
+        ("", "Platform default"),
+        ("feed", "Feed post (one image)"),
+        ("reel", "Reel (one video)"),
+        ("carousel", "Carousel (2 to 10 images or videos)"),
+    ]
+    assert isinstance(form.fields["o__discord__channel_id"].widget, forms.TextInput)
+    # Every platform takes its own text instead of the body, as prose.
+    for platform in ("twitter", "discord", "instagram", "youtube"):
+        assert isinstance(form.fields[f"o__{platform}__text"].widget, forms.Textarea)

@@ -287,8 +287,10 @@
         return box;
       },
       discord: function (accounts) {
+        var channel = value("o__discord__channel_id").trim();
+        var where = channel ? "in channel " + channel : (accounts[0] ? "in " + accounts[0] : "");
         var box = el("div", { className: "composer-pv-discord" }, [
-          header("Herald", accounts[0] ? "in " + accounts[0] : ""), textNode(platformText("discord"))
+          header("Herald", where), textNode(platformText("discord"))
         ]);
         if (media.length) {
           var files = el("div", { className: "composer-pv-attachments" });
