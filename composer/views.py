@@ -162,6 +162,8 @@ def composer_page(request, content: Content | None):
                 for p, found in problems.items()
             ],
             "problems_by_platform": problems,
+            # A browser cannot be handed files back: after a refusal, new files are chosen again.
+            "files_not_kept": request.method == "POST" and bool(request.FILES),
             "saved_media": form.saved_media,
             "max_media": MAX_MEDIA,
             "max_upload_bytes": media_limit_bytes(),

@@ -120,6 +120,7 @@ def test_a_post_a_platform_refuses_is_not_saved_and_says_why(writer, accounts, m
     assert "the limit is 280" in x_problems and "YouTube" not in x_problems
     assert Content.objects.count() == 0 and Publication.objects.count() == 0
     assert files_in(media_folder) == []
+    assert "The files you added are not kept after a refusal: add them again." in page
 
 
 def test_fixed_it_is_saved(writer, accounts):

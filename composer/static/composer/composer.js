@@ -85,6 +85,7 @@
 
     function removeAt(index) {
       var item = media.splice(index, 1)[0];
+      if (item.file) { URL.revokeObjectURL(item.url); }
       renderMedia();
       mediaStatus.textContent = item.name + " removed.";
       var next = mediaList.children[Math.min(index, media.length - 1)];
@@ -419,7 +420,7 @@
         list.remove();
         if (!document.querySelector("#composer-errors .nonfield li")) {
           document.getElementById("composer-errors-lead").textContent =
-            "Nothing was saved yet. The checks pass now: save again (add new files again).";
+            "Nothing was saved yet. The checks pass now: save again.";
         }
       }
     }
