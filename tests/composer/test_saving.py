@@ -84,6 +84,9 @@ def test_the_calendars_time_fills_in_the_form(writer, composer_user):
     composer_user.save()
     page = writer.get("/admin/compose/?at=2031-06-01T08:00:00Z").content.decode()
     assert 'value="2031-06-01T10:00"' in page
+    # The calendar's slots send the operator's wall clock, without an offset.
+    wall_clock = writer.get("/admin/compose/?at=2031-06-01T09:30").content.decode()
+    assert 'value="2031-06-01T09:30"' in wall_clock
     # A time that is not one is left out, not a failure.
     assert writer.get("/admin/compose/?at=tomorrow-ish").status_code == 200
 
