@@ -22,7 +22,14 @@ def scheduled(composer_user):
         body="Scheduled",
         targets=[Target("discord", account)],
         scheduled_for=dt.datetime(2031, 1, 1, 12, tzinfo=dt.UTC),
-        media=[],
+        media=[
+            ContentMedia(
+                file=upload("a.png", PNG, "image/png"),
+                kind="image",
+                mime_type="image/png",
+                size_bytes=1024,
+            )
+        ],
     )
 
 
@@ -33,6 +40,7 @@ def pages(content) -> list[tuple[str, str, dict | None]]:
         ("post", "/admin/compose/check/", {"body": "x", "media": "[]"}),
         ("get", f"/admin/compose/{content.pk}/", None),
         ("post", f"/admin/compose/{content.pk}/", {"body": "x", "action": "schedule"}),
+        ("get", f"/admin/compose/media/{content.media.get().pk}/", None),
     ]
 
 
@@ -53,9 +61,11 @@ def test_the_composer_refuses_who_may_not_write(client, scheduled, kind):
         user.user_permissions.add(Permission.objects.get(codename="add_content"))
         client.force_login(user)
     before = Content.objects.count()
+    media_pk = scheduled.media.get().pk
     for method, url, data in pages(scheduled):
-        if kind == "add_only" and (url == "/admin/compose/" or url.endswith("/check/")):
-            continue  # adding is what this one may do
+        new_post = url == "/admin/compose/" or url.endswith(("/check/", f"/{media_pk}/"))
+        if kind == "add_only" and new_post:
+            continue  # adding is what this one may do (and seeing their own files)
         response = getattr(client, method)(url, data or {})
         if kind == "anonymous":
             assert response.status_code == 302, url
