@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help install run serve test lint format bench bench-migrate bench-connections \
-	bench-webhooks clean \
+	bench-webhooks bench-big-tables clean \
 	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
 
 .DEFAULT_GOAL := help
@@ -70,6 +70,12 @@ bench: install
 # PostgreSQL + Redis on 127.0.0.1, as `make bench`.
 bench-webhooks: install
 	$(BIN)/python -m bench.webhooks_burst $(BENCH_ARGS)
+
+## Time the hot reads on 1M publications and 5M audit events against an empty database.
+# PostgreSQL on 127.0.0.1 (databases herald_bigtables and herald_bigtables_empty; the fill
+# is kept between runs, BENCH_ARGS="--refill" rebuilds it), Redis db 12.
+bench-big-tables: install
+	$(BIN)/python -m bench.big_tables $(BENCH_ARGS)
 
 ## Benchmark migrate_user_tokens on 10,000 users, batched vs per user.
 # SQLite; DATABASE_URL for PostgreSQL.

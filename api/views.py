@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import IdempotentPostMixin
+from api.pagination import IdsFirstPagination
 from api.parsers import BoundedJSONParser
 from api.schema import (
     content_schema,
@@ -117,6 +118,8 @@ def wants_draft(data) -> bool:
 class ContentViewSet(IdempotentPostMixin, viewsets.ModelViewSet):
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
     serializer_class = ContentSerializer
+    # A user's list grows with every post: a deep page reads the index, not the rows.
+    pagination_class = IdsFirstPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

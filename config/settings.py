@@ -331,6 +331,20 @@ if (
         "WEBHOOK_DISPATCH_BUDGET_SECONDS + WEBHOOK_CONNECT_TIMEOUT + WEBHOOK_READ_TIMEOUT must "
         f"stay below Q_TIMEOUT ({Q_CLUSTER['timeout']})."
     )
+# --- History and retention -----------------------------------------------------------
+# Audit events and delivered-message logs older than this many days are pruned daily
+# (manage.py prune_history; publishing/retention.py says what is always kept).
+HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
+# Rows per DELETE statement: short statements, short locks.
+HISTORY_PRUNE_BATCH_SIZE = env_int("HISTORY_PRUNE_BATCH_SIZE", 5000, minimum=1)
+# The daily run stops between batches after this long; the next run goes on from there.
+HISTORY_PRUNE_BUDGET_SECONDS = env_int("HISTORY_PRUNE_BUDGET_SECONDS", 120, minimum=1)
+if HISTORY_PRUNE_BUDGET_SECONDS + 30 >= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured(
+        f"HISTORY_PRUNE_BUDGET_SECONDS ({HISTORY_PRUNE_BUDGET_SECONDS}) + 30 must stay below "
+        f"Q_TIMEOUT ({Q_CLUSTER['timeout']}): one batch may still run when the budget ends."
+    )
+
 # The sandbox's simulated latency and random transient failure rate.
 SANDBOX_LATENCY_MS = env_int("SANDBOX_LATENCY_MS", 0, minimum=0)
 SANDBOX_FAILURE_RATE = env_float("SANDBOX_FAILURE_RATE", 0.0, minimum=0.0, maximum=1.0)

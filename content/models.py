@@ -49,7 +49,13 @@ class Content(models.Model):
 
     class Meta:
         ordering = ["-scheduled_for", "-id"]
-        indexes = [models.Index(fields=["owner", "scheduled_for"], name="content_owner_time_idx")]
+        indexes = [
+            # An owner's list, newest first: a deep page skips index entries only (the
+            # API pages ids first, api.pagination).
+            models.Index(fields=["owner", "scheduled_for", "id"], name="content_owner_page_idx"),
+            # The dashboard's next 24 hours, whoever the owner (a big-table index).
+            models.Index(fields=["scheduled_for"], name="content_time_idx"),
+        ]
 
     def __str__(self) -> str:
         label = self.title or self.body[:40] or "(no text)"

@@ -1,8 +1,8 @@
 """The Prometheus collector: state from the database and events from the store, read at scrape.
 
-A fixed number of queries whatever the data size: publications grouped by
-platform and state (with the in-doubt and rate-limit counts in the same
-scan), the switches, the overdue summary, the legacy fallbacks, the tick's
+A fixed number of queries whatever the data size: publications per platform
+and state (from the tally, not a count of the history), the in-doubt and
+rate-limit counts (over the waiting and in-doubt rows only), the switches, the overdue summary, the legacy fallbacks, the tick's
 heartbeat, and the event store (one more query without Redis, one Redis
 round trip with it).
 """
@@ -32,6 +32,7 @@ from monitoring import record, store
 from publishing import selectors
 from publishing.holds import HoldKind
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
+from publishing.tally import publication_counts
 
 logger = logging.getLogger(__name__)
 
@@ -70,14 +71,21 @@ class HeraldCollector:
 
 
 def publication_metrics() -> Iterator[Metric]:
-    """Publications per platform and state, in doubt, and held by rate limits: one query."""
+    """Publications per platform and state, in doubt, and held by rate limits: two queries.
+
+    The states come from the tally (``publishing.tally``), so a scrape does not count
+    the history; the other figures read only rows that are waiting or in doubt,
+    through the state index and the in-doubt index.
+    """
     states = {key: 0 for key in itertools.product(PLATFORMS, STATES)}
     in_doubt = {key: 0 for key in itertools.product(PLATFORMS, IN_DOUBT_STAGES)}
     held = {key: 0 for key in itertools.product(PLATFORMS, (record.HERALD, record.PLATFORM))}
+    for key, n in publication_counts().items():
+        states[key] = states.get(key, 0) + n
     rows = (
-        Publication.objects.values_list("platform", "status")
+        Publication.objects.filter(Q(status__in=(Status.QUEUED, Status.RETRYING)) | NEEDS_OPERATOR)
+        .values_list("platform")
         .annotate(
-            n=Count("pk"),
             awaiting_reconcile=Count("pk", filter=AWAITING_RECONCILE),
             needs_operator=Count("pk", filter=NEEDS_OPERATOR),
             held_by_herald=Count("pk", filter=HELD_BY_HERALD),
@@ -85,8 +93,7 @@ def publication_metrics() -> Iterator[Metric]:
         )
         .order_by()
     )
-    for platform, status, n, awaiting, needs_operator, by_herald, by_platform in rows:
-        states[(platform, status)] = states.get((platform, status), 0) + n
+    for platform, awaiting, needs_operator, by_herald, by_platform in rows:
         in_doubt[(platform, "awaiting_reconcile")] += awaiting
         in_doubt[(platform, "needs_operator")] += needs_operator
         held[(platform, record.HERALD)] += by_herald

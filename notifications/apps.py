@@ -6,4 +6,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from notifications import checks, receivers  # noqa: F401  (registers checks and receivers)
+        from notifications import checks, receivers, retention  # noqa: F401  (checks, receivers)
+
+        retention.register()

@@ -31,6 +31,7 @@ from publishing import selectors
 from publishing.holds import SWITCH_KINDS, HoldKind, holding_switch
 from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
 from publishing.rate_limits import WindowUse, busy_windows, limit_for
+from publishing.tally import publication_counts
 
 DAY = dt.timedelta(hours=24)
 HOUR = dt.timedelta(hours=1)
@@ -44,10 +45,13 @@ FAILURES_LIMIT = 50
 
 
 def publication_state_counts() -> dict[str, int]:
-    """Publications per state, every state present (0 when none), in the machine's order."""
+    """Publications per state, every state present (0 when none), in the machine's order.
+
+    From the tally (``publishing.tally``): a page view does not count the history.
+    """
     counts = dict.fromkeys(Status.values, 0)
-    for status, n in Publication.objects.values_list("status").annotate(n=Count("pk")).order_by():
-        counts[status] = n
+    for (_, status), n in publication_counts().items():
+        counts[status] = counts.get(status, 0) + n
     return counts
 
 

@@ -85,6 +85,27 @@ class Publication(models.Model):
                 fields=["platform", "account_key", "rate_slot_at"], name="publication_rate_idx"
             ),
             models.Index(fields=["status", "platform"], name="publication_status_idx"),
+            # The big-table indexes: each serves a read that must not grow with the history
+            # (bench/big_tables.py). The last hour's publish lag (dashboard):
+            models.Index(
+                fields=["published_at"],
+                condition=models.Q(status=Status.PUBLISHED),
+                name="publication_published_idx",
+            ),
+            # The last day's failures (dashboard):
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(status=Status.FAILED),
+                name="publication_failed_idx",
+            ),
+            # The rows in doubt (metrics, the admin's "needs a decision", retention):
+            models.Index(
+                fields=["platform"],
+                condition=models.Q(status=Status.FAILED, last_error_code=IN_DOUBT_CODE),
+                name="publication_in_doubt_idx",
+            ),
+            # The accounts with a slot taken in their current window (dashboard's rate limits):
+            models.Index(fields=["platform", "rate_slot_at"], name="publication_window_idx"),
         ]
         permissions = [
             (
@@ -116,6 +137,29 @@ class PublicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class PublicationTally(models.Model):
+    """Publications per platform and state, as deltas that add up (PostgreSQL only).
+
+    Counting a million rows per page view grows with the history; reading this
+    table does not. Database triggers on ``Publication`` (migration
+    ``0009_publication_tally``) append one row per statement and (platform,
+    state) pair that changed, with the change in ``n``: contention-free, since no
+    row is ever updated in place. ``publishing.tally`` sums them and folds them
+    into one row per pair from time to time. Elsewhere (SQLite) nothing writes
+    here and the counts are read from the publications themselves.
+    """
+
+    platform = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    n = models.BigIntegerField()
+
+    class Meta:
+        verbose_name_plural = "publication tallies"
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.status} {self.n:+d}"
 
 
 class EngineHeartbeat(models.Model):

@@ -1,6 +1,8 @@
 """django-q2 task entry points. Each takes ids and calls the engine."""
 
-from publishing import engine
+from django.conf import settings
+
+from publishing import engine, retention, tally
 
 
 def tick() -> str:
@@ -15,3 +17,20 @@ def tick() -> str:
 def publish_one(publication_id: int) -> str:
     """The engine's outcome, as the task's result (an ``engine.Outcome`` is a string)."""
     return engine.publish_one(publication_id)
+
+
+def prune_history() -> str:
+    """Run daily by the "publishing prune history" Schedule, within its time budget."""
+    reports = retention.prune_history(
+        older_than=retention.default_age(),
+        budget_seconds=settings.HISTORY_PRUNE_BUDGET_SECONDS,
+    )
+    return " ".join(
+        f"{report.name.replace(' ', '_')}={report.rows}{'' if report.finished else '+'}"
+        for report in reports
+    )
+
+
+def compact_tally() -> str:
+    """Run by the "publishing tally" Schedule every 5 minutes: fold the tally's deltas."""
+    return f"rows={tally.compact_tally()}"

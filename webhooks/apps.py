@@ -7,4 +7,6 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
-        from webhooks import receivers  # noqa: F401  (connects the signal receivers)
+        from webhooks import receivers, retention  # noqa: F401  (connects the signal receivers)
+
+        retention.register()

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from api.pagination import IdsFirstPagination, IdsFirstPaginator
 from content.choices import Status
 from content.models import Content, ContentMedia
 from publishing.models import Publication, PublicationEvent
@@ -317,6 +318,26 @@ def test_list_is_paginated(api, alice):
     answer = api.get("/api/v1/content/", {"page": 9})
     assert answer.status_code == 404
     assert answer.json()["code"] == "not_found"
+
+
+def test_deep_pages_keep_the_order_and_the_targets(api, alice, monkeypatch):
+    """Pages are read as ids first (api.pagination): the same rows, in the same order."""
+    monkeypatch.setattr(IdsFirstPagination, "page_size", 2)
+    monkeypatch.setattr(IdsFirstPaginator, "deep_after", 0)
+    contents = [scheduled(alice, when=FUTURE + dt.timedelta(hours=i)) for i in range(5)]
+    newest_first = [content.pk for content in reversed(contents)]
+
+    pages = [api.get("/api/v1/content/", {"page": n}).json() for n in (1, 2, 3)]
+
+    assert [[item["id"] for item in page["results"]] for page in pages] == [
+        newest_first[0:2],
+        newest_first[2:4],
+        newest_first[4:5],
+    ]
+    assert all(page["count"] == 5 for page in pages)
+    assert pages[1]["results"][0]["targets"][0]["platform"] == "twitter"
+    assert pages[2]["next"] is None
+    assert api.get("/api/v1/content/", {"page": 4}).status_code == 404
 
 
 def test_bad_filters_are_field_errors(api):
