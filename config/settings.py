@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "monitoring",
     "webhooks",
     "composer",
+    "planner",
 ]
 # The local emulation of the platforms: only when enabled is it installed (its models and
 # admin), routed (config/urls.py) and the default for the platforms' base URLs (below).

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from api.errors import not_found as api_not_found
 from composer import views as composer_views
 from monitoring.views import health, metrics
+from planner import views as calendar_views
 from publishing.admin import views as admin_views
 
 urlpatterns = [
@@ -30,6 +31,26 @@ urlpatterns = [
         "admin/compose/<int:content_id>/",
         admin.site.admin_view(composer_views.compose_edit),
         name="herald-compose-edit",
+    ),
+    path(
+        "admin/calendar/",
+        admin.site.admin_view(calendar_views.calendar_page),
+        name="herald-calendar",
+    ),
+    path(
+        "admin/calendar/events/",
+        admin.site.admin_view(calendar_views.events),
+        name="herald-calendar-events",
+    ),
+    path(
+        "admin/calendar/<int:content_id>/",
+        admin.site.admin_view(calendar_views.detail),
+        name="herald-calendar-detail",
+    ),
+    path(
+        "admin/calendar/<int:content_id>/move/",
+        admin.site.admin_view(calendar_views.move),
+        name="herald-calendar-move",
     ),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),

@@ -141,12 +141,19 @@ def content_editability(publications: Iterable[Publication]) -> ContentEditabili
             frozenset(),
             f"This content can no longer be edited ({names}); cancel it and schedule a new post.",
         )
-    if any(p.status != Status.SCHEDULED for p in publications):
+    if not time_may_change((p.status, p.request_sent_at) for p in publications):
         return ContentEditability(
             frozenset(CONTENT_TEXT_FIELDS),
             "Only content whose targets are all still scheduled can be moved.",
         )
     return ContentEditability(frozenset(EDITABLE_CONTENT_FIELDS))
+
+
+def time_may_change(targets: Iterable[tuple[str, dt.datetime | None]]) -> bool:
+    """``content_editability``'s rule for the time alone, on ``(status, request_sent_at)``
+    pairs: every target still SCHEDULED, none sent. For reads of many contents at once
+    (the calendar), which take their targets with ``values()``."""
+    return all(status == Status.SCHEDULED and not sent for status, sent in targets)
 
 
 def content_editability_of(content) -> ContentEditability:

@@ -362,12 +362,15 @@ def edit_content(
     title: str | None = None,
     options: dict | None = None,
     scheduled_for: dt.datetime | None = None,
+    actor: Actor | None = None,
 ) -> Content:
     """Change a Content nothing has been sent for; its version grows.
 
     A worker that claimed a target before the edit sees the new version just
     before sending and releases the row, so old text never goes out. What may
-    change is ``publishing.selectors.content_editability``'s rule.
+    change is ``publishing.selectors.content_editability``'s rule. A new time
+    writes an audit row per target, from the old time to the new, by ``actor``
+    (the owner when no one else is named).
     """
     if content.status == ContentStatus.DRAFT:
         # A draft's time is tentative: the admin's reschedule and the calendar move it here too.
@@ -387,6 +390,7 @@ def edit_content(
     if not editable.fields:
         raise ContentLocked(editable.refusal)
     moving = scheduled_for is not None and scheduled_for != content.scheduled_for
+    previous_time = content.scheduled_for
     if moving:
         check_schedule_time(scheduled_for)
         if "scheduled_for" not in editable.fields:
@@ -420,6 +424,13 @@ def edit_content(
             publication.by_hand = False
         Publication.objects.bulk_update(
             publications, ["idempotency_key", "next_attempt_at", "by_hand"]
+        )
+        record_note(
+            [p.pk for p in publications],
+            Status.SCHEDULED,
+            actor=actor or Actor.for_user(content.owner),
+            reason=f"rescheduled from {previous_time.astimezone(dt.UTC).isoformat()} "
+            f"to {content.scheduled_for.astimezone(dt.UTC).isoformat()}",
         )
     signals.content_changed.send(sender=None, content=content, change="updated")
     return content

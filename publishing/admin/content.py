@@ -318,6 +318,7 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
                     title=data.get("title"),
                     options=data.get("options"),
                     scheduled_for=data.get("scheduled_for"),
+                    actor=Actor.for_user(request.user),
                 )
             except SchedulingError as error:
                 # A target started between the form and the save.
@@ -392,12 +393,13 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
                 submit="Reschedule",
             )
         when = form.cleaned_data["scheduled_for"]
+        actor = Actor.for_user(request.user)
         run_on_each(
             self,
             request,
             queryset,
             "rescheduled",
-            lambda content: edit_content(content, scheduled_for=when),
+            lambda content: edit_content(content, scheduled_for=when, actor=actor),
             why_skipped=not_done_because,
         )
         return None

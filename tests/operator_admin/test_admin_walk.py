@@ -11,8 +11,8 @@ without being named here. The permission each needs is the README's
 - A staff member without permissions opens the index and their own password
   page; everything else answers 403 or 404.
 - A view-only staff member (every ``view_*`` permission) reads every list,
-  object and history page, the dashboard and the switches panel, and may not
-  add, change, delete, settle, flip, connect or run any action: those answer
+  object and history page, the dashboard, the calendar and the switches panel, and may not
+  add, change, delete, settle, flip, connect, move a post or run any action: those answer
   403 or 404, or do nothing, and no row changes.
 """
 
@@ -76,6 +76,10 @@ OPERATOR_PAGES = {
         ("get", ACT, None),
         ("post", ACT, {"body": "walk", "action": "draft"}),
     ],
+    "herald-calendar": [("get", VIEW, None)],
+    "herald-calendar-events": [("get", VIEW, {"start": "2031-01-01", "end": "2031-01-08"})],
+    "herald-calendar-detail": [("get", VIEW, None)],
+    "herald-calendar-move": [("post", ACT, {"scheduled_for": "2031-01-15T12:00"})],
     "integrations:connect": [("get", ACT, None)],
     "integrations:connect-start": [("post", ACT, {})],
     "integrations:discord-bot": [
@@ -293,8 +297,11 @@ def site_pages(objects: Objects) -> list[Page]:
     return pages
 
 
-def operator_pages() -> list[Page]:
-    """The root URLconf's pages under admin/ (outside admin.site) and the connect pages."""
+def operator_pages(objects: Objects) -> list[Page]:
+    """The root URLconf's pages under admin/ (outside admin.site) and the connect pages.
+
+    A number in a path is the walk's Content (the calendar's posts); a word, a provider.
+    """
     named = []
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLPattern) and str(entry.pattern).startswith("admin/"):
@@ -306,9 +313,8 @@ def operator_pages() -> list[Page]:
         if name in PUBLIC_PAGES:
             continue
         assert name in OPERATOR_PAGES, f"Say in OPERATOR_PAGES what {name!r} needs."
-        # A provider for a text part; a row id for a number (refused before any lookup).
         kwargs = {
-            key: 1 if isinstance(converter, IntConverter) else "discord"
+            key: str(objects.of(Content).pk) if isinstance(converter, IntConverter) else "discord"
             for key, converter in pattern.pattern.converters.items()
         }
         for method, needs, data in OPERATOR_PAGES[name]:
@@ -319,7 +325,7 @@ def operator_pages() -> list[Page]:
 
 
 def all_pages(objects: Objects) -> list[Page]:
-    return site_pages(objects) + operator_pages()
+    return site_pages(objects) + operator_pages(objects)
 
 
 # --- the users ------------------------------------------------------------------------------
@@ -360,7 +366,7 @@ def sent_to_login(response) -> bool:
 
 def request(client, page: Page):
     if page.method == "get":
-        return client.get(page.url)
+        return client.get(page.url, page.data or {})
     return client.post(page.url, page.data or {})
 
 
@@ -483,6 +489,10 @@ def test_the_walk_covers_every_registered_admin_and_operator_page(objects):
         "/admin/switches/",
         "/admin/compose/",
         "/admin/compose/check/",
+        "/admin/calendar/",
+        "/admin/calendar/events/",
+        f"/admin/calendar/{objects.of(Content).pk}/",
+        f"/admin/calendar/{objects.of(Content).pk}/move/",
         "/integrations/connect/",
         "/integrations/connect/discord-bot/",
         "/integrations/connect/discord/",
