@@ -1,5 +1,6 @@
 """An operator writes posts in the composer, in a real browser, and sees them go out."""
 
+import datetime as dt
 import struct
 import zlib
 
@@ -64,6 +65,16 @@ def wait_for_check(page) -> None:
         "() => document.getElementById('composer-check-status').textContent !== ''"
     )
     page.wait_for_load_state("networkidle")
+
+
+def open_calendar_at(page, base: str, content: Content):
+    """The calendar's month around the post, once its events are in; the post's event."""
+    day = timezone.localdate(content.scheduled_for).isoformat()
+    page.goto(f"{base}/admin/calendar/?date={day}")
+    page.wait_for_function(
+        "document.getElementById('herald-calendar').getAttribute('aria-busy') === 'false'"
+    )
+    return page.locator(f".fc-event[data-content-id='{content.pk}']").first
 
 
 def counter(page, platform: str, label: str):
@@ -162,9 +173,25 @@ def test_compose_an_x_thread_and_a_youtube_video_see_a_refusal_fix_it_and_publis
     video = SandboxPost.objects.get(platform="youtube")
     assert video.text == "Herald: the trailer"
 
+    # On the calendar, today: the post, with a published mark for each target.
+    event = open_calendar_at(page, sandbox.url, content)
+    assert "Our trailer is out." in event.inner_text()
+    assert event.locator(".herald-mark-published").count() == 2
+
 
 def test_save_reopen_and_schedule_a_draft_with_media_reordered_by_keyboard(page, sandbox, accounts):
-    page.goto(f"{sandbox.url}/admin/compose/")
+    # From an empty day of the calendar: the composer opens at 09:00 that day.
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    page.goto(f"{sandbox.url}/admin/calendar/?date={tomorrow}")
+    page.wait_for_function(
+        "document.getElementById('herald-calendar').getAttribute('aria-busy') === 'false'"
+    )
+    with page.expect_navigation():
+        page.locator(f"td.fc-daygrid-day[data-date='{tomorrow}'] .fc-daygrid-day-events").click(
+            position={"x": 5, "y": 5}, force=True
+        )
+    assert page.input_value("#id_scheduled_for") == f"{tomorrow}T09:00"
+    page.fill("#id_scheduled_for", "")
     page.fill("#id_body", "Two pictures for the team")
     page.set_input_files(
         "#id_media_files", [image("red.png", (200, 30, 30)), image("blue.png", (30, 60, 200))]
