@@ -179,7 +179,8 @@ class ComposerForm(forms.Form):
         self.user = user
         self.content = content
         self.checking = checking
-        self.choices = account_choices(user)
+        # A post being edited keeps its owner's accounts; a new one gets the operator's.
+        self.choices = account_choices(content.owner if content is not None else user)
         self.fields["accounts"].choices = [(c.value, c.label) for c in self.choices]
         self.option_fields = {
             p.value: option_forms.option_fields(p.value) for p in registry.all_platforms()
@@ -314,7 +315,7 @@ class ComposerForm(forms.Form):
         data = self.cleaned_data
         return Content(
             pk=self.content.pk if self.content is not None else None,
-            owner=self.user,
+            owner=self.content.owner if self.content is not None else self.user,
             title=data.get("title", ""),
             body=data.get("body", ""),
             options=self.options,

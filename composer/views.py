@@ -7,9 +7,11 @@ wrapped by ``admin.site.admin_view`` in ``config/urls.py`` (staff only, CSRF, no
 and asks for its own permission: composing needs ``content.add_content``, editing also
 ``content.change_content``.
 
-Whose content: the composer writes content owned by the signed-in operator, to the
-operator's own accounts, and opens only the operator's own content (another owner's
-content is edited on its admin page).
+Whose content: the composer writes new posts and drafts owned by the signed-in operator,
+to the operator's own accounts. It reopens the operator's own drafts, and any owner's
+scheduled post (its text, options and time, through ``edit_content``, as the content's
+admin page does: the calendar's "Edit" works on every post); another owner's draft is not
+opened (its accounts are that owner's to choose).
 """
 
 from __future__ import annotations
@@ -62,12 +64,21 @@ def require_permissions(request, *perms: str) -> None:
         raise PermissionDenied("You may not compose content.")
 
 
-def own_content(request, content_id: int) -> Content:
-    return get_object_or_404(Content, pk=content_id, owner=request.user)
-
-
 def is_draft(content: Content | None) -> bool:
     return content is not None and content.status == ContentStatus.DRAFT
+
+
+def may_open(user, content: Content) -> bool:
+    """A draft is its owner's alone (its accounts are chosen among theirs); scheduled content
+    of any owner is opened to change its text, options and time, as its admin page does."""
+    return content.owner_id == user.pk or not is_draft(content)
+
+
+def openable_content(request, content_id) -> Content:
+    content = get_object_or_404(Content.objects.select_related("owner"), pk=content_id)
+    if not may_open(request.user, content):
+        raise Http404("No such content.")
+    return content
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,7 +92,7 @@ def compose(request):
 def compose_edit(request, content_id: int):
     """A draft, or a scheduled post nothing has been sent for (``edit_content``'s rule)."""
     require_permissions(request, ADD_PERMISSION, CHANGE_PERMISSION)
-    content = own_content(request, content_id)
+    content = openable_content(request, content_id)
     if not is_draft(content) and not content_editability_of(content).fields:
         messages.error(
             request, f"{content} can no longer be edited: {content_editability_of(content).refusal}"
@@ -265,8 +276,16 @@ def check(request):
     """
     if not (request.user.has_perm(ADD_PERMISSION) or request.user.has_perm(CHANGE_PERMISSION)):
         raise PermissionDenied("You may not compose content.")
+    content = None
+    if request.POST.get("content"):
+        # Editing: the post's own accounts are the ones checked, whoever owns it.
+        require_permissions(request, CHANGE_PERMISSION)
+        try:
+            content = openable_content(request, int(request.POST["content"]))
+        except ValueError:
+            return JsonResponse({"errors": {"content": ["Not a content id."]}}, status=400)
     with operator_timezone(request):
-        form = ComposerForm(request.POST, user=request.user, checking=True)
+        form = ComposerForm(request.POST, user=request.user, content=content, checking=True)
         form.is_valid()
     if "media" in form.errors:
         return JsonResponse({"errors": {"media": form.errors["media"]}}, status=400)
@@ -304,7 +323,9 @@ def check(request):
 def media_file(request, media_id: int):
     """A saved file of the operator's own content, for its thumbnail in the composer."""
     require_permissions(request, ADD_PERMISSION)
-    media = get_object_or_404(ContentMedia, pk=media_id, content__owner=request.user)
+    media = get_object_or_404(ContentMedia.objects.select_related("content"), pk=media_id)
+    if not may_open(request.user, media.content):
+        raise Http404("No such file.")
     try:
         opened = media.file.open("rb")
     except (FileNotFoundError, ValueError):

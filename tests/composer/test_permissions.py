@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from content.models import Content, ContentMedia
+from publishing.drafts import save_draft
 from publishing.services import Target, schedule_content
 from tests.composer.conftest import account_value
 from tests.factories import IntegrationFactory, UserFactory
@@ -80,14 +81,11 @@ def test_the_check_refuses_a_get(writer):
     assert writer.get("/admin/compose/check/").status_code == 405
 
 
-def test_another_owners_content_is_not_found(writer, composer_user):
+def test_another_owners_draft_is_not_opened(writer, composer_user):
     someone = UserFactory()
-    account = IntegrationFactory(user=someone, provider="discord")
-    theirs = schedule_content(
+    theirs = save_draft(
         owner=someone,
         body="Theirs",
-        targets=[Target("discord", account)],
-        scheduled_for=dt.datetime(2031, 1, 1, 12, tzinfo=dt.UTC),
         media=[
             ContentMedia(
                 file=upload("a.png", PNG, "image/png"),
@@ -99,13 +97,59 @@ def test_another_owners_content_is_not_found(writer, composer_user):
     )
     assert writer.get(f"/admin/compose/{theirs.pk}/").status_code == 404
     assert writer.post(f"/admin/compose/{theirs.pk}/", {"body": "Mine now"}).status_code == 404
-    media = theirs.media.get()
-    assert writer.get(f"/admin/compose/media/{media.pk}/").status_code == 404
+    assert writer.get(f"/admin/compose/media/{theirs.media.get().pk}/").status_code == 404
+    check = writer.post("/admin/compose/check/", {"content": theirs.pk, "media": "[]"})
+    assert check.status_code == 404
     assert Content.objects.get(pk=theirs.pk).body == "Theirs"
-    # The content page offers no composer link for another's content.
     writer.force_login(UserFactory(is_staff=True, is_superuser=True))
     page = writer.get(f"/admin/content/content/{theirs.pk}/change/").content.decode()
     assert "Edit in composer" not in page
+
+
+def test_another_owners_scheduled_post_is_edited_with_its_own_accounts(writer, composer_user):
+    someone = UserFactory()
+    account = IntegrationFactory(user=someone, provider="discord", display_name="#theirs")
+    theirs = schedule_content(
+        owner=someone,
+        body="Theirs",
+        targets=[Target("discord", account)],
+        scheduled_for=dt.datetime(2031, 1, 1, 12, tzinfo=dt.UTC),
+    )
+    page = writer.get(f"/admin/compose/{theirs.pk}/").content.decode()
+    assert "#theirs" in page and "Save changes" in page
+    check = writer.post(
+        "/admin/compose/check/",
+        {"content": theirs.pk, "accounts": [account_value(account)], "body": "d" * 2001},
+    ).json()
+    assert check["platforms"][0]["problems"] == [
+        "Discord: the message is 2001 characters; the limit is 2000."
+    ]
+    response = writer.post(
+        f"/admin/compose/{theirs.pk}/",
+        {"body": "Fixed typo", "scheduled_for": "2031-01-01T12:00", "action": "schedule"},
+    )
+    assert response.status_code == 302
+    theirs.refresh_from_db()
+    assert (theirs.body, theirs.owner) == ("Fixed typo", someone)
+    page = writer.get(f"/admin/content/content/{theirs.pk}/change/").content.decode()
+    assert "Edit in composer" in page
+
+
+def test_the_live_check_of_an_edit_needs_the_change_permission(client, composer_user, accounts):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="add_content"))
+    client.force_login(user)
+    mine = schedule_content(
+        owner=composer_user,
+        body="Scheduled",
+        targets=[Target("discord", accounts["discord"])],
+        scheduled_for=dt.datetime(2031, 1, 1, 12, tzinfo=dt.UTC),
+    )
+    assert client.post("/admin/compose/check/", {"content": mine.pk}).status_code == 403
+    assert client.post("/admin/compose/check/", {"content": "x"}).status_code == 403
+    composer_client = client
+    composer_client.force_login(composer_user)
+    assert composer_client.post("/admin/compose/check/", {"content": "x"}).status_code == 400
 
 
 def test_the_owner_sees_their_own_files_typed_and_not_sniffed(writer, composer_user, accounts):

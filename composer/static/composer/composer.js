@@ -428,6 +428,7 @@
       var data = new FormData(form);
       data.delete("media_files");
       data.delete("action");
+      if (root.dataset.contentId) { data.set("content", root.dataset.contentId); }
       /* A scheduled post's accounts are fixed (disabled), but still what is checked. */
       Array.prototype.forEach.call(form.querySelectorAll("input[name=accounts]:checked:disabled"), function (box) {
         data.append("accounts", box.value);
