@@ -44,6 +44,7 @@
     var mediaStatus = document.getElementById("composer-media-status");
     var checkStatus = document.getElementById("composer-check-status");
     var maxMedia = parseInt(root.dataset.maxMedia, 10) || 10;
+    var maxUpload = parseInt(root.dataset.maxUpload, 10) || Infinity;
 
     /* ---- media: one ordered list of saved files and new files ---- */
     var media = [];
@@ -63,7 +64,9 @@
         }
         var mime = (file.type || "").toLowerCase();
         media.push({
-          token: "n" + (newCount++), name: file.name, kind: ACCEPTED[mime] || "",
+          token: "n" + (newCount++), name: file.name,
+          kind: file.size <= maxUpload ? (ACCEPTED[mime] || "") : "",
+          refusal: file.size > maxUpload ? "too large to upload" : "not a type Herald takes",
           mime: mime, size: file.size, url: URL.createObjectURL(file), file: file
         });
       });
@@ -109,7 +112,7 @@
     function renderMedia() {
       mediaList.textContent = "";
       media.forEach(function (item, index) {
-        var label = (index + 1) + ". " + item.name + " (" + (item.kind || "not a type Herald takes") + ")";
+        var label = (index + 1) + ". " + item.name + " (" + (item.kind || item.refusal) + ")";
         var up = el("button", { type: "button", className: "button composer-move-up", text: "Move up" });
         var down = el("button", { type: "button", className: "button composer-move-down", text: "Move down" });
         var remove = el("button", { type: "button", className: "button composer-remove", text: "Remove" });
