@@ -134,6 +134,7 @@ def test_compose_an_x_thread_and_a_youtube_video_see_a_refusal_fix_it_and_publis
         "YouTube: the video needs a title.",
     ]
     assert Content.objects.count() == 0
+    assert page.locator("#composer-files-not-kept").is_visible()
 
     # Fix it: a shorter text, a title for YouTube, the video again.
     page.fill("#id_body", "Our trailer is out.")
@@ -145,6 +146,7 @@ def test_compose_an_x_thread_and_a_youtube_video_see_a_refusal_fix_it_and_publis
     assert page.locator(".composer-problems li").count() == 0
     assert counter(page, "youtube", "Title").inner_text() == "Title: 19 / 100 characters"
     assert page.locator("#composer-refusals").count() == 0
+    assert page.locator("#composer-files-not-kept").count() == 0
     page.screenshot(path=str(ARTIFACTS / "composer-previews.png"), full_page=True)
 
     page.fill("#id_scheduled_for", now_in_the_form())

@@ -70,6 +70,8 @@
           mime: mime, size: file.size, url: URL.createObjectURL(file), file: file
         });
       });
+      var notKept = document.getElementById("composer-files-not-kept");
+      if (notKept && media.some(function (m) { return m.file; })) { notKept.remove(); }
       renderMedia();
       changed();
     }
