@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "api",
     "monitoring",
     "webhooks",
+    "composer",
     "planner",
     "analytics",
 ]

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics import admin_views as analytics_admin_views
 from api.errors import not_found as api_not_found
+from composer import views as composer_views
 from monitoring.views import health, metrics
 from planner import views as calendar_views
 from publishing.admin import views as admin_views
@@ -15,6 +16,22 @@ urlpatterns = [
     path("admin/dashboard/", admin.site.admin_view(admin_views.dashboard), name="herald-dashboard"),
     path(
         "admin/switches/", admin.site.admin_view(admin_views.switches_panel), name="herald-switches"
+    ),
+    path("admin/compose/", admin.site.admin_view(composer_views.compose), name="herald-compose"),
+    path(
+        "admin/compose/check/",
+        admin.site.admin_view(composer_views.check),
+        name="herald-compose-check",
+    ),
+    path(
+        "admin/compose/media/<int:media_id>/",
+        admin.site.admin_view(composer_views.media_file),
+        name="herald-compose-media",
+    ),
+    path(
+        "admin/compose/<int:content_id>/",
+        admin.site.admin_view(composer_views.compose_edit),
+        name="herald-compose-edit",
     ),
     path(
         "admin/calendar/",

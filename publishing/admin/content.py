@@ -18,6 +18,7 @@ from platforms import registry
 from publishing.admin.actions import intermediate_form, run_on_each
 from publishing.admin.deletion import delete_contents, deletion_summary, sent_publications
 from publishing.admin.publications import permalink_link, publication_state
+from publishing.drafts import duplicate_as_draft
 from publishing.media import UploadRefused, media_draft
 from publishing.models import Publication
 from publishing.posts import validation_problems
@@ -234,7 +235,13 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
     date_hierarchy = "scheduled_for"
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
-    actions = ("cancel_selected", "publish_now_selected", "retry_selected", "reschedule_selected")
+    actions = (
+        "cancel_selected",
+        "publish_now_selected",
+        "retry_selected",
+        "reschedule_selected",
+        "duplicate_selected",
+    )
 
     def get_queryset(self, request):
         return (
@@ -396,3 +403,16 @@ class ContentAdmin(SecretLookupsRefusedMixin, OperatorTimezoneMixin, admin.Model
             why_skipped=not_done_because,
         )
         return None
+
+    @admin.action(description="Duplicate the selected content as drafts", permissions=["add"])
+    def duplicate_selected(self, request, queryset):
+        """A new draft of each (same owner, text, options, media and accounts); the originals stay."""
+        actor = Actor.for_user(request.user)
+        # Plain rows: the list's queryset prefetches trimmed publications.
+        originals = Content.objects.filter(pk__in=queryset.values("pk")).order_by("pk")
+        copies = [duplicate_as_draft(content, actor=actor) for content in originals]
+        self.message_user(
+            request,
+            f"{len(copies)} duplicated as drafts: {', '.join(f'#{c.pk}' for c in copies)}.",
+            level=messages.SUCCESS,
+        )
