@@ -590,7 +590,7 @@ def send_all(ready: list[tuple[Claim, bool]]):
         finished, since = [], time.monotonic()
         for chain in chains.values():
             for claim, marked in chain:
-                finished.append(send(claim, marked))
+                finished.append(send(claim, marked, pooled=False))
                 if time.monotonic() - since >= RECORD_EVERY_SECONDS:
                     yield finished
                     finished, since = [], time.monotonic()
@@ -605,14 +605,22 @@ def send_all(ready: list[tuple[Claim, bool]]):
 
 
 def run_chain(chain: list[tuple[Claim, bool]]) -> list[Sent]:
-    """One account's claims, in order, in a pool thread; its database connection goes back."""
-    try:
-        return [send(claim, marked) for claim, marked in chain]
-    finally:
-        connection.close()
+    """One account's claims, in order, in a pool thread.
+
+    The thread uses the database only for short writes (a checkpoint, the mark of a
+    row reconciled), and gives its connection back after each one, so 32 threads
+    never hold a process's pool of connections across their platform calls.
+    """
+    finished = []
+    for claim, marked in chain:
+        try:
+            finished.append(send(claim, marked, pooled=True))
+        finally:
+            connection.close()
+    return finished
 
 
-def send(claim: Claim, marked: bool) -> Sent:
+def send(claim: Claim, marked: bool, *, pooled: bool) -> Sent:
     """Call the platform for a claimed publication; decide the outcome, record nothing.
 
     The attempt runs inside ``redacting``: the account's tokens are masked in
@@ -620,7 +628,7 @@ def send(claim: Claim, marked: bool) -> Sent:
     quoted back.
     """
     with redacting():
-        sent = attempt(claim, marked)
+        sent = attempt(claim, marked, pooled=pooled)
         if sent.error is not None:
             sent.error.message = redact(sent.error.message)
         if sent.failure is not None:
@@ -628,12 +636,15 @@ def send(claim: Claim, marked: bool) -> Sent:
         return sent
 
 
-def attempt(claim: Claim, marked: bool) -> Sent:
+def attempt(claim: Claim, marked: bool, *, pooled: bool = False) -> Sent:
     """Call the platform for a claimed publication. ``marked``: request_sent_at recorded
-    for this attempt already; otherwise an earlier request is in doubt."""
+    for this attempt already; otherwise an earlier request is in doubt. ``pooled``: in a
+    pool thread, whose database connection goes back after each checkpoint."""
     publication, content = claim.publication, claim.content
     module = client_module(publication.platform)
     post = build_post(content, publication.platform, publication=publication)
+    if pooled:
+        post.checkpoint = releasing(post.checkpoint)
     # Set when an earlier attempt's request went out with no recorded outcome:
     # until reconcile settles it, no error may clear that mark.
     in_doubt = not marked
@@ -685,6 +696,18 @@ def attempt(claim: Claim, marked: bool) -> Sent:
             },
         )
     return Sent(claim, published=result)
+
+
+def releasing(checkpoint):
+    """``checkpoint``, then the thread's connection back to the pool (the call goes on)."""
+
+    def save(state: dict) -> None:
+        try:
+            checkpoint(state)
+        finally:
+            connection.close()
+
+    return save
 
 
 def nothing_sent_since(requests_before: int | None) -> bool:

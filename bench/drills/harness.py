@@ -73,8 +73,10 @@ def drill_environment(args: argparse.Namespace, rate_limits: str) -> dict[str, s
 
 
 def sandbox_environment() -> dict[str, str]:
-    """The sandbox servers: their own database, no Redis (their cache is local)."""
+    """The sandbox servers: their own database, no Redis (their cache is local), and
+    lighter settings (bench/sandbox_settings.py)."""
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "bench.sandbox_settings"
     env["DATABASE_URL"] = servers.database_url(servers.SANDBOX_PG)
     env["LOG_LEVEL"] = "WARNING"
     return env

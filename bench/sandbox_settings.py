@@ -1,0 +1,15 @@
+"""Settings for the drills' sandbox servers: the drill settings, made cheaper to serve.
+
+The sandbox stands in for four platforms and must not be what limits a drill:
+its API views need no session, CSRF, authentication, messages or waffle
+middleware (they read their tokens from each request), and a drill never reads
+the sandbox's database after a crash of it, so its commits need not wait for the
+disk.
+"""
+
+from bench.drill_settings import *  # noqa: F403
+from bench.drill_settings import DATABASES
+
+DEBUG = True  # as before: runserver, and the sandbox's media served by Django
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
