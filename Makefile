@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve test lint format bench bench-migrate bench-connections \
+.PHONY: help install run serve test lint format bench bench-herd bench-migrate bench-connections \
 	bench-webhooks bench-big-tables bench-analytics clean \
 	drills drill-burst drill-steady drill-kill drill-redis drill-postgres drill-switch
 
@@ -65,6 +65,11 @@ format: install
 ## Benchmark the engine against the original scheduler's loop (BENCH_ARGS passes options).
 bench: install
 	$(BIN)/python bench/engine.py $(BENCH_ARGS)
+
+## A backlog of 100 posts behind one full rate window: hand-outs and audit events per post.
+# In-process, on a simulated clock and a throwaway SQLite file.
+bench-herd: install
+	$(BIN)/python bench/herd.py $(BENCH_ARGS)
 
 ## Publish 1,000 posts with and without 3 webhook endpoints (one slow); time the deliveries.
 # PostgreSQL + Redis on 127.0.0.1, as `make bench`.

@@ -27,3 +27,7 @@ SANDBOX_RATE_LIMITS = dict.fromkeys(
 # The drill itself reads what landed on the platforms from the sandbox's database.
 if os.environ.get("DRILL_SANDBOX_DATABASE_URL"):
     DATABASES["sandbox"] = database_from_url(os.environ["DRILL_SANDBOX_DATABASE_URL"])
+
+# Herald's clusters run as in production: DEBUG off, so no SQL is logged per query.
+# (The sandbox's servers keep DEBUG on: bench/sandbox_settings.py.)
+DEBUG = False

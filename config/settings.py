@@ -235,6 +235,8 @@ PUBLISH_MAX_RETRIES = env_int("PUBLISH_MAX_RETRIES", 3, minimum=0)
 PUBLISH_RETRY_DELAY = env_int("PUBLISH_RETRY_DELAY", 300, minimum=1)
 PUBLISH_RETRY_BACKOFF = env_bool("PUBLISH_RETRY_BACKOFF", False)
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600, minimum=30)
+# Platform calls one worker task makes at once (a thread each) for the batch it claimed.
+PUBLISH_CONCURRENCY = env_int("PUBLISH_CONCURRENCY", 32, minimum=1)
 TICK_BUDGET_SECONDS = env_int("TICK_BUDGET_SECONDS", 75, minimum=0)
 TICK_POLL_SECONDS = env_int("TICK_POLL_SECONDS", 1, minimum=1)
 # A lease must outlive the task timeout: django-q2 kills a task at its timeout,

@@ -29,7 +29,7 @@ from flags.switches import ALL_SWITCH_NAMES, blocking_switch, held_platforms, sw
 from integrations.models import Integration
 from publishing import selectors
 from publishing.holds import SWITCH_KINDS, HoldKind, holding_switch
-from publishing.models import DUE_STATUSES, EngineHeartbeat, Publication
+from publishing.models import EngineHeartbeat, Publication
 from publishing.rate_limits import WindowUse, busy_windows, limit_for
 from publishing.tally import publication_counts
 
@@ -222,9 +222,7 @@ def scheduler_health(now: dt.datetime, states: dict[str, bool] | None = None) ->
     switch holds are left out, and the other holds are not due until they end.
     """
     heartbeat = EngineHeartbeat.objects.filter(name="tick").first()
-    late = Q(status__in=DUE_STATUSES, next_attempt_at__lte=now) & selectors.overdue(
-        now, held_platforms=held_platforms(states)
-    )
+    late = selectors.overdue(now, held_platforms=held_platforms(states))
     queue = Publication.objects.filter(
         Q(status__in=(Status.QUEUED, Status.PUBLISHING)) | late
     ).aggregate(

@@ -1,19 +1,24 @@
-"""The publishing engine: tick, dispatch and publish_one.
+"""The publishing engine: tick, dispatch and publish_batch.
 
 The database is the queue of record; the broker only rings the doorbell.
 
 * ``tick`` recovers expired leases, holds what a switch holds, and hands due
-  publications to workers in batches (``dispatch_due_batch``), polling again
-  every ``TICK_POLL_SECONDS`` until its budget is spent.
+  publications to workers in batches (``dispatch_due_batch``: one task per
+  batch), polling again every ``TICK_POLL_SECONDS`` until its budget is spent.
 * A dispatched publication is QUEUED with ``next_attempt_at`` a little ahead:
   if its task is lost, it becomes due again and the next tick re-sends it.
-* ``publish_one`` re-checks everything under a row lock, takes a rate-limit
-  slot, moves the row to PUBLISHING with a lease, records ``request_sent_at``,
-  calls the platform, and records the outcome in one transaction.
+  ``first_due_at`` keeps when it first became due, so /health/ sees a row that
+  workers never take however often it is handed out again.
+* ``publish_batch`` claims the batch in one transaction (row locks, checks,
+  the rate-limit slots of every account in one round trip, grouped UPDATEs
+  and one INSERT of audit events), records ``request_sent_at`` on the whole
+  batch in one compare-and-set UPDATE, sends on a pool of threads, and records
+  the outcomes together as they come in.
 * A row the owner's plan no longer allows (a platform left out, automation
   off and the post not sent by hand) is held QUEUED with a plan hold, never
   failed: a change of plan or entitlement makes it due again, and the claim
-  checks again.
+  checks again. A hold writes an audit event when it begins or changes, not
+  on every re-check; a full rate window gives each waiting row its own turn.
 * A row whose request went out but whose outcome was not recorded is never
   re-sent blindly: the platform module's ``reconcile`` decides first.
 * An answer that names the post (a message, post, container or upload-session
@@ -25,6 +30,26 @@ The database is the queue of record; the broker only rings the doorbell.
 * An attempt that failed before any request left (the HTTP client counts
   them) sent nothing: it is an ordinary failure, never in doubt, and its
   ``request_sent_at`` is cleared.
+
+Why threads, not async I/O, for the sends: the four platform clients, the
+HTTP client's per-thread request count (which tells "nothing was sent" from
+"in doubt"), the redaction of secrets (a ContextVar per attempt) and Django's
+ORM (the checkpoints) are all synchronous. A bounded pool of
+``PUBLISH_CONCURRENCY`` threads (default 32) runs them unchanged; the work is
+waiting on sockets, which releases the GIL, so threads give the same overlap
+as an event loop would without rewriting every client and its tests, and a
+slow call holds one thread until its own timeout, never the others. Each
+thread returns its database connection (to the pool) when its chain ends.
+
+Why the claim locks then updates, rather than one ``UPDATE ... RETURNING``:
+the claim must re-check every row (switches, paused account, plan, platform
+wait) and take its rate slot *before* it may move, and the database fallback
+of the rate limiter counts slots under the same transaction. So the rows are
+locked in primary-key order (``SELECT ... FOR UPDATE``, which SQLite's
+IMMEDIATE transactions serialize too), checked in memory, and moved with a
+few grouped UPDATEs whose compare-and-set is the status read under that lock.
+Exactly once holds because no other process can move a locked row between
+the read and the write.
 """
 
 from __future__ import annotations
@@ -32,18 +57,23 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import os
 import random
+import threading
 import time
+from collections import defaultdict
+from concurrent.futures import ALL_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from content.choices import Status
 from content.models import Content
-from entitlements.services import limits_for, plan_hold_reason
+from entitlements.services import limits_for_users, plan_hold_reason
 from flags.switches import blocking_switch, held_platforms, switch_states
 from integrations.credentials import (
     Credentials,
@@ -68,8 +98,8 @@ from platforms.registry import client_module
 from publishing import holds, selectors, signals
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.posts import build_post
-from publishing.rate_limits import reserve_slot
-from publishing.states import StaleTransition, transition, transition_many
+from publishing.rate_limits import reserve_slots
+from publishing.states import Move, apply_moves, transition, transition_many
 
 logger = logging.getLogger(__name__)
 
@@ -195,32 +225,65 @@ def hold_switched_off(now: dt.datetime, held: list[str], states: dict[str, bool]
 
 
 def dispatch_due_batch(now: dt.datetime, *, exclude_platforms=(), enqueue=None) -> int:
-    """Claim up to PUBLISH_BATCH_SIZE due rows and hand each to a worker on commit.
+    """Claim up to PUBLISH_BATCH_SIZE due rows and hand them to a worker on commit.
 
-    A fixed number of queries whatever the batch size.
+    A fixed number of queries whatever the batch size. The whole batch goes to
+    one ``publish_batch`` task (``enqueue``, given, is called once per id
+    instead: tests run the rows one by one). A row that becomes due records the
+    moment in ``first_due_at``, kept when it is handed out again; a row already
+    QUEUED keeps its hold's columns (the worker checks it again) and gets no new
+    audit event: handing a row out again is not news.
     """
-    enqueue = enqueue or enqueue_publication
     with transaction.atomic():
         due = selectors.due_publications(now).exclude(platform__in=exclude_platforms)
-        ids = list(
-            due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[
-                : settings.PUBLISH_BATCH_SIZE
-            ]
+        rows = list(
+            due.select_for_update(skip_locked=True, of=("self",)).values_list(
+                "pk", "status", "content_id"
+            )[: settings.PUBLISH_BATCH_SIZE]
         )
-        moved = transition_many(
-            ids,
-            [Status.SCHEDULED, Status.RETRYING, Status.QUEUED],
-            Status.QUEUED,
-            reason="due: handed to a worker",
-            next_attempt_at=now + DISPATCH_GRACE,
-            **holds.RELEASED,
+        fields = {
+            "next_attempt_at": now + DISPATCH_GRACE,
+            "first_due_at": Coalesce(F("first_due_at"), F("next_attempt_at")),
+        }
+        made = apply_moves(
+            (
+                Move(
+                    pk,
+                    (Status.SCHEDULED, Status.RETRYING, Status.QUEUED),
+                    Status.QUEUED,
+                    "due: handed to a worker",
+                    fields,
+                    record=status != Status.QUEUED,
+                )
+                for pk, status, _ in rows
+            ),
+            locked={pk: (status, content_id) for pk, status, content_id in rows},
         )
-        transaction.on_commit(lambda: [enqueue(pk) for pk in moved])
+        moved = [move.publication_id for move in made]
+        if enqueue is not None:
+            transaction.on_commit(lambda: [enqueue(pk) for pk in moved])
+        elif moved:
+            transaction.on_commit(lambda: enqueue_batch(moved))
     return len(moved)
 
 
+def enqueue_batch(publication_ids: list[int]) -> None:
+    """Ring the doorbell once for a batch: one django-q2 task runs publish_batch on it."""
+    from django_q.tasks import async_task
+
+    async_task(
+        "publishing.tasks.publish_batch",
+        list(publication_ids),
+        task_name=f"publish-batch-{publication_ids[0]}",
+        group="publish",
+        # The audit log records every outcome; a task row per batch would only
+        # add writes (and pruning) to the hot path.
+        save=False,
+    )
+
+
 def enqueue_publication(publication_id: int) -> None:
-    """Ring the doorbell: ask a django-q2 worker to run publish_one (the original enqueuePublication)."""
+    """Ring the doorbell for one row (the original enqueuePublication): publish_one."""
     from django_q.tasks import async_task
 
     async_task(
@@ -228,17 +291,15 @@ def enqueue_publication(publication_id: int) -> None:
         publication_id,
         task_name=f"publish-{publication_id}",
         group="publish",
-        # The audit log records every outcome; a task row per post would only
-        # add writes (and pruning) to the hot path.
         save=False,
     )
 
 
-# --- publish_one --------------------------------------------------------------------
+# --- publish_batch --------------------------------------------------------------------
 
 
 class Outcome(enum.StrEnum):
-    """What one ``publish_one`` call did; its value is what logs and task results show."""
+    """What happened to one publication of a batch; its value is what logs and task results show."""
 
     # The platform has the post: sent now, or found there by reconcile.
     PUBLISHED = "published"
@@ -253,7 +314,7 @@ class Outcome(enum.StrEnum):
     HELD = "held"
     # The content was edited after the claim: due again, to be sent as edited.
     RELEASED = "released"
-    # Not QUEUED, or held, when the worker came: another path already handled it.
+    # Not QUEUED when the worker came: another path already handled it.
     SKIPPED = "skipped"
     # No such publication (deleted since it was dispatched).
     MISSING = "missing"
@@ -267,28 +328,326 @@ class Claim:
     content: Content
 
 
+@dataclass
+class Sent:
+    """What one platform attempt came to, decided in its thread, recorded by the batch.
+
+    Exactly one of ``published``, ``error``, ``failure`` or ``released`` is set.
+    Every text in it is redacted already (the account's secrets are known only
+    inside the attempt's ``redacting`` block).
+    """
+
+    claim: Claim
+    published: Published | None = None
+    reason: str = "published"
+    error: PlatformError | None = None
+    in_doubt: bool = False
+    nothing_sent: bool = False
+    failure: dict | None = None  # record_failed's keywords
+    released: bool = False
+
+
 def publish_one(publication_id: int) -> Outcome:
-    """Publish one dispatched publication. Returns what happened, for logs and tests.
+    """Publish one dispatched publication: a batch of one. Returns what happened."""
+    return publish_batch([publication_id])[publication_id]
+
+
+def publish_batch(publication_ids: list[int]) -> dict[int, Outcome]:
+    """Publish a batch of dispatched publications; returns each one's outcome.
+
+    1. ``claim_batch``: one transaction locks the rows, checks switches, paused
+       accounts, plans and platform waits, takes the rate-limit slots of the
+       whole batch in one round trip, and moves the claimed rows to PUBLISHING
+       with a lease each (holds and claims: a few grouped UPDATEs, one INSERT of
+       audit events).
+    2. ``mark_requests_sent``: one UPDATE records ``request_sent_at`` on every
+       claimed row not in doubt, as a compare-and-set on its claim and on its
+       content's version; a row edited since the claim is released instead.
+    3. ``send_all``: the platform calls, on a pool of ``PUBLISH_CONCURRENCY``
+       threads, one account's posts one after another in due order. A row in
+       doubt asks ``reconcile`` first, in its thread, and is marked there.
+    4. ``record_sent``: outcomes as they come in, every second or so: the
+       published ones with one grouped UPDATE and one INSERT; errors as before,
+       row by row.
+    """
+    ids = list(dict.fromkeys(publication_ids))
+    outcomes, claims = claim_batch(ids)
+    if not claims:
+        return outcomes
+    fresh = [claim for claim in claims if claim.publication.request_sent_at is None]
+    fresh_ids = {claim.publication.pk for claim in fresh}
+    marked = mark_requests_sent(fresh)
+    ready = []
+    for claim in claims:
+        pk = claim.publication.pk
+        if pk in fresh_ids and pk not in marked:
+            outcomes[pk] = release_after_edit(claim.publication)
+        else:
+            # An earlier request in doubt (not marked): reconcile, then mark, in its thread.
+            ready.append((claim, pk in marked))
+    for sent in send_all(ready):
+        outcomes.update(record_sent(sent))
+    return outcomes
+
+
+def claim_batch(ids: list[int]) -> tuple[dict[int, Outcome], list[Claim]]:
+    """Re-check the dispatched rows under lock; move the ones that may go to PUBLISHING.
+
+    The rows are locked in primary-key order (as every multi-row lock in
+    Herald is) and read with their content, owner and account; the claimed
+    ones' media follow in one query. Returns
+    the outcome of every row that does not go out now, and the claims.
+    """
+    now = timezone.now()
+    outcomes: dict[int, Outcome] = {}
+    with transaction.atomic():
+        rows = list(
+            Publication.objects.select_for_update(of=("self",))
+            .select_related("content", "content__owner", "integration")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        found = {row.pk for row in rows}
+        for pk in ids:
+            if pk not in found:
+                logger.info("publish_batch: publication %s no longer exists; skipped.", pk)
+                outcomes[pk] = Outcome.MISSING
+        # Due order: the order the tick handed them out, so one account's go in turn.
+        order = {pk: index for index, pk in enumerate(ids)}
+        candidates = sorted(
+            (row for row in rows if row.status == Status.QUEUED), key=lambda r: order[r.pk]
+        )
+        for row in rows:
+            if row.status != Status.QUEUED:
+                logger.info(
+                    "publish_one(%s): skipped, the publication is %s (already handled).",
+                    row.pk,
+                    row.status,
+                )
+                outcomes[row.pk] = Outcome.SKIPPED
+        moves: list[Move] = []
+        states = switch_states() if candidates else {}
+        limits = limits_for_users({row.content.owner for row in candidates}) if candidates else {}
+        slot_seekers = []
+        for row in candidates:
+            held = check_holds(row, now, states, limits)
+            if held is None:
+                slot_seekers.append(row)
+                continue
+            why, until = held
+            moves.append(hold_move(row, why, until))
+            outcomes[row.pk] = Outcome.HELD
+        decisions = reserve_slots(slot_seekers, now)
+        lease = now + dt.timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+        claimed = []
+        for row in slot_seekers:
+            slot = decisions[row.pk]
+            if not slot.granted:
+                moves.append(hold_move(row, holds.rate_window_full(row.platform), slot.free_at))
+                signals.rate_window_held.send(sender=None, platform=row.platform)
+                outcomes[row.pk] = Outcome.RATE_LIMITED
+                continue
+            fields = {
+                "attempts": row.attempts + 1,
+                "lease_expires_at": lease,
+                "claimed_version": row.content.version,
+                "rate_slot_at": now,
+                "next_attempt_at": None,
+                **holds.RELEASED,
+            }
+            moves.append(
+                Move(row.pk, (Status.QUEUED,), Status.PUBLISHING, "claimed by a worker", fields)
+            )
+            claimed.append((row, fields))
+        apply_moves(moves, locked={row.pk: (row.status, row.content_id) for row in rows})
+    claims = []
+    for row, fields in claimed:
+        row.status = Status.PUBLISHING
+        for name, value in fields.items():
+            setattr(row, name, value)
+        claims.append(Claim(row, row.content))
+    # The media of the claimed posts only, in one query (a held row needs none).
+    prefetch_related_objects([claim.content for claim in claims], "media")
+    return outcomes, claims
+
+
+def claim_publication(publication_id: int) -> Claim | Outcome:
+    """``claim_batch`` for one row: its claim, or what happened to it instead."""
+    outcomes, claims = claim_batch([publication_id])
+    return claims[0] if claims else outcomes[publication_id]
+
+
+def check_holds(row: Publication, now: dt.datetime, states, limits):
+    """What holds a QUEUED row now, as (hold, until); None when it may take a slot."""
+    if switch := blocking_switch(row.platform, states):
+        return holds.switch_off(switch), now
+    integration = row.integration
+    if integration is not None and integration.status == Integration.Status.PAUSED:
+        return holds.paused_account(), None
+    # A plan that shrank since the post was scheduled holds it; a new plan or
+    # entitlement releases it.
+    if why := plan_hold_reason(limits[row.content.owner_id], row.platform, by_hand=row.by_hand):
+        return holds.plan_limit(why), None
+    if (
+        integration is not None
+        and integration.rate_limited_until
+        and integration.rate_limited_until > now
+    ):
+        return holds.platform_wait(), integration.rate_limited_until
+    return None
+
+
+def hold_move(row: Publication, why: holds.Hold, until: dt.datetime | None) -> Move:
+    """Keep the row QUEUED until ``until`` (None: until something releases it).
+
+    An audit event only when the hold begins or changes: the same hold found
+    again on a re-check moves the due time alone. A held row is not due, so
+    its ``first_due_at`` goes.
+    """
+    same = row.hold_kind == why.kind and row.hold_reason == why.reason
+    return Move(
+        row.pk,
+        (Status.QUEUED,),
+        Status.QUEUED,
+        f"held: {why.reason}",
+        {"next_attempt_at": until, "first_due_at": None, **why.fields()},
+        record=not same,
+    )
+
+
+def mark_requests_sent(claims: list[Claim]) -> set[int]:
+    """Record that the requests are about to go out: one UPDATE for the batch.
+
+    A compare-and-set per row: still PUBLISHING under this claim's lease, and
+    its content still at the version claimed. Returns the ids marked; the
+    others were edited since the claim.
+    """
+    if not claims:
+        return set()
+    now = timezone.now()
+    ids = [claim.publication.pk for claim in claims]
+    lease = claims[0].publication.lease_expires_at
+    updated = Publication.objects.filter(
+        pk__in=ids,
+        status=Status.PUBLISHING,
+        lease_expires_at=lease,
+        content__version=F("claimed_version"),
+    ).update(request_sent_at=now)
+    if updated == len(ids):
+        marked = set(ids)
+    else:
+        # Rare: some content was edited. Our own rows (PUBLISHING, under our lease) carry
+        # exactly this moment if marked.
+        marked = set(
+            Publication.objects.filter(pk__in=ids, request_sent_at=now).values_list("pk", flat=True)
+        )
+    for claim in claims:
+        publication = claim.publication
+        if publication.pk not in marked:
+            continue
+        publication.request_sent_at = now
+        if publication.attempts == 1:
+            signals.first_request_sent.send(
+                sender=None,
+                platform=publication.platform,
+                scheduled_for=claim.content.scheduled_for,
+                sent_at=now,
+            )
+    return marked
+
+
+# How often the batch records the outcomes that came in, while slower calls go on.
+RECORD_EVERY_SECONDS = 1.0
+_pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+_pool_lock = threading.Lock()
+
+
+def send_pool() -> ThreadPoolExecutor:
+    """This process's pool of sending threads (a forked worker builds its own)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(
+                max_workers=settings.PUBLISH_CONCURRENCY, thread_name_prefix="herald-send"
+            )
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def send_all(ready: list[tuple[Claim, bool]]):
+    """Send every claim; yield lists of ``Sent`` as they finish.
+
+    One account's claims go one after another, in due order (per-account
+    order); different accounts go at once. A single account runs in this
+    thread. A slow call holds back only the posts of its own account.
+    """
+    chains: dict[tuple[str, str], list[tuple[Claim, bool]]] = defaultdict(list)
+    for claim, marked in ready:
+        publication = claim.publication
+        chains[(publication.platform, publication.account_key)].append((claim, marked))
+    if len(chains) <= 1 or settings.PUBLISH_CONCURRENCY <= 1:
+        finished, since = [], time.monotonic()
+        for chain in chains.values():
+            for claim, marked in chain:
+                finished.append(send(claim, marked, pooled=False))
+                if time.monotonic() - since >= RECORD_EVERY_SECONDS:
+                    yield finished
+                    finished, since = [], time.monotonic()
+        if finished:
+            yield finished
+        return
+    pending = {send_pool().submit(run_chain, chain) for chain in chains.values()}
+    while pending:
+        done, pending = wait(pending, timeout=RECORD_EVERY_SECONDS, return_when=ALL_COMPLETED)
+        if done:
+            yield [sent for future in done for sent in future.result()]
+
+
+def run_chain(chain: list[tuple[Claim, bool]]) -> list[Sent]:
+    """One account's claims, in order, in a pool thread.
+
+    The thread uses the database only for short writes (a checkpoint, the mark of a
+    row reconciled), and gives its connection back after each one, so 32 threads
+    never hold a process's pool of connections across their platform calls.
+    """
+    finished = []
+    for claim, marked in chain:
+        try:
+            finished.append(send(claim, marked, pooled=True))
+        finally:
+            connection.close()
+    return finished
+
+
+def send(claim: Claim, marked: bool, *, pooled: bool) -> Sent:
+    """Call the platform for a claimed publication; decide the outcome, record nothing.
 
     The attempt runs inside ``redacting``: the account's tokens are masked in
-    everything it logs and in every error text it stores, whatever the
-    platform quoted back.
+    everything it logs and in every error text it keeps, whatever the platform
+    quoted back.
     """
-    claim = claim_publication(publication_id)
-    if isinstance(claim, Outcome):
-        return claim
     with redacting():
-        return attempt(claim)
+        sent = attempt(claim, marked, pooled=pooled)
+        if sent.error is not None:
+            sent.error.message = redact(sent.error.message)
+        if sent.failure is not None:
+            sent.failure["message"] = redact(sent.failure["message"])
+        return sent
 
 
-def attempt(claim: Claim) -> Outcome:
-    """Call the platform for a claimed publication and record the outcome."""
+def attempt(claim: Claim, marked: bool, *, pooled: bool = False) -> Sent:
+    """Call the platform for a claimed publication. ``marked``: request_sent_at recorded
+    for this attempt already; otherwise an earlier request is in doubt. ``pooled``: in a
+    pool thread, whose database connection goes back after each checkpoint."""
     publication, content = claim.publication, claim.content
     module = client_module(publication.platform)
     post = build_post(content, publication.platform, publication=publication)
+    if pooled:
+        post.checkpoint = releasing(post.checkpoint)
     # Set when an earlier attempt's request went out with no recorded outcome:
     # until reconcile settles it, no error may clear that mark.
-    in_doubt = publication.request_sent_at is not None
+    in_doubt = not marked
     # The thread's request count when the platform call began: None until then.
     requests_before = None
     try:
@@ -296,49 +655,59 @@ def attempt(claim: Claim) -> Outcome:
         if in_doubt:
             found = module.reconcile(post, credentials)
             if isinstance(found, Published):
-                return record_published(
-                    publication, found, reason="found on the platform by reconcile"
-                )
+                return Sent(claim, published=found, reason="found on the platform by reconcile")
             if found is UNKNOWN:
-                return record_failed(
-                    publication,
-                    code=IN_DOUBT_CODE,
-                    message="The request was sent but its outcome is unknown, and the platform "
-                    "cannot tell whether the post exists. Check the platform, then settle it "
-                    "(its owner through the API, or an operator in the admin).",
+                return Sent(
+                    claim,
+                    failure={
+                        "code": IN_DOUBT_CODE,
+                        "message": "The request was sent but its outcome is unknown, and the "
+                        "platform cannot tell whether the post exists. Check the platform, then "
+                        "settle it (its owner through the API, or an operator in the admin).",
+                    },
                 )
             logger.info("Publication %s: reconcile found nothing; safe to send.", publication.pk)
             in_doubt = False
-        if not mark_request_sent(publication, content):
-            return release_after_edit(publication)
+            if not mark_request_sent(publication, content):
+                return Sent(claim, released=True)
         requests_before = http.requests_sent()
         result = module.publish(post, credentials)
     except PlatformError as error:
-        return record_platform_error(
-            publication,
-            content,
-            error,
-            in_doubt=in_doubt,
-            nothing_sent=nothing_sent_since(requests_before),
+        return Sent(
+            claim, error=error, in_doubt=in_doubt, nothing_sent=nothing_sent_since(requests_before)
         )
     except (NotConnected, IntegrationUnavailable) as error:
-        return record_failed(publication, code="not_connected", message=str(error))
+        return Sent(claim, failure={"code": "not_connected", "message": str(error)})
     except Exception as error:
         if in_doubt or not nothing_sent_since(requests_before):
             # A bug or an unexpected answer after a request went out: the post
             # may be out, so the next attempt reconciles first.
             logger.exception("Publication %s: unexpected error while publishing.", publication.pk)
             wrapped = TransientError(f"Unexpected error: {type(error).__name__}", maybe_sent=True)
-            return record_platform_error(publication, content, wrapped, in_doubt=in_doubt)
+            return Sent(claim, error=wrapped, in_doubt=in_doubt)
         logger.exception("Publication %s: unexpected error before any request.", publication.pk)
-        return record_failed(
-            publication,
-            code=INTERNAL_ERROR_CODE,
-            message=f"Herald failed before sending anything ({type(error).__name__}); nothing "
-            "went out. Retry once the cause is fixed.",
-            sent_nothing=True,
+        return Sent(
+            claim,
+            failure={
+                "code": INTERNAL_ERROR_CODE,
+                "message": f"Herald failed before sending anything ({type(error).__name__}); "
+                "nothing went out. Retry once the cause is fixed.",
+                "sent_nothing": True,
+            },
         )
-    return record_published(publication, result, reason="published")
+    return Sent(claim, published=result)
+
+
+def releasing(checkpoint):
+    """``checkpoint``, then the thread's connection back to the pool (the call goes on)."""
+
+    def save(state: dict) -> None:
+        try:
+            checkpoint(state)
+        finally:
+            connection.close()
+
+    return save
 
 
 def nothing_sent_since(requests_before: int | None) -> bool:
@@ -346,77 +715,74 @@ def nothing_sent_since(requests_before: int | None) -> bool:
     return requests_before is None or http.requests_sent() == requests_before
 
 
-def claim_publication(publication_id: int) -> Claim | Outcome:
-    """Re-check a dispatched row under lock and move it to PUBLISHING, or hold or skip it."""
-    now = timezone.now()
-    with transaction.atomic():
-        publication = (
-            Publication.objects.select_for_update(of=("self",))
-            .select_related("content", "content__owner", "integration")
-            .filter(pk=publication_id)
-            .first()
-        )
-        if publication is None:
-            logger.info("publish_one(%s): no such publication; skipped.", publication_id)
-            return Outcome.MISSING
-        if publication.status != Status.QUEUED or publication.hold_kind:
-            logger.info(
-                "publish_one(%s): skipped, the publication is %s%s (already handled).",
-                publication_id,
-                publication.status,
-                f", {publication.hold_reason}" if publication.hold_reason else "",
+def record_sent(batch: list[Sent]) -> dict[int, Outcome]:
+    """Record the outcomes of finished attempts: the published ones together."""
+    outcomes: dict[int, Outcome] = {}
+    published = [sent for sent in batch if sent.published is not None]
+    if published:
+        outcomes.update(record_published_many(published))
+    for sent in batch:
+        publication, content = sent.claim.publication, sent.claim.content
+        if sent.published is not None:
+            continue
+        if sent.released:
+            outcomes[publication.pk] = release_after_edit(publication)
+        elif sent.failure is not None:
+            outcomes[publication.pk] = record_failed(publication, **sent.failure)
+        else:
+            outcomes[publication.pk] = record_platform_error(
+                publication,
+                content,
+                sent.error,
+                in_doubt=sent.in_doubt,
+                nothing_sent=sent.nothing_sent,
             )
-            return Outcome.SKIPPED
-        content = publication.content
-        if switch := blocking_switch(publication.platform):
-            hold(publication, holds.switch_off(switch), until=now)
-            return Outcome.HELD
-        integration = publication.integration
-        if integration is not None and integration.status == Integration.Status.PAUSED:
-            hold(publication, holds.paused_account(), until=None)
-            return Outcome.HELD
-        # A plan that shrank since the post was scheduled holds it (one query: the
-        # owner's entitlement with its plan); a new plan or entitlement releases it.
-        limits = limits_for(content.owner, now=now)
-        if why := plan_hold_reason(limits, publication.platform, by_hand=publication.by_hand):
-            hold(publication, holds.plan_limit(why), until=None)
-            return Outcome.HELD
-        if (
-            integration is not None
-            and integration.rate_limited_until
-            and integration.rate_limited_until > now
-        ):
-            hold(publication, holds.platform_wait(), until=integration.rate_limited_until)
-            return Outcome.HELD
-        slot = reserve_slot(publication, now)
-        if not slot.granted:
-            hold(publication, holds.rate_window_full(publication.platform), until=slot.free_at)
-            signals.rate_window_held.send(sender=None, platform=publication.platform)
-            return Outcome.RATE_LIMITED
-        transition(
-            publication,
-            Status.PUBLISHING,
-            reason="claimed by a worker",
-            # The row is locked: a plain value keeps the count usable in memory
-            # (mark_request_sent tells the first attempt by it).
-            attempts=publication.attempts + 1,
-            lease_expires_at=now + dt.timedelta(seconds=settings.PUBLISH_LEASE_SECONDS),
-            claimed_version=content.version,
-            rate_slot_at=now,
-            next_attempt_at=None,
+    return outcomes
+
+
+def record_published_many(batch: list[Sent]) -> dict[int, Outcome]:
+    """PUBLISHED, with each row's external id and permalink: one grouped move."""
+    now = timezone.now()
+    common = {
+        "published_at": now,
+        "lease_expires_at": None,
+        "last_error": "",
+        "last_error_code": "",
+        "first_due_at": None,
+        **holds.RELEASED,
+    }
+    moves = [
+        Move(
+            sent.claim.publication.pk,
+            (Status.PUBLISHING,),
+            Status.PUBLISHED,
+            sent.reason,
+            {
+                **common,
+                "external_id": sent.published.external_id,
+                "permalink": sent.published.permalink,
+            },
         )
-    return Claim(publication, content)
-
-
-def hold(publication: Publication, why: holds.Hold, *, until: dt.datetime | None) -> None:
-    """Keep the row QUEUED until ``until`` (None: until something releases it)."""
-    transition(
-        publication,
-        Status.QUEUED,
-        reason=f"held: {why.reason}",
-        next_attempt_at=until,
-        **why.fields(),
-    )
+        for sent in batch
+    ]
+    # The rows are ours (PUBLISHING under this batch's claim): the UPDATE compares
+    # the status itself, no lock needed.
+    content_ids = {sent.claim.publication.pk: sent.claim.content.pk for sent in batch}
+    made = {move.publication_id for move in apply_moves(moves, content_ids=content_ids)}
+    outcomes = {}
+    for sent in batch:
+        publication = sent.claim.publication
+        if publication.pk not in made:
+            logger.error(
+                "Publication %s was published but its row moved meanwhile.", publication.pk
+            )
+            outcomes[publication.pk] = Outcome.STALE
+            continue
+        publication.status = Status.PUBLISHED
+        publication.external_id = sent.published.external_id
+        publication.permalink = sent.published.permalink
+        outcomes[publication.pk] = Outcome.PUBLISHED
+    return outcomes
 
 
 def fresh_credentials(publication: Publication, content: Content, module) -> Credentials:
@@ -473,27 +839,6 @@ def release_after_edit(publication: Publication) -> Outcome:
     return Outcome.RELEASED
 
 
-def record_published(publication: Publication, result: Published, *, reason: str) -> Outcome:
-    now = timezone.now()
-    try:
-        transition(
-            publication,
-            Status.PUBLISHED,
-            reason=reason,
-            external_id=result.external_id,
-            permalink=result.permalink,
-            published_at=now,
-            lease_expires_at=None,
-            last_error="",
-            last_error_code="",
-            **holds.RELEASED,
-        )
-    except StaleTransition:
-        logger.error("Publication %s was published but its row moved meanwhile.", publication.pk)
-        return Outcome.STALE
-    return Outcome.PUBLISHED
-
-
 def record_failed(
     publication: Publication, *, code: str, message: str, sent_nothing: bool = False
 ) -> Outcome:
@@ -509,6 +854,7 @@ def record_failed(
         last_error=message,
         lease_expires_at=None,
         next_attempt_at=None,
+        first_due_at=None,
         **cleared,
     )
     return Outcome.FAILED
@@ -556,6 +902,7 @@ def record_platform_error(
                 error_code=error.code,
                 **holds.platform_wait().fields(),
                 next_attempt_at=error.until,
+                first_due_at=None,
                 lease_expires_at=None,
                 request_sent_at=sent_mark,
             )
@@ -583,6 +930,7 @@ def record_platform_error(
                 retry_count=retry_number,
                 last_retry_at=now,
                 next_attempt_at=now + retry_delay(retry_number),
+                first_due_at=None,
                 last_error_code=error.code,
                 last_error=message,
                 lease_expires_at=None,

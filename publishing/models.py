@@ -42,6 +42,12 @@ class Publication(models.Model):
     retry_count = models.PositiveIntegerField(default=0)
     last_retry_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    first_due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When this attempt first became due: kept while the row is handed to workers "
+        "again and again, cleared by a hold or an outcome. /health/ measures waits from it.",
+    )
     hold_kind = models.CharField(
         max_length=32,
         choices=HoldKind.choices,
@@ -75,6 +81,11 @@ class Publication(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(status__in=DUE_STATUSES),
                 name="publication_due_idx",
+            ),
+            models.Index(
+                fields=["first_due_at"],
+                condition=models.Q(status__in=DUE_STATUSES),
+                name="publication_first_due_idx",
             ),
             models.Index(
                 fields=["lease_expires_at"],

@@ -6,21 +6,32 @@ set per account answers first (one atomic Lua call, no database lock); the
 database count takes over whenever Redis is absent or unreachable. A Redis
 window that is missing (after a restart or expiry) or that missed slots
 taken during an outage is rebuilt from the database before it is trusted.
+
+``reserve_slots`` takes the slots of a whole claimed batch at once: one Lua
+call over every account's window (a second one only for windows Redis must
+rebuild), or, on the database, one advisory-lock statement and one count.
+A publication it refuses is told when its own turn comes, not merely when
+the next slot frees: the i-th publication waiting for an account is due when
+the i-th slot frees, counting the ones already waiting. So a backlog behind
+a full window comes back one row per freed slot instead of all at once.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from content.choices import Status
 from publishing.models import Publication
 
 logger = logging.getLogger(__name__)
@@ -67,12 +78,68 @@ return {0, tonumber(oldest[2]) + window}
 """
 
 
+# Reserve many members in many windows at once. ARGV[1] = now_us; then, per key:
+# window_us, limit, seed_flag, member count n, seed pair count s, the n members, then s
+# score/member pairs to seed a missing window with. Returns, per key, {-1} when the
+# window is missing and no seed was given (nothing reserved there: the caller seeds it
+# and asks again), else {1, granted members, the window's scores when one was refused}.
+RESERVE_MANY_SCRIPT = """
+local now = tonumber(ARGV[1])
+local pos = 2
+local out = {}
+for k = 1, #KEYS do
+  local key = KEYS[k]
+  local window = tonumber(ARGV[pos])
+  local limit = tonumber(ARGV[pos + 1])
+  local seeded = ARGV[pos + 2]
+  local n = tonumber(ARGV[pos + 3])
+  local s = tonumber(ARGV[pos + 4])
+  local first_member = pos + 5
+  local first_seed = first_member + n
+  pos = first_seed + 2 * s
+  local exists = redis.call('EXISTS', key) == 1
+  if not exists and seeded == '0' then
+    out[k] = {-1}
+  else
+    if not exists then
+      for i = first_seed, first_seed + 2 * s - 1, 2 do
+        redis.call('ZADD', key, ARGV[i], ARGV[i + 1])
+      end
+    end
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    local granted = {}
+    local refused = false
+    for i = first_member, first_member + n - 1 do
+      local member = ARGV[i]
+      if redis.call('ZSCORE', key, member) or redis.call('ZCARD', key) < limit then
+        redis.call('ZADD', key, now, member)
+        granted[#granted + 1] = member
+      else
+        refused = true
+      end
+    end
+    if redis.call('EXISTS', key) == 1 then
+      redis.call('PEXPIRE', key, math.ceil(window / 1000))
+    end
+    local scores = {}
+    if refused then
+      local all = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+      for i = 2, #all, 2 do scores[#scores + 1] = all[i] end
+    end
+    out[k] = {1, granted, scores}
+  end
+end
+return out
+"""
+
+
 class RedisWindows:
     """The Redis side, with what it needs to recover from an outage."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._script = None
+        self._many_script = None
         self._stale_keys: set[str] = set()  # windows that missed slots while Redis was down
         self.degraded = False
 
@@ -113,12 +180,87 @@ class RedisWindows:
         free_at = EPOCH + dt.timedelta(microseconds=int(free_at_us))
         return SlotDecision(False, free_at)
 
+    def reserve_many(self, requests: list[WindowRequest], now: dt.datetime, seed) -> None:
+        """Fill each request's ``granted`` and ``slots`` in one Lua call (two when windows
+        must be rebuilt: ``seed(missing requests)`` gives each one's (slot_at, id) pairs).
+
+        Raises ``redis.RedisError`` when Redis cannot answer.
+        """
+        client = self.client()
+        with self._lock:
+            stale = list(self._stale_keys)
+        if stale:
+            client.delete(*stale)
+            with self._lock:
+                self._stale_keys.difference_update(stale)
+        if self._many_script is None:
+            self._many_script = client.register_script(RESERVE_MANY_SCRIPT)
+        now_us = to_microseconds(now)
+
+        def call(batch: list[WindowRequest], seeds: dict[str, list] | None):
+            args: list = [now_us]
+            for request in batch:
+                pairs = seeds.get(request.key, []) if seeds is not None else []
+                args += [
+                    to_microseconds(request.window),
+                    request.limit,
+                    0 if seeds is None else 1,
+                    len(request.members),
+                    len(pairs),
+                    *request.members,
+                ]
+                for slot_at, pk in pairs:
+                    args += [to_microseconds(slot_at), str(pk)]
+            return self._many_script(keys=[r.key for r in batch], args=args, client=client)
+
+        answers = call(requests, None)
+        missing = []
+        for request, answer in zip(requests, answers, strict=True):
+            if int(answer[0]) == -1:
+                missing.append(request)
+            else:
+                request.take_answer(answer)
+        if missing:
+            seeds = {request.key: pairs for request, pairs in seed(missing).items()}
+            for request, answer in zip(missing, call(missing, seeds), strict=True):
+                request.take_answer(answer)
+        if self.degraded:
+            self.degraded = False
+            logger.warning("Redis answers again: rate limits are back on Redis.")
+
     def mark_stale(self, key: str) -> None:
         with self._lock:
             self._stale_keys.add(key)
 
 
 redis_windows = RedisWindows()
+
+
+@dataclass(eq=False)
+class WindowRequest:
+    """The slots a batch asks of one account's window, and the answer."""
+
+    platform: str
+    account_key: str
+    limit: int
+    window: dt.timedelta
+    publications: list  # in the order they are due
+    granted: set[int] = field(default_factory=set)
+    slots: list[dt.datetime] = field(default_factory=list)  # the window's, when one was refused
+
+    @property
+    def key(self) -> str:
+        return window_key(self.platform, self.account_key)
+
+    @property
+    def members(self) -> list[str]:
+        return [str(p.pk) for p in self.publications]
+
+    def take_answer(self, answer) -> None:
+        self.granted = {int(member) for member in answer[1]}
+        self.slots = sorted(
+            EPOCH + dt.timedelta(microseconds=int(float(score))) for score in answer[2]
+        )
 
 
 def limit_for(platform: str) -> tuple[int, dt.timedelta]:
@@ -160,6 +302,148 @@ def reserve_slot(publication: Publication, now: dt.datetime | None = None) -> Sl
             redis_windows.degraded = True
             redis_windows.mark_stale(key)
     return reserve_in_database(publication, limit, window, now)
+
+
+def reserve_slots(
+    publications: Sequence[Publication], now: dt.datetime | None = None
+) -> dict[int, SlotDecision]:
+    """Take a slot for each of ``publications`` (a claimed batch, in due order), at once.
+
+    The same windows as ``reserve_slot``, for many accounts in one round trip.
+    Must run inside the transaction that records ``rate_slot_at`` for the
+    granted ones. A refused publication's ``free_at`` is its own turn: the i-th
+    one waiting for an account (counting those already held for it) is due
+    when the i-th slot of that window frees.
+    """
+    now = now or timezone.now()
+    by_account: dict[tuple[str, str], list[Publication]] = defaultdict(list)
+    for publication in publications:
+        by_account[(publication.platform, publication.account_key)].append(publication)
+    requests = []
+    for (platform, account_key), members in by_account.items():
+        limit, window = limit_for(platform)
+        requests.append(WindowRequest(platform, account_key, limit, window, members))
+    if not requests:
+        return {}
+    batch_ids = [p.pk for p in publications]
+    on_database = True
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis_windows.reserve_many(
+                requests, now, seed=lambda missing: window_slots(missing, now, batch_ids)
+            )
+            on_database = False
+        except redis.RedisError as error:
+            if not redis_windows.degraded:
+                logger.warning(
+                    "Redis is unreachable (%s): rate limits fall back to the database.",
+                    type(error).__name__,
+                )
+            redis_windows.degraded = True
+            for request in requests:
+                redis_windows.mark_stale(request.key)
+    if on_database:
+        reserve_many_in_database(requests, now, batch_ids)
+    decisions: dict[int, SlotDecision] = {}
+    refused = [r for r in requests if len(r.granted) < len(r.publications)]
+    waiting = already_waiting(refused, now, batch_ids) if refused else {}
+    for request in requests:
+        taken = sorted(request.slots + waiting.get(request.key, []))
+        for publication in request.publications:
+            if publication.pk in request.granted:
+                decisions[publication.pk] = SlotDecision(True)
+                continue
+            free_at = your_turn(taken, request.limit, request.window, now)
+            bisect.insort(taken, free_at)
+            decisions[publication.pk] = SlotDecision(False, free_at)
+    return decisions
+
+
+def your_turn(
+    taken: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime
+) -> dt.datetime:
+    """When the next waiting publication gets a slot, given the slots ``taken`` (sorted:
+    those in the window, and the turns of the ones already waiting)."""
+    if len(taken) < limit:
+        return now
+    return max(now, taken[len(taken) - limit] + window)
+
+
+def window_slots(
+    requests: list[WindowRequest], now: dt.datetime, exclude: list[int]
+) -> dict[WindowRequest, list[tuple[dt.datetime, int]]]:
+    """(rate_slot_at, id) of the slots in each request's window, outside the batch: one query."""
+    in_windows = Q()
+    for request in requests:
+        in_windows |= Q(
+            platform=request.platform,
+            account_key=request.account_key,
+            rate_slot_at__gt=now - request.window,
+        )
+    found: dict[str, list] = defaultdict(list)
+    for platform, account_key, slot_at, pk in (
+        Publication.objects.filter(in_windows)
+        .exclude(pk__in=exclude)
+        .order_by("rate_slot_at")
+        .values_list("platform", "account_key", "rate_slot_at", "pk")
+    ):
+        found[window_key(platform, account_key)].append((slot_at, pk))
+    return {request: found.get(request.key, []) for request in requests}
+
+
+def already_waiting(
+    requests: list[WindowRequest], now: dt.datetime, exclude: list[int]
+) -> dict[str, list[dt.datetime]]:
+    """The turns of the publications already held for each account's window: one query."""
+    from publishing.holds import HoldKind
+
+    accounts = Q()
+    for request in requests:
+        accounts |= Q(platform=request.platform, account_key=request.account_key)
+    found: dict[str, list] = defaultdict(list)
+    for platform, account_key, due in (
+        Publication.objects.filter(
+            accounts,
+            status=Status.QUEUED,
+            hold_kind=HoldKind.RATE_WINDOW,
+            next_attempt_at__gt=now,
+        )
+        .exclude(pk__in=exclude)
+        .values_list("platform", "account_key", "next_attempt_at")
+    ):
+        found[window_key(platform, account_key)].append(due)
+    return found
+
+
+def reserve_many_in_database(
+    requests: list[WindowRequest], now: dt.datetime, batch_ids: list[int]
+) -> None:
+    """Exact counts of every window, under account-wide locks taken in one statement."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_slots must run inside the claiming transaction.")
+    lock_accounts(sorted(request.key for request in requests))
+    slots = window_slots(requests, now, batch_ids)
+    for request in requests:
+        request.slots = sorted(slot_at for slot_at, _ in slots[request])
+        used = len(request.slots)
+        for publication in request.publications:
+            if used < request.limit:
+                request.granted.add(publication.pk)
+                request.slots.append(now)
+                used += 1
+
+
+def lock_accounts(keys: list[str]) -> None:
+    """``lock_account`` for many accounts, in the order given (sorted: no deadlock)."""
+    if connection.vendor == "postgresql" and keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(hashtext(k))) "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS t(k, n)",
+                [keys],
+            )
 
 
 def slots_in_window(publication: Publication, since: dt.datetime) -> list[tuple[dt.datetime, int]]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from content.choices import Status
 from entitlements.limits import UNLIMITED
@@ -66,36 +67,52 @@ def overdue_after() -> dt.timedelta:
 
 
 def overdue(now: dt.datetime, *, held_platforms=()) -> Q:
-    """Among the due rows (``due_publications``), the overdue ones; see below for why."""
-    late = Q(next_attempt_at__lt=now - overdue_after())
+    """The overdue rows: due (or handed to a worker) and waiting longer than ``overdue_after()``.
+
+    A row's wait starts at ``first_due_at`` once the tick has handed it out (it
+    keeps that moment however often it is handed out again, so a row that
+    workers never take still ages), else at ``next_attempt_at``.
+    """
+    cutoff = now - overdue_after()
+    late = Q(status__in=DUE_STATUSES) & (
+        Q(first_due_at__lt=cutoff) | Q(first_due_at__isnull=True, next_attempt_at__lt=cutoff)
+    )
     return late & ~Q(platform__in=held_platforms) if held_platforms else late
 
 
+def waiting(now: dt.datetime) -> Q:
+    """Rows waiting to go out: due now, or handed to a worker that has not taken them yet."""
+    return Q(status__in=DUE_STATUSES) & (
+        Q(next_attempt_at__lte=now) | Q(first_due_at__isnull=False)
+    )
+
+
 def overdue_publications_summary(now: dt.datetime, *, held_platforms=()) -> OverdueSummary:
-    """Due publications that should have left more than ``overdue_after()`` ago, in one query.
+    """Publications that should have left more than ``overdue_after()`` ago, in one query.
 
     Only holds that keep ``next_attempt_at`` in the past need excluding: a
     rate limit, a paused account or a platform's Retry-After push it to the
-    end of the hold, so those rows are not due at all. A switch that is off
-    holds its platform's due rows where they are; they are counted apart in
-    ``held_by_switch``, because an operator's hold is not an outage. Once the
-    switch is back on they count as overdue again until a tick sends them.
+    end of the hold (and clear ``first_due_at``), so those rows are not due at
+    all. A switch that is off holds its platform's due rows where they are;
+    they are counted apart in ``held_by_switch``, because an operator's hold is
+    not an outage. Once the switch is back on they count as overdue again
+    until a tick sends them.
 
-    The scan is the due selector's, so the partial index ``publication_due_idx``
-    serves it.
+    A row handed to workers that never take it (stuck or dead while the tick
+    lives on) is due again and again, each time a little later: it is
+    measured from ``first_due_at``, the first time it became due.
+
+    The partial indexes ``publication_due_idx`` and ``publication_first_due_idx``
+    serve the scan.
     """
     late = overdue(now, held_platforms=held_platforms)
     aggregates = {}
     if held_platforms:
         aggregates["held_by_switch"] = Count("pk", filter=Q(platform__in=held_platforms))
-    row = (
-        due_publications(now)
-        .order_by()
-        .aggregate(
-            count=Count("pk", filter=late),
-            oldest_due_at=Min("next_attempt_at", filter=late),
-            **aggregates,
-        )
+    row = Publication.objects.filter(waiting(now)).aggregate(
+        count=Count("pk", filter=late),
+        oldest_due_at=Min(Coalesce("first_due_at", "next_attempt_at"), filter=late),
+        **aggregates,
     )
     return OverdueSummary(
         count=row["count"],

@@ -420,10 +420,11 @@ def edit_content(
             target = Target(publication.platform, publication.integration)
             publication.idempotency_key = idempotency_key(content, target)
             publication.next_attempt_at = content.scheduled_for
+            publication.first_due_at = None
             # A new time is a schedule again, not "publish now": the plan's automation rule applies.
             publication.by_hand = False
         Publication.objects.bulk_update(
-            publications, ["idempotency_key", "next_attempt_at", "by_hand"]
+            publications, ["idempotency_key", "next_attempt_at", "first_due_at", "by_hand"]
         )
         record_note(
             [p.pk for p in publications],

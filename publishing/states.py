@@ -1,7 +1,9 @@
 """The one state machine of Herald.
 
-Every change of ``Publication.status`` goes through ``transition`` (one row)
-or ``transition_many`` (a batch, in a constant number of queries). Both are
+Every change of ``Publication.status`` goes through ``transition`` (one row),
+``transition_many`` (a batch, in a constant number of queries) or
+``apply_moves`` (a batch of different moves, each row with its own values, in
+a constant number of queries: the engine's claims, holds and outcomes). All are
 compare-and-set updates: a row that another process moved first is left
 alone and reported, never overwritten. Each move writes a PublicationEvent
 and refreshes the aggregate status of the Content it belongs to.
@@ -11,9 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from content.choices import Status
@@ -195,6 +198,173 @@ def transition_many(
             actor=actor,
         )
     return moved_ids
+
+
+@dataclass
+class Move:
+    """One row's move for ``apply_moves``: from one of ``from_statuses`` to ``to_status``.
+
+    ``record=False`` changes the row without an audit event (and without the
+    ``publications_moved`` signal): a hold re-checked and still the same, or a
+    QUEUED row handed to a worker again, is not news.
+    """
+
+    publication_id: int
+    from_statuses: tuple[str, ...]
+    to_status: str
+    reason: str
+    fields: dict = field(default_factory=dict)
+    error_code: str = ""
+    record: bool = True
+
+
+def apply_moves(
+    moves: Iterable[Move],
+    *,
+    actor: Actor = ENGINE,
+    locked: dict[int, tuple[str, int]] | None = None,
+    content_ids: dict[int, int] | None = None,
+) -> list[Move]:
+    """Apply many moves at once; returns the moves made (the others' rows had moved on).
+
+    Each row is compared before it is set: its current status, read under a row
+    lock (taken here in primary-key order, or already held by the caller, who
+    passes ``locked``: id -> (status, content_id) as read under that lock), must
+    be one of its move's ``from_statuses``. Or, with ``content_ids`` (id ->
+    content_id) instead of a lock, for moves from a single status each: the
+    compare-and-set is the UPDATE's own ``WHERE status = ...``; when it moves
+    fewer rows than asked, the ones it moved are told by the update time it
+    wrote. Queries: the lock (unless given),
+    one UPDATE per target status and set of columns, where a column whose value
+    differs between rows is set with a CASE on the id, one INSERT for every
+    audit event, the content aggregates refreshed once, and one
+    ``publications_moved`` signal per target status.
+    """
+    moves = list(moves)
+    for move in moves:
+        for from_status in move.from_statuses:
+            check_transition(from_status, move.to_status)
+    if not moves:
+        return []
+    now = timezone.now()
+    if content_ids is not None:
+        return apply_unlocked_moves(moves, actor, content_ids, now)
+    with transaction.atomic(savepoint=False):
+        if locked is None:
+            locked = {
+                pk: (status, content_id)
+                for pk, status, content_id in Publication.objects.select_for_update()
+                .filter(pk__in=[move.publication_id for move in moves])
+                .order_by("pk")
+                .values_list("pk", "status", "content_id")
+            }
+        made = [
+            move
+            for move in moves
+            if move.publication_id in locked
+            and locked[move.publication_id][0] in move.from_statuses
+        ]
+        groups: dict[tuple[str, tuple[str, ...]], list[Move]] = defaultdict(list)
+        for move in made:
+            groups[(move.to_status, tuple(sorted(move.fields)))].append(move)
+        for (to_status, names), group in groups.items():
+            values = {name: column_value(name, group) for name in names}
+            Publication.objects.filter(pk__in=[move.publication_id for move in group]).update(
+                status=to_status, updated_at=now, **values
+            )
+        recorded = [move for move in made if move.record]
+        PublicationEvent.objects.bulk_create(
+            PublicationEvent(
+                publication_id=move.publication_id,
+                from_status=locked[move.publication_id][0],
+                to_status=move.to_status,
+                reason=move.reason,
+                error_code=move.error_code,
+                actor=actor.name,
+                actor_user_id=actor.user_id,
+            )
+            for move in recorded
+        )
+        refresh_content_status({locked[move.publication_id][1] for move in made})
+        announce(recorded, {pk: status for pk, (status, _) in locked.items()}, actor)
+    return made
+
+
+def announce(recorded: list[Move], from_status: dict[int, str], actor: Actor) -> None:
+    """One ``publications_moved`` signal per target status (and error code)."""
+    by_status: dict[tuple[str, str], list[Move]] = defaultdict(list)
+    for move in recorded:
+        by_status[(move.to_status, move.error_code)].append(move)
+    for (to_status, error_code), group in by_status.items():
+        signals.publications_moved.send(
+            sender=None,
+            publication_ids=[move.publication_id for move in group],
+            from_statuses=[from_status[move.publication_id] for move in group],
+            to_status=to_status,
+            error_code=error_code,
+            actor=actor,
+        )
+
+
+def apply_unlocked_moves(
+    moves: list[Move], actor: Actor, content_ids: dict[int, int], now
+) -> list[Move]:
+    """``apply_moves`` without the lock: each group's UPDATE compares the status itself."""
+    for move in moves:
+        if len(move.from_statuses) != 1:
+            raise ValueError("Without a lock, each move must come from a single status.")
+    made: list[Move] = []
+    with transaction.atomic(savepoint=False):
+        groups: dict[tuple[str, str, tuple[str, ...]], list[Move]] = defaultdict(list)
+        for move in moves:
+            groups[(move.from_statuses[0], move.to_status, tuple(sorted(move.fields)))].append(move)
+        for (from_status, to_status, names), group in groups.items():
+            values = {name: column_value(name, group) for name in names}
+            ids = [move.publication_id for move in group]
+            updated = Publication.objects.filter(pk__in=ids, status=from_status).update(
+                status=to_status, updated_at=now, **values
+            )
+            if updated == len(ids):
+                made += group
+                continue
+            moved = set(
+                Publication.objects.filter(
+                    pk__in=ids, status=to_status, updated_at=now
+                ).values_list("pk", flat=True)
+            )
+            made += [move for move in group if move.publication_id in moved]
+        recorded = [move for move in made if move.record]
+        PublicationEvent.objects.bulk_create(
+            PublicationEvent(
+                publication_id=move.publication_id,
+                from_status=move.from_statuses[0],
+                to_status=move.to_status,
+                reason=move.reason,
+                error_code=move.error_code,
+                actor=actor.name,
+                actor_user_id=actor.user_id,
+            )
+            for move in recorded
+        )
+        refresh_content_status({content_ids[move.publication_id] for move in made})
+        announce(recorded, {m.publication_id: m.from_statuses[0] for m in made}, actor)
+    return made
+
+
+def column_value(name: str, moves: list[Move]):
+    """One value for every row, or a CASE on the id when the rows' values differ."""
+    values = [move.fields[name] for move in moves]
+    first = values[0]
+    if all(value == first and type(value) is type(first) for value in values):
+        return first
+    output = Publication._meta.get_field(name)
+    return Case(
+        *(
+            When(pk=move.publication_id, then=Value(value, output_field=output))
+            for move, value in zip(moves, values, strict=True)
+        ),
+        output_field=output,
+    )
 
 
 def record_creation(publications: Iterable[Publication], *, actor: Actor, reason: str) -> None:

@@ -14,6 +14,15 @@ def tick() -> str:
     )
 
 
+def publish_batch(publication_ids: list[int]) -> str:
+    """A batch the tick handed out: how many publications ended in each outcome."""
+    outcomes = engine.publish_batch(publication_ids)
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return " ".join(f"{name}={count}" for name, count in sorted(counts.items()))
+
+
 def publish_one(publication_id: int) -> str:
     """The engine's outcome, as the task's result (an ``engine.Outcome`` is a string)."""
     return engine.publish_one(publication_id)

@@ -31,6 +31,7 @@ def drill(args: argparse.Namespace) -> bool:
         run = burst_run("burst", args, count)
         f = figures(run)
         print_figures(f)
+        print("\n".join(run.resources))
         passed &= verdict(
             f"burst ({count} cluster{'s' if count > 1 else ''})",
             core_checks(f, run),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import servers
+from bench.drills.resources import Sampler
 from bench.engine import (
     create_database_if_missing,
     create_posts,
@@ -72,8 +73,10 @@ def drill_environment(args: argparse.Namespace, rate_limits: str) -> dict[str, s
 
 
 def sandbox_environment() -> dict[str, str]:
-    """The sandbox servers: their own database, no Redis (their cache is local)."""
+    """The sandbox servers: their own database, no Redis (their cache is local), and
+    lighter settings (bench/sandbox_settings.py)."""
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "bench.sandbox_settings"
     env["DATABASE_URL"] = servers.database_url(servers.SANDBOX_PG)
     env["LOG_LEVEL"] = "WARNING"
     return env
@@ -204,6 +207,7 @@ class Run:
     killed: list = field(default_factory=list)
     drained: bool = False
     marks: dict = field(default_factory=dict)
+    resources: list[str] = field(default_factory=list)  # the CPU split and memory, printed
 
     def note(self, text: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
@@ -460,12 +464,17 @@ def burst_run(name: str, args: argparse.Namespace, clusters: int, *, during_fact
     reset_everything()
     prefix = f"{name}{int(time.time())}"
     run = Run(name=f"{name} x{clusters}", ids=create_drill_posts(args.posts, args.accounts, prefix))
+    sampler = None
     try:
         start_clusters(run, clusters)
+        sampler = Sampler(run.clusters).start()
         make_due(run.ids, timezone.now())
         run.marks["due_at"] = timezone.now()
         drain(run, args, during=during_factory(run) if during_factory else None)
     finally:
+        if sampler is not None:
+            sampler.stop()
+            run.resources = sampler.report()
         stop_clusters(run)
     return run
 

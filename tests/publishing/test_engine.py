@@ -104,9 +104,21 @@ def test_rate_limit_queues_the_excess_until_the_window_frees(drain, fake_platfor
     published = Publication.objects.filter(status=Status.PUBLISHED).order_by("rate_slot_at")
     queued = Publication.objects.filter(status=Status.QUEUED)
     assert published.count() == 2 and queued.count() == 3
-    first_slot = published.first().rate_slot_at
+    first_slot, second_slot = (row.rate_slot_at for row in published)
+    hour = dt.timedelta(hours=1)
+    # Each waiting row has its own turn: the i-th is due when the i-th slot frees.
+    assert sorted(row.next_attempt_at for row in queued) == [
+        first_slot + hour,
+        second_slot + hour,
+        first_slot + 2 * hour,
+    ]
+    # In due order: the oldest waiting post gets the first slot that frees.
+    assert [row.content.body for row in queued.order_by("next_attempt_at")] == [
+        "post 2",
+        "post 3",
+        "post 4",
+    ]
     for row in queued:
-        assert row.next_attempt_at == first_slot + dt.timedelta(hours=1)
         assert (row.hold_kind, row.hold_reason) == (
             HoldKind.RATE_WINDOW,
             "rate limit: the twitter window is full",

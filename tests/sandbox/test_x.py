@@ -258,3 +258,15 @@ def test_refresh_with_an_unknown_token_is_refused(client):
 
 def _file(content):
     return SimpleUploadedFile("chunk.bin", content, content_type="application/octet-stream")
+
+
+def test_limits_can_go_uncounted_for_the_drills(settings, django_assert_num_queries):
+    """bench/sandbox_settings.py turns counting off: no query, never over the limit."""
+    from sandbox.limits import take_rate_slot
+
+    settings.SANDBOX_RATE_LIMITS = {"twitter": (1, 900)}
+    settings.SANDBOX_COUNT_RATE_LIMITS = False
+    with django_assert_num_queries(0):
+        states = [take_rate_slot("twitter", "drill-account") for _ in range(3)]
+    assert [state.exceeded for state in states] == [False, False, False]
+    assert states[0].limit == 1

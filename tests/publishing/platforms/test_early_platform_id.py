@@ -73,14 +73,15 @@ def due_post(owner, account) -> Publication:
 
 def crash_while_recording_published(monkeypatch):
     """The outcome's transaction fails, as when the worker's database connection dies."""
-    record = engine.transition
+    record = engine.apply_moves
 
-    def transition(publication, to_status, **kwargs):
-        if to_status == Status.PUBLISHED:
+    def apply_moves(moves, **kwargs):
+        moves = list(moves)
+        if any(move.to_status == Status.PUBLISHED for move in moves):
             raise OperationalError("server closed the connection unexpectedly")
-        return record(publication, to_status, **kwargs)
+        return record(moves, **kwargs)
 
-    monkeypatch.setattr(engine, "transition", transition)
+    monkeypatch.setattr(engine, "apply_moves", apply_moves)
 
 
 @pytest.mark.parametrize("kind", KINDS)
