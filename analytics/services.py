@@ -35,8 +35,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
+from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
 
 from analytics.models import CollectorBudget, CollectorLease, CollectorState, MetricsSnapshot
@@ -54,12 +54,12 @@ from integrations.services import mark_integration_error, refresh_tokens
 from platforms import registry
 from platforms.base import AuthError, Credentials, PlatformError, RateLimited, TransientError
 from platforms.metrics import GONE, Budget, MetricsTarget, PostMetrics
+from publishing import singleton
 from publishing.models import Publication
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
-LEASE_ID = 1
 TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=5)
 # An integration in one of these cannot act until its owner does something.
 SKIPPED_STATUSES = {
@@ -397,24 +397,12 @@ def write_results(results: Results, now: dt.datetime, report: CollectionReport) 
 
 def acquire_lease(holder: str) -> bool:
     """Take the collector's lease (a row), unless a live run holds it."""
-    wall = timezone.now()
-    free = Q(expires_at__isnull=True) | Q(expires_at__lt=wall)
     seconds = settings.ANALYTICS_RUN_BUDGET_SECONDS + 2 * settings.PLATFORM_HTTP_TIMEOUT[1] + 60
-    values = {"holder": holder, "expires_at": wall + dt.timedelta(seconds=seconds)}
-    if CollectorLease.objects.filter(free, pk=LEASE_ID).update(**values):
-        return True
-    if CollectorLease.objects.filter(pk=LEASE_ID).exists():
-        return False
-    try:
-        with transaction.atomic():
-            CollectorLease.objects.create(pk=LEASE_ID, **values)
-    except IntegrityError:  # another run created it first: it holds it
-        return False
-    return True
+    return singleton.acquire_lease(CollectorLease, holder, seconds=seconds)
 
 
 def release_lease(holder: str) -> None:
-    CollectorLease.objects.filter(pk=LEASE_ID, holder=holder).update(holder="", expires_at=None)
+    singleton.release_lease(CollectorLease, holder)
 
 
 def collect_due(*, now: dt.datetime | None = None) -> CollectionReport:

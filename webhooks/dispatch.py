@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from publishing import singleton
 from webhooks import addresses, services
 from webhooks.models import (
     DispatcherLease,
@@ -43,7 +44,6 @@ from webhooks.models import (
 
 logger = logging.getLogger(__name__)
 
-LEASE_ID = 1
 # A claimed delivery is due again after this long if its dispatcher dies mid-request.
 CLAIM_SECONDS = 300
 RESPONSE_KEPT_BYTES = 1024
@@ -173,23 +173,11 @@ def lease_seconds() -> int:
 
 
 def acquire_lease(holder: str) -> bool:
-    now = timezone.now()
-    free = Q(expires_at__isnull=True) | Q(expires_at__lt=now)
-    values = {"holder": holder, "expires_at": now + dt.timedelta(seconds=lease_seconds())}
-    if DispatcherLease.objects.filter(free, pk=LEASE_ID).update(**values):
-        return True
-    if DispatcherLease.objects.filter(pk=LEASE_ID).exists():
-        return False
-    try:
-        with transaction.atomic():
-            DispatcherLease.objects.create(pk=LEASE_ID, **values)
-    except IntegrityError:  # another dispatcher created it first: it holds it
-        return False
-    return True
+    return singleton.acquire_lease(DispatcherLease, holder, seconds=lease_seconds())
 
 
 def release_lease(holder: str) -> None:
-    DispatcherLease.objects.filter(pk=LEASE_ID, holder=holder).update(holder="", expires_at=None)
+    singleton.release_lease(DispatcherLease, holder)
 
 
 # --- claiming and recording -------------------------------------------------------
