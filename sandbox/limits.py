@@ -15,25 +15,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from sandbox import emulations
 from sandbox.models import SandboxRateWindow
-
-# (requests, window in seconds) per account. Generous, so that only a test or a
-# deliberately small SANDBOX_RATE_LIMITS setting ever reaches them.
-DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
-    "twitter": (1000, 900),  # every X call, per user token
-    "twitter_lookup": (5000, 900),  # GET /2/tweets (Posts lookup), per user: its own window
-    "discord": (120, 60),  # per bot (or webhook) and channel
-    "instagram": (2000, 3600),  # every Graph call, per token
-    "instagram_publish": (50, 86400),  # published media, the content publishing limit
-    "youtube": (500, 86400),  # every YouTube call, per token: the daily quota
-    "youtube_uploads": (100, 86400),  # completed uploads per channel
-}
 
 
 def rate_limit(name: str) -> tuple[int, int]:
-    """Return ``(count, window_seconds)`` for a limit, with SANDBOX_RATE_LIMITS overriding."""
+    """Return ``(count, window_seconds)`` for a limit, with SANDBOX_RATE_LIMITS overriding.
+
+    The defaults are each emulation's own (``Emulation.rate_limits``): generous, so
+    that only a test or a deliberately small SANDBOX_RATE_LIMITS ever reaches them.
+    """
     overrides = getattr(settings, "SANDBOX_RATE_LIMITS", {}) or {}
-    count, window = overrides.get(name, DEFAULT_RATE_LIMITS[name])
+    count, window = overrides.get(name) or emulations.rate_limits()[name]
     return int(count), max(int(window), 1)
 
 

@@ -6,20 +6,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-
-class Platform(models.TextChoices):
-    """The platforms the sandbox plays, by the names Herald's requests arrive under."""
-
-    TWITTER = "twitter", "X"
-    DISCORD = "discord", "Discord"
-    INSTAGRAM = "instagram", "Instagram"
-    YOUTUBE = "youtube", "YouTube"
+from sandbox import emulations
 
 
 class SandboxPost(models.Model):
     """One post a platform emulation accepted: a tweet, message, media or video."""
 
-    platform = models.CharField(max_length=16, choices=Platform.choices)
+    platform = models.CharField(max_length=16, choices=emulations.choices)
     account = models.CharField(
         max_length=200, help_text="Who posted: the account named by the token or webhook."
     )
@@ -54,6 +47,10 @@ class SandboxPost(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("sandbox:post-detail", args=[self.pk])
 
+    @property
+    def badge_color(self) -> str:
+        return emulations.color(self.platform)
+
 
 class SandboxUpload(models.Model):
     """A chunked upload: an X media upload or a YouTube resumable session.
@@ -67,7 +64,7 @@ class SandboxUpload(models.Model):
         PROCESSING = "processing", "Processing"
         COMPLETE = "complete", "Complete"
 
-    platform = models.CharField(max_length=16, choices=Platform.choices)
+    platform = models.CharField(max_length=16, choices=emulations.choices)
     account = models.CharField(max_length=200)
     upload_id = models.CharField(max_length=64, unique=True)
     media_type = models.CharField(max_length=100, blank=True)

@@ -39,6 +39,8 @@ ENGINE_ENVIRONMENT = {
     "Q_RETRY": "130",
     "PUBLISH_LEASE_SECONDS": "120",
     "TICK_BUDGET_SECONDS": "75",
+    # The daily prune's budget must end 30 s before the task timeout above.
+    "HISTORY_PRUNE_BUDGET_SECONDS": "60",
 }
 WIDE_OPEN = "1000000/3600"
 PLATFORMS = ("twitter", "discord", "instagram", "youtube")

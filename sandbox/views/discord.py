@@ -10,11 +10,15 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path, re_path
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
+from sandbox.emulations import Consent, Emulation
 from sandbox.limits import RateState, take_rate_slot
 from sandbox.metrics import discord_reactions
-from sandbox.models import Platform, SandboxPost
+from sandbox.models import SandboxPost
+from sandbox.views import oauth, pages
 from sandbox.views.oauth import CodeRefused, basic_client_id, redeem_code
 from sandbox.views.shared import (
     DISCORD_EPOCH_MS,
@@ -32,6 +36,18 @@ from sandbox.views.shared import (
 )
 
 RATE_LIMIT = "discord"
+
+EMULATION = Emulation(
+    value="discord",
+    label="Discord",
+    color="#5865f2",
+    rate_limits={"discord": (120, 60)},  # per bot (or webhook) and channel
+    consent=Consent(
+        name="Discord",
+        account="discord-herald",
+        channels=("announcements", "general", "releases"),
+    ),
+)
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
 MAX_EMBED_CHARS = 6000
@@ -241,7 +257,7 @@ def _create_message(
     nonce = str(payload.get("nonce") or "")
     if nonce and payload.get("enforce_nonce"):
         earlier = SandboxPost.objects.filter(
-            platform=Platform.DISCORD,
+            platform=EMULATION.value,
             account=account,
             target=channel_id,
             nonce=nonce,
@@ -250,7 +266,7 @@ def _create_message(
         if earlier is not None:
             return earlier, None
     post = SandboxPost.objects.create(
-        platform=Platform.DISCORD,
+        platform=EMULATION.value,
         account=account,
         target=channel_id,
         external_id=snowflake(DISCORD_EPOCH_MS),
@@ -267,7 +283,7 @@ def _channel_message_list(request: HttpRequest, channel_id: str) -> JsonResponse
         limit = min(max(int(request.GET.get("limit", 50)), 1), 100)
     except ValueError:
         return _form_error("limit", "NUMBER_TYPE_COERCE", "Value is not int.")
-    posts = SandboxPost.objects.filter(platform=Platform.DISCORD, target=channel_id)[:limit]
+    posts = SandboxPost.objects.filter(platform=EMULATION.value, target=channel_id)[:limit]
     return JsonResponse([message_object(request, post) for post in posts], safe=False)
 
 
@@ -312,7 +328,7 @@ def channel_message(request: HttpRequest, channel_id: str, message_id: str) -> H
     if state.exceeded:
         return _with_rate_headers(_rate_limited(state), state, bucket)
     post = SandboxPost.objects.filter(
-        platform=Platform.DISCORD, target=channel_id, external_id=message_id
+        platform=EMULATION.value, target=channel_id, external_id=message_id
     ).first()
     if post is None:
         return _with_rate_headers(_error(404, "Unknown Message", 10008), state, bucket)
@@ -382,7 +398,7 @@ def webhook_message(
     if account_for_token(webhook_token) is None:
         return _error(401, "Invalid Webhook Token", 50027)
     post = SandboxPost.objects.filter(
-        platform=Platform.DISCORD,
+        platform=EMULATION.value,
         account=f"{WEBHOOK_ACCOUNT_PREFIX}{webhook_id}",
         external_id=message_id,
     ).first()
@@ -444,3 +460,53 @@ def oauth2_revoke(request: HttpRequest) -> HttpResponse:
     if not request_params(request).get("token"):
         return JsonResponse({"error": "invalid_request"}, status=400)
     return JsonResponse({})
+
+
+@require_GET
+def permalink(
+    request: HttpRequest, guild_id: str, channel_id: str, message_id: str
+) -> HttpResponse:
+    """discord.com/channels/<guild>/<channel>/<message>: the message's page in the sandbox."""
+    return pages.permalink(request, EMULATION.value, message_id)
+
+
+# Discord accepts its API paths with or without a version segment.
+API = r"^discord/api/(?:v\d+/)?"
+SNOWFLAKE = r"\d+"
+
+urlpatterns = [
+    # Permalinks in Discord's shape (PLATFORM_PERMALINK_BASES points here).
+    path(
+        "discord/channels/<str:guild_id>/<str:channel_id>/<str:message_id>",
+        permalink,
+        name="discord-permalink",
+    ),
+    # The consent page (OAUTH_AUTHORIZE_URLS).
+    path(
+        "discord/oauth2/authorize", oauth.consent, {"provider": "discord"}, name="discord-authorize"
+    ),
+    re_path(API + r"oauth2/token$", oauth2_token, name="discord-oauth2-token"),
+    re_path(API + r"oauth2/token/revoke$", oauth2_revoke, name="discord-oauth2-revoke"),
+    re_path(API + rf"channels/(?P<channel_id>{SNOWFLAKE})$", channel, name="discord-channel"),
+    re_path(
+        API + rf"channels/(?P<channel_id>{SNOWFLAKE})/messages$",
+        channel_messages,
+        name="discord-channel-messages",
+    ),
+    re_path(
+        API + rf"channels/(?P<channel_id>{SNOWFLAKE})/messages/(?P<message_id>{SNOWFLAKE})$",
+        channel_message,
+        name="discord-channel-message",
+    ),
+    re_path(
+        API + rf"webhooks/(?P<webhook_id>{SNOWFLAKE})/(?P<webhook_token>[^/]+)$",
+        execute_webhook,
+        name="discord-webhook",
+    ),
+    re_path(
+        API + rf"webhooks/(?P<webhook_id>{SNOWFLAKE})/(?P<webhook_token>[^/]+)"
+        rf"/messages/(?P<message_id>{SNOWFLAKE})$",
+        webhook_message,
+        name="discord-webhook-message",
+    ),
+]

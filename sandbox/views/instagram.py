@@ -12,11 +12,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path, re_path
 from django.utils import timezone
 
+from sandbox.emulations import Consent, Emulation
 from sandbox.limits import RateState, rate_limit, take_rate_slot
 from sandbox.metrics import INSTAGRAM_METRICS, instagram_insights
-from sandbox.models import Platform, SandboxContainer, SandboxPost
+from sandbox.models import SandboxContainer, SandboxPost
+from sandbox.views import oauth
 from sandbox.views.oauth import CodeRefused, redeem_code
 from sandbox.views.shared import (
     TOKEN_PREFIX,
@@ -33,6 +36,17 @@ from sandbox.views.shared import (
 )
 
 RATE_LIMIT = "instagram"
+
+EMULATION = Emulation(
+    value="instagram",
+    label="Instagram",
+    color="#d6246e",
+    rate_limits={
+        "instagram": (2000, 3600),  # every Graph call, per token
+        "instagram_publish": (50, 86400),  # published media, the content publishing limit
+    },
+    consent=Consent(name="Instagram", account="ig-herald"),
+)
 PUBLISH_LIMIT = "instagram_publish"
 MAX_CAPTION = 2200
 MAX_HASHTAGS = 30
@@ -168,7 +182,7 @@ def _published_in_window(account: str) -> int:
     _, window = rate_limit(PUBLISH_LIMIT)
     since = timezone.now() - dt.timedelta(seconds=window)
     return SandboxPost.objects.filter(
-        platform=Platform.INSTAGRAM, account=account, created_at__gte=since
+        platform=EMULATION.value, account=account, created_at__gte=since
     ).count()
 
 
@@ -317,7 +331,7 @@ def user_media(request: HttpRequest, account: str, ig_user_id: str) -> HttpRespo
     except ValueError:
         return _invalid_parameter("limit must be a number.")
     fields = _fields(request, "id,caption,permalink,timestamp,media_type")
-    posts = SandboxPost.objects.filter(platform=Platform.INSTAGRAM, target=ig_user_id)[:limit]
+    posts = SandboxPost.objects.filter(platform=EMULATION.value, target=ig_user_id)[:limit]
     return JsonResponse({"data": [_media_item(request, post, fields) for post in posts]})
 
 
@@ -370,7 +384,7 @@ def media_publish(request: HttpRequest, account: str, ig_user_id: str) -> HttpRe
             ).values("container_id", "media_type", "media_url")
         )
         post = SandboxPost.objects.create(
-            platform=Platform.INSTAGRAM,
+            platform=EMULATION.value,
             account=account,
             target=ig_user_id,
             external_id=random_digits("18"),
@@ -420,7 +434,7 @@ def media_insights(request: HttpRequest, account: str, media_id: str) -> HttpRes
             "(#100) metric[0] must be one of the following values: " + ", ".join(INSTAGRAM_METRICS),
             100,
         )
-    post = SandboxPost.objects.filter(platform=Platform.INSTAGRAM, external_id=media_id).first()
+    post = SandboxPost.objects.filter(platform=EMULATION.value, external_id=media_id).first()
     if post is None:
         return _unknown_object(media_id)
     return JsonResponse(
@@ -442,7 +456,7 @@ def graph_object(request: HttpRequest, account: str, object_id: str) -> HttpResp
         status = container_status(container)
         known = {"id": container.container_id, "status_code": status, "status": STATUS_TEXT[status]}
         return JsonResponse({field: known[field] for field in fields if field in known})
-    post = SandboxPost.objects.filter(platform=Platform.INSTAGRAM, external_id=object_id).first()
+    post = SandboxPost.objects.filter(platform=EMULATION.value, external_id=object_id).first()
     if post is None:
         return _unknown_object(object_id)
     return JsonResponse(_media_item(request, post, fields))
@@ -529,3 +543,32 @@ def exchange_token(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {"access_token": issue_token(account), "token_type": "bearer", "expires_in": 5183944}
     )
+
+
+# The Graph API accepts its paths with or without a version segment.
+GRAPH = r"^instagram/(?:v\d+\.\d+/)?"
+
+urlpatterns = [
+    # The consent page (OAUTH_AUTHORIZE_URLS).
+    path(
+        "instagram-login/oauth/authorize",
+        oauth.consent,
+        {"provider": "instagram"},
+        name="instagram-authorize",
+    ),
+    path("instagram-login/oauth/access_token", login_access_token, name="instagram-login-token"),
+    re_path(GRAPH + r"access_token$", exchange_token, name="ig-exchange-token"),
+    re_path(GRAPH + r"refresh_access_token$", refresh_access_token, name="ig-refresh"),
+    re_path(GRAPH + r"me$", me, name="ig-me"),
+    re_path(GRAPH + r"(?P<ig_user_id>\d+|me)/media$", user_media, name="ig-media"),
+    re_path(
+        GRAPH + r"(?P<ig_user_id>\d+|me)/media_publish$", media_publish, name="ig-media-publish"
+    ),
+    re_path(
+        GRAPH + r"(?P<ig_user_id>\d+|me)/content_publishing_limit$",
+        publishing_limit,
+        name="ig-publishing-limit",
+    ),
+    re_path(GRAPH + r"(?P<media_id>\d+)/insights$", media_insights, name="ig-media-insights"),
+    re_path(GRAPH + r"(?P<object_id>\d+)$", graph_object, name="ig-object"),
+]

@@ -21,25 +21,16 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from sandbox import emulations
 from sandbox.views.shared import issue_token
 
 CODE_SALT = "herald.sandbox.oauth-code"
 CODE_MAX_AGE = 600
 REFRESH_SALT = "herald.sandbox.refresh-grant"
 
-# Per provider: the page's title, the account offered by default, the scopes'
-# separator, and whether PKCE is required.
-CONSENT = {
-    "twitter": {"name": "X", "account": "x-herald", "pkce": True},
-    "youtube": {"name": "Google · YouTube", "account": "yt-herald", "pkce": False},
-    "instagram": {"name": "Instagram", "account": "ig-herald", "pkce": False},
-    "discord": {"name": "Discord", "account": "discord-herald", "pkce": False},
-}
-DISCORD_CHANNELS = ("announcements", "general", "releases")
-
 
 def _consent_error(request: HttpRequest, provider: str, message: str) -> HttpResponse:
-    context = {"provider": CONSENT[provider]["name"], "error": message}
+    context = {"provider": emulations.consent(provider).name, "error": message}
     return render(request, "sandbox/consent.html", context, status=400)
 
 
@@ -53,12 +44,13 @@ def _redirect(redirect_uri: str, **params: str) -> HttpResponseRedirect:
 def consent(request: HttpRequest, provider: str) -> HttpResponse:
     """The page a user sees on the platform: allow or deny Herald, as which account."""
     params = request.GET
+    page = emulations.consent(provider)
     missing = [
         name
         for name in ("client_id", "redirect_uri", "response_type", "state")
         if not params.get(name)
     ]
-    if CONSENT[provider]["pkce"] and not params.get("code_challenge"):
+    if page.pkce and not params.get("code_challenge"):
         missing.append("code_challenge")
     if missing:
         return _consent_error(request, provider, f"Missing parameter: {', '.join(missing)}.")
@@ -69,11 +61,11 @@ def consent(request: HttpRequest, provider: str) -> HttpResponse:
     redirect_uri, state = params["redirect_uri"], params["state"]
     if request.method == "GET":
         context = {
-            "provider": CONSENT[provider]["name"],
+            "provider": page.name,
             "client_id": params["client_id"],
             "scope": params.get("scope", ""),
-            "account": CONSENT[provider]["account"],
-            "channels": DISCORD_CHANNELS if provider == "discord" else (),
+            "account": page.account,
+            "channels": page.channels,
         }
         return render(request, "sandbox/consent.html", context)
     if request.POST.get("decision") != "allow":
@@ -83,7 +75,7 @@ def consent(request: HttpRequest, provider: str) -> HttpResponse:
             error_description="The user denied the request.",
             state=state,
         )
-    account = request.POST.get("account", "").strip() or CONSENT[provider]["account"]
+    account = request.POST.get("account", "").strip() or page.account
     code = signing.dumps(
         {
             "provider": provider,
@@ -91,7 +83,7 @@ def consent(request: HttpRequest, provider: str) -> HttpResponse:
             "client_id": params["client_id"],
             "redirect_uri": redirect_uri,
             "challenge": params.get("code_challenge", ""),
-            "channel": request.POST.get("channel", DISCORD_CHANNELS[0]),
+            "channel": request.POST.get("channel", page.channels[0] if page.channels else ""),
             "scope": params.get("scope", ""),
             "nonce": secrets.token_urlsafe(8),  # two consents in one second differ
         },

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from sandbox.models import Platform, SandboxPost
+from sandbox import emulations
+from sandbox.models import SandboxPost
 
 POSTS_PER_PAGE = 50
 
@@ -19,7 +20,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
     """Every post the sandbox received, newest first, optionally for one platform."""
     posts = SandboxPost.objects.all()
     platform = request.GET.get("platform", "")
-    if platform in Platform.values:
+    if platform in emulations.values():
         posts = posts.filter(platform=platform)
     else:
         platform = ""
@@ -27,7 +28,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sandbox/post_list.html",
-        {"page": page, "platforms": Platform.choices, "selected_platform": platform},
+        {"page": page, "platforms": emulations.choices(), "selected_platform": platform},
     )
 
 
@@ -47,20 +48,6 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def permalink(request: HttpRequest, platform: str, external_id: str) -> HttpResponse:
-    """Where a platform-shaped permalink (x.com/u/status/id, ...) lands in the sandbox."""
+    """Where a platform-shaped permalink lands: each emulation routes its own shape here."""
     post = get_object_or_404(SandboxPost, platform=platform, external_id=external_id)
     return redirect("sandbox:post-detail", pk=post.pk)
-
-
-def x_permalink(request: HttpRequest, username: str, external_id: str) -> HttpResponse:
-    return permalink(request, Platform.TWITTER, external_id)
-
-
-def discord_permalink(
-    request: HttpRequest, guild_id: str, channel_id: str, message_id: str
-) -> HttpResponse:
-    return permalink(request, Platform.DISCORD, message_id)
-
-
-def youtube_permalink(request: HttpRequest) -> HttpResponse:
-    return permalink(request, Platform.YOUTUBE, request.GET.get("v", ""))

@@ -10,13 +10,17 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 from twitter_text import parse_tweet
 
+from sandbox.emulations import Consent, Emulation
 from sandbox.limits import RateState, take_rate_slot, untouched_rate_state
 from sandbox.metrics import x_public_metrics
-from sandbox.models import Platform, SandboxPost, SandboxUpload
+from sandbox.models import SandboxPost, SandboxUpload
+from sandbox.views import oauth, pages
 from sandbox.views.oauth import (
     CodeRefused,
     RefreshRefused,
@@ -38,6 +42,17 @@ from sandbox.views.shared import (
 )
 
 RATE_LIMIT = "twitter"
+
+EMULATION = Emulation(
+    value="twitter",
+    label="X",
+    color="#111",
+    rate_limits={
+        "twitter": (1000, 900),  # every X call, per user token
+        "twitter_lookup": (5000, 900),  # GET /2/tweets (Posts lookup), per user: its own window
+    },
+    consent=Consent(name="X", account="x-herald", pkce=True),
+)
 LOOKUP_LIMIT = "twitter_lookup"
 MAX_LOOKUP_IDS = 100
 NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
@@ -168,7 +183,7 @@ def lookup_tweets(request: HttpRequest, account: str) -> HttpResponse:
     fields = set(request.GET.get("tweet.fields", "").split(","))
     posts = {
         p.external_id: p
-        for p in SandboxPost.objects.filter(platform=Platform.TWITTER, external_id__in=ids)
+        for p in SandboxPost.objects.filter(platform=EMULATION.value, external_id__in=ids)
     }
     now = timezone.now()
     data, errors = [], []
@@ -222,7 +237,7 @@ def create_tweet(request: HttpRequest, account: str) -> HttpResponse:
         return _invalid(f"At most {MAX_MEDIA} media ids may be attached.")
     uploads = list(
         SandboxUpload.objects.filter(
-            platform=Platform.TWITTER,
+            platform=EMULATION.value,
             account=account,
             upload_id__in=[str(media_id) for media_id in media_ids],
             state=SandboxUpload.State.COMPLETE,
@@ -233,20 +248,20 @@ def create_tweet(request: HttpRequest, account: str) -> HttpResponse:
     if (
         reply_to
         and not SandboxPost.objects.filter(
-            platform=Platform.TWITTER, external_id=str(reply_to)
+            platform=EMULATION.value, external_id=str(reply_to)
         ).exists()
     ):
         return _invalid(f"The post {reply_to} you are replying to does not exist.")
     if (
         text
         and SandboxPost.objects.filter(
-            platform=Platform.TWITTER, account=account, text=text
+            platform=EMULATION.value, account=account, text=text
         ).exists()
     ):
         return _problem(403, "Forbidden", DUPLICATE_DETAIL)
 
     post = SandboxPost.objects.create(
-        platform=Platform.TWITTER,
+        platform=EMULATION.value,
         account=account,
         target=user_id_for(account),
         external_id=snowflake(),
@@ -283,9 +298,7 @@ def user_tweets(request: HttpRequest, account: str, user_id: str) -> HttpRespons
     except ValueError:
         return _invalid("max_results must be a number between 5 and 100.")
     fields = set(filter(None, request.GET.get("tweet.fields", "").split(",")))
-    posts = list(
-        SandboxPost.objects.filter(platform=Platform.TWITTER, target=user_id)[:max_results]
-    )
+    posts = list(SandboxPost.objects.filter(platform=EMULATION.value, target=user_id)[:max_results])
     meta: dict[str, Any] = {"result_count": len(posts)}
     if not posts:
         # X leaves "data" out entirely when there is nothing to list.
@@ -323,7 +336,7 @@ def _media_answer(upload: SandboxUpload, **extra: Any) -> JsonResponse:
 def _own_upload(account: str, media_id: str) -> SandboxUpload | None:
     return (
         SandboxUpload.objects.select_for_update()
-        .filter(platform=Platform.TWITTER, account=account, upload_id=media_id)
+        .filter(platform=EMULATION.value, account=account, upload_id=media_id)
         .first()
     )
 
@@ -337,7 +350,7 @@ def _init(request: HttpRequest, account: str, params: dict[str, str]) -> HttpRes
     if total_bytes <= 0 or not media_type:
         return _invalid("total_bytes must be positive and media_type is required.")
     upload = SandboxUpload.objects.create(
-        platform=Platform.TWITTER,
+        platform=EMULATION.value,
         account=account,
         upload_id=snowflake(),
         media_type=media_type,
@@ -516,3 +529,23 @@ def oauth2_token(request: HttpRequest) -> HttpResponse:
         }
     )
     return _with_rate_headers(response, untouched_rate_state(RATE_LIMIT))
+
+
+@require_GET
+def permalink(request: HttpRequest, username: str, external_id: str) -> HttpResponse:
+    """x.com/<user>/status/<id>: the post's page in the sandbox."""
+    return pages.permalink(request, EMULATION.value, external_id)
+
+
+urlpatterns = [
+    # Permalinks in X's shape (PLATFORM_PERMALINK_BASES points here).
+    path("x/<str:username>/status/<str:external_id>", permalink, name="x-permalink"),
+    # The consent page (OAUTH_AUTHORIZE_URLS).
+    path("x/i/oauth2/authorize", oauth.consent, {"provider": "twitter"}, name="x-authorize"),
+    path("x/2/oauth2/revoke", oauth2_revoke, name="x-oauth2-revoke"),
+    path("x/2/tweets", tweets, name="x-tweets"),
+    path("x/2/users/me", users_me, name="x-users-me"),
+    path("x/2/users/<str:user_id>/tweets", user_tweets, name="x-user-tweets"),
+    path("x/2/media/upload", media_upload, name="x-media-upload"),
+    path("x/2/oauth2/token", oauth2_token, name="x-oauth2-token"),
+]

@@ -14,11 +14,15 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
+from sandbox.emulations import Consent, Emulation
 from sandbox.limits import rate_limit, take_rate_slot
 from sandbox.metrics import youtube_statistics
-from sandbox.models import Platform, SandboxPost, SandboxUpload
+from sandbox.models import SandboxPost, SandboxUpload
+from sandbox.views import oauth, pages
 from sandbox.views.oauth import (
     CodeRefused,
     RefreshRefused,
@@ -36,6 +40,17 @@ from sandbox.views.shared import (
     read_json_object,
     request_params,
     stable_urlsafe,
+)
+
+EMULATION = Emulation(
+    value="youtube",
+    label="YouTube",
+    color="#e62117",
+    rate_limits={
+        "youtube": (500, 86400),  # every YouTube call, per token: the daily quota
+        "youtube_uploads": (100, 86400),  # completed uploads per channel
+    },
+    consent=Consent(name="Google · YouTube", account="yt-herald"),
 )
 
 RATE_LIMIT = "youtube"
@@ -206,7 +221,7 @@ def _completed_uploads_in_window(account: str) -> int:
     _, window = rate_limit(UPLOAD_LIMIT)
     since = timezone.now() - dt.timedelta(seconds=window)
     return SandboxPost.objects.filter(
-        platform=Platform.YOUTUBE, account=account, created_at__gte=since
+        platform=EMULATION.value, account=account, created_at__gte=since
     ).count()
 
 
@@ -249,7 +264,7 @@ def _start_upload(request: HttpRequest, account: str) -> HttpResponse:
     if declared and (not declared.isdigit() or int(declared) <= 0):
         return google_error(400, "X-Upload-Content-Length must be a positive number.", "badRequest")
     upload = SandboxUpload.objects.create(
-        platform=Platform.YOUTUBE,
+        platform=EMULATION.value,
         account=account,
         upload_id=secrets.token_urlsafe(24),
         media_type=request.headers.get("X-Upload-Content-Type", ""),
@@ -344,7 +359,7 @@ def _multipart_upload(request: HttpRequest, account: str, params: dict[str, str]
         chunk_digest = chain_digest(chunk_digest, media[start : start + READ_SIZE])
     with transaction.atomic():
         upload = SandboxUpload.objects.create(
-            platform=Platform.YOUTUBE,
+            platform=EMULATION.value,
             account=account,
             upload_id=secrets.token_urlsafe(24),
             media_type=media_type,
@@ -371,7 +386,7 @@ def _incomplete(upload: SandboxUpload) -> HttpResponse:
 
 def _complete(upload: SandboxUpload) -> SandboxPost:
     post = SandboxPost.objects.create(
-        platform=Platform.YOUTUBE,
+        platform=EMULATION.value,
         account=upload.account,
         target=channel_id_for(upload.account),
         external_id=stable_urlsafe(f"youtube-video:{upload.upload_id}", 11),
@@ -422,7 +437,7 @@ def _put_chunk(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         upload = (
             SandboxUpload.objects.select_for_update()
-            .filter(platform=Platform.YOUTUBE, upload_id=request.GET.get("upload_id", ""))
+            .filter(platform=EMULATION.value, upload_id=request.GET.get("upload_id", ""))
             .first()
         )
         if upload is None:
@@ -508,7 +523,7 @@ def list_videos(request: HttpRequest, account: str) -> HttpResponse:
             locationType="parameter",
         )
     parts = _parts(request.GET.get("part", "snippet"))
-    posts = SandboxPost.objects.filter(platform=Platform.YOUTUBE, external_id__in=ids)
+    posts = SandboxPost.objects.filter(platform=EMULATION.value, external_id__in=ids)
     items = [video_resource(post, parts) for post in posts]
     return JsonResponse(
         {
@@ -612,3 +627,27 @@ def google_token(request: HttpRequest) -> HttpResponse:
             "scope": scope,
         }
     )
+
+
+@require_GET
+def permalink(request: HttpRequest) -> HttpResponse:
+    """youtube.com/watch?v=<id>: the video's page in the sandbox."""
+    return pages.permalink(request, EMULATION.value, request.GET.get("v", ""))
+
+
+urlpatterns = [
+    # Permalinks in YouTube's shape (PLATFORM_PERMALINK_BASES points here).
+    path("youtube/watch", permalink, name="youtube-permalink"),
+    # Google's consent page (OAUTH_AUTHORIZE_URLS).
+    path(
+        "google-accounts/o/oauth2/v2/auth",
+        oauth.consent,
+        {"provider": "youtube"},
+        name="google-authorize",
+    ),
+    path("youtube/upload/youtube/v3/videos", upload_videos, name="youtube-upload"),
+    path("youtube/youtube/v3/videos", list_videos, name="youtube-videos"),
+    path("youtube/youtube/v3/channels", list_channels, name="youtube-channels"),
+    path("google-oauth/token", google_token, name="google-token"),
+    path("google-oauth/revoke", google_revoke, name="google-revoke"),
+]

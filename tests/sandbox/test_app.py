@@ -114,3 +114,31 @@ def test_the_sandbox_imports_no_herald_app():
     }
 
     assert herald_imports == set()
+
+
+def test_every_registered_platform_has_one_emulation_found_by_its_module():
+    """The sandbox lists no platform by hand: each is a module in sandbox/views with EMULATION."""
+    from platforms import registry
+    from sandbox import emulations
+
+    assert sorted(emulations.values()) == sorted(registry.values())
+    assert len(emulations.modules()) == len(registry.values())
+    assert {m.__name__ for m in emulations.modules()} >= {
+        "sandbox.views.x",
+        "sandbox.views.discord",
+    }
+
+
+def test_each_emulation_brings_its_own_routes_limits_and_consent_page():
+    from django.urls import reverse
+
+    from sandbox import emulations
+    from sandbox.limits import rate_limit
+
+    assert reverse("sandbox:x-tweets") == "/sandbox/x/2/tweets"
+    assert reverse("sandbox:google-authorize") == "/sandbox/google-accounts/o/oauth2/v2/auth"
+    assert rate_limit("discord") == (120, 60)
+    assert rate_limit("youtube_uploads") == (100, 86400)
+    assert emulations.consent("twitter").pkce is True
+    assert emulations.consent("discord").channels == ("announcements", "general", "releases")
+    assert emulations.consent("unknown") is None

@@ -34,7 +34,7 @@ def test_list_page_shows_a_post_posted_through_the_api(client):
     html = response.content.decode()
     assert "Seen on the list page" in html
     assert "x-alice" in html
-    assert '<span class="badge twitter">X</span>' in html
+    assert '<span class="badge" style="background: #111">X</span>' in html
     assert f'href="/sandbox/posts/{post.pk}/"' in html
 
 
