@@ -269,6 +269,9 @@ PUBLISH_OVERDUE_AFTER = env_int(
 # /metrics accepts "Authorization: Bearer <METRICS_TOKEN>" (Prometheus) or a staff
 # operator's session; empty turns token access off.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Each process writes its metrics' sums this often (monitoring/store.py); 0 writes each
+# observation at once (the tests, which read what they just recorded).
+METRICS_FLUSH_SECONDS = env_float("METRICS_FLUSH_SECONDS", 1.0, minimum=0.0, maximum=60.0)
 # --- Platforms -------------------------------------------------------------------------
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PUBLIC_MEDIA_BASE_URL = env_str("PUBLIC_MEDIA_BASE_URL").rstrip("/")

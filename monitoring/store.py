@@ -16,6 +16,13 @@ for its commit (never a lock held across a platform call, and a rolled-back
 claim counts nothing); outside one they run at once. A store that fails
 (Redis down, a database error) logs a warning at most once a minute per
 process and never breaks publishing.
+
+Each process adds its observations up in memory and writes the sums every
+``METRICS_FLUSH_SECONDS`` (one pipelined round trip, or one statement), from a
+thread of its own: a burst makes thousands of platform calls a second, and a
+round trip per call was a large share of a worker's CPU. A scrape sees a
+worker's numbers up to that long after; ``read`` writes its own process's
+first. ``METRICS_FLUSH_SECONDS = 0`` writes each observation at once.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import threading
 import time
 from bisect import bisect_left
@@ -93,6 +101,14 @@ def record(increments: list[tuple[str, float]]) -> None:
 
 
 def write(increments: list[tuple[str, float]]) -> None:
+    """Add ``increments`` to this process's sums, or write them now when nothing is buffered."""
+    if settings.METRICS_FLUSH_SECONDS <= 0:
+        write_now(increments)
+        return
+    _buffer.add(increments)
+
+
+def write_now(increments: list[tuple[str, float]]) -> None:
     try:
         if settings.REDIS_URL:
             write_redis(increments)
@@ -100,6 +116,56 @@ def write(increments: list[tuple[str, float]]) -> None:
             write_database(increments)
     except (redis.RedisError, DatabaseError) as error:
         warn_store_failure("record an observation", error)
+
+
+class Buffer:
+    """This process's sums not yet written, and the thread that writes them.
+
+    The thread is started by the first observation in each process: a forked
+    worker inherits neither its parent's thread nor, after ``add``, its sums.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sums: dict[str, float] = {}
+        self.pid: int | None = None
+
+    def add(self, increments: list[tuple[str, float]]) -> None:
+        with self.lock:
+            if self.pid != os.getpid():
+                self.sums = {}  # a forked child's copy of its parent's sums is not its own
+                self.pid = os.getpid()
+                threading.Thread(target=self.run, name="herald-metrics", daemon=True).start()
+            for key, amount in increments:
+                self.sums[key] = self.sums.get(key, 0) + amount
+
+    def take(self) -> list[tuple[str, float]]:
+        with self.lock:
+            sums, self.sums = self.sums, {}
+        return list(sums.items())
+
+    def flush(self) -> None:
+        """Write what this process has added up since the last flush."""
+        if increments := self.take():
+            write_now(increments)
+
+    def run(self) -> None:
+        while True:
+            # Never a busy loop: the setting may have been turned to 0 since (a test).
+            time.sleep(max(settings.METRICS_FLUSH_SECONDS, 0.1))
+            try:
+                self.flush()
+            finally:
+                if not settings.REDIS_URL:
+                    connection.close()  # this thread's own connection, opened by the flush
+
+
+_buffer = Buffer()
+
+
+def flush() -> None:
+    """Write this process's buffered observations now (a scrape, a test, a process's end)."""
+    _buffer.flush()
 
 
 def redis_client():
@@ -215,6 +281,7 @@ def read() -> Snapshot:
 
     Raises ``redis.RedisError`` or ``DatabaseError`` when the store cannot answer.
     """
+    flush()
     snapshot = Snapshot()
     if settings.REDIS_URL:
         stored = redis_client().hgetall(REDIS_HASH)

@@ -46,6 +46,15 @@ def scheduling_horizon(settings):
     settings.SCHEDULING_HORIZON_DAYS = 3650
 
 
+@pytest.fixture(autouse=True)
+def metrics_written_at_once(settings):
+    """Each observation reaches the store at once, so a test reads what it just recorded.
+
+    The buffer that adds them up between writes has its own tests (tests/monitoring).
+    """
+    settings.METRICS_FLUSH_SECONDS = 0
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -12,6 +12,7 @@ database and from what landed in the sandbox that every post went out exactly on
     postgres  PostgreSQL stopped and started mid-burst
     switch    automation_enabled off for 30 s mid-burst
     all       every drill, one after the other
+    profile   not a drill: one batch's CPU in Herald's process, top entries
 
     make drill-burst DRILL_ARGS="--posts 500 --accounts 20 --clusters 1,2"
     .venv/bin/python -m bench.drills kill --posts 600 --accounts 20
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from bench import servers
-from bench.drills import burst, kill, postgres_outage, redis_outage, steady, switch
+from bench.drills import burst, kill, postgres_outage, profile, redis_outage, steady, switch
 from bench.drills.harness import (
     PLATFORMS,
     WIDE_OPEN,
@@ -44,6 +45,8 @@ DRILLS = {
     "postgres": postgres_outage.drill,
     "switch": switch.drill,
 }
+# Not a drill (``all`` leaves it out): where one batch's CPU goes, in this process.
+PROFILE = {"profile": profile.drill}
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,7 +55,7 @@ def parse_args() -> argparse.Namespace:
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("drill", choices=(*DRILLS, "all"))
+    parser.add_argument("drill", choices=(*DRILLS, *PROFILE, "all"))
     parser.add_argument("--posts", type=int, default=10_000, help="posts in a burst")
     parser.add_argument("--accounts", type=int, default=200, help="over the four platforms")
     parser.add_argument(
@@ -80,6 +83,9 @@ def parse_args() -> argparse.Namespace:
         "from the sandbox's arrival times",
     )
     parser.add_argument("--timeout", type=int, default=1800, help="seconds for one drain")
+    parser.add_argument(
+        "--profile-out", default="", help="profile: also write the merged stats to this file"
+    )
     return parser.parse_args()
 
 
@@ -101,7 +107,7 @@ def main() -> None:
                 os.environ["PLATFORM_RATE_LIMITS"] = ",".join(
                     f"{p}={args.rate_limit}" for p in PLATFORMS
                 )
-            results[name] = DRILLS[name](args)
+            results[name] = {**DRILLS, **PROFILE}[name](args)
             os.environ["PLATFORM_RATE_LIMITS"] = ",".join(f"{p}={WIDE_OPEN}" for p in PLATFORMS)
     finally:
         servers.stop_processes(sandbox)

@@ -16,6 +16,7 @@ from tests.factories import IntegrationFactory, UserFactory
 
 BUCKETS = (1, 5, 10)
 LABELS = {"platform": "twitter"}
+LABELS_KEY = (("platform", "twitter"),)
 
 
 def observe_some(capture) -> None:
@@ -147,3 +148,35 @@ def test_the_warning_comes_back_after_a_minute(monkeypatch, caplog):
         for _ in range(3):
             store.warn_store_failure("record an observation", error)
     assert len(store_warnings(caplog)) == 2
+
+
+@pytest.mark.django_db
+def test_buffered_observations_are_summed_and_written_in_one_statement(
+    settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """With a flush interval, a process adds observations up and writes the sums once."""
+    settings.REDIS_URL = ""
+    settings.METRICS_FLUSH_SECONDS = 60  # the writing thread will not run during the test
+    with django_assert_num_queries(0), django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            store.increment("herald_test_events", LABELS)
+        store.observe("herald_test_seconds", LABELS, 0.5, BUCKETS)
+        store.observe("herald_test_seconds", LABELS, 7, BUCKETS)
+    assert MetricValue.objects.count() == 0  # nothing written yet
+    with django_assert_num_queries(1):
+        store.flush()
+    assert store.read().counters["herald_test_events"] == {LABELS_KEY: 5}
+    histogram = store.read().histograms["herald_test_seconds"][LABELS_KEY]
+    assert (histogram.count, histogram.sum) == (2, 7.5)
+    with django_assert_num_queries(1):  # read() flushed nothing new: only its own query
+        store.read()
+
+
+@pytest.mark.django_db
+def test_read_writes_this_process_buffer_first(settings, django_capture_on_commit_callbacks):
+    settings.REDIS_URL = ""
+    settings.METRICS_FLUSH_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        store.increment("herald_test_events", LABELS, 3)
+    assert MetricValue.objects.count() == 0
+    assert store.read().counters["herald_test_events"] == {LABELS_KEY: 3}
