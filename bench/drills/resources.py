@@ -94,7 +94,7 @@ class Sampler:
         command = read(Path(f"/proc/{pid}/cmdline")).replace("\0", " ")
         if not command:
             return None
-        if "runserver" in command and any(
+        if ("gunicorn" in command or "runserver" in command) and any(
             f"127.0.0.1:{port}" in command for port in servers.SANDBOX_PORTS.values()
         ):
             return "sandbox servers"

@@ -122,3 +122,28 @@ def test_a_url_that_does_not_parse_is_named_without_failing():
     assert http.safe_url("https://[api.x.test/path?access_token=x") == "(a URL that does not parse)"
     assert http.safe_url("https://api.x.test:99999/path") == "(a URL that does not parse)"
     assert http.safe_url("https://user:pw@api.x.test:8443/p?q=1") == "https://api.x.test:8443/p"
+
+
+def test_platform_sessions_read_proxies_from_the_environment_once_per_host(monkeypatch):
+    """No scan of the environment per request, and the same answers requests would give."""
+    from platforms import http
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "bypassed.example")
+    http._environment_proxies.cache_clear()
+    try:
+        assert http.environment_proxies("https://api.x.com")["https"] == (
+            "http://proxy.internal:3128"
+        )
+        assert http.environment_proxies("https://bypassed.example") == {}
+        monkeypatch.setenv("HTTPS_PROXY", "http://changed:1")
+        # Read once per origin: a process's environment does not change under it.
+        assert http.environment_proxies("https://api.x.com")["https"] == (
+            "http://proxy.internal:3128"
+        )
+        assert http.origin_of("https://user:secret@api.x.com:8443/2/tweets?x=1") == (
+            "https://api.x.com:8443"
+        )
+    finally:
+        http._environment_proxies.cache_clear()
+    assert http.PlatformSession().trust_env is False
