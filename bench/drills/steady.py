@@ -1,4 +1,10 @@
-"""drill-steady: R posts/s for S seconds; publish lag p50/p99 (target p99 <= 10 s)."""
+"""drill-steady: R posts/s for S seconds; publish lag p50/p99.
+
+The target (p50 <= 1 s, p99 <= 2 s) is for the posts that went out at their first
+attempt: the engine's own delay. The sandbox fails ``--failure-rate`` of the
+requests on purpose, and a post that fails waits PUBLISH_RETRY_DELAY before its
+retry; those are reported apart, with the lag over every post.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from bench.drills.harness import (
     stop_clusters,
     verdict,
 )
-from bench.engine import make_due, progress
+from bench.engine import make_due, percentile, progress
 
 
 def drill(args: argparse.Namespace) -> bool:
@@ -52,16 +58,31 @@ def drill(args: argparse.Namespace) -> bool:
         stop_clusters(run)
     f = figures(run)
     print_figures(f)
-    p99 = f.get("lag_p99", float("inf"))
+    first, retried = first_attempt_lags(run.ids)
+    p50, p99 = percentile(first, 50), percentile(first, 99)
+    print(
+        f"  first attempts: {len(first)} posts, lag p50 {p50:.2f} s, p99 {p99:.2f} s; "
+        f"retried after a failure: {len(retried)} posts, lag p50 {percentile(retried, 50):.2f} s"
+    )
     checks = [
-        Check(
-            "publish lag p99 <= 10 s",
-            p99 <= 10,
-            f"p50 {f.get('lag_p50', 0):.2f} s, p99 {p99:.2f} s",
-        )
+        Check("first-attempt lag p50 <= 1 s", p50 <= 1, f"p50 {p50:.2f} s"),
+        Check("first-attempt lag p99 <= 2 s", p99 <= 2, f"p99 {p99:.2f} s"),
     ]
     return verdict(
         "steady",
         checks + core_checks(f, run),
-        f"lag p50 {f.get('lag_p50', 0):.2f} s, p99 {p99:.2f} s",
+        f"first-attempt lag p50 {p50:.2f} s, p99 {p99:.2f} s; over every post p50 "
+        f"{f.get('lag_p50', 0):.2f} s, p99 {f.get('lag_p99', 0):.2f} s",
     )
+
+
+def first_attempt_lags(publication_ids: list[int]) -> tuple[list[float], list[float]]:
+    """Lag from due to the request that published, for posts not retried and for retried ones."""
+    from publishing.models import Publication
+
+    first, retried = [], []
+    for due, sent, retries in Publication.objects.filter(
+        pk__in=publication_ids, request_sent_at__isnull=False
+    ).values_list("content__scheduled_for", "request_sent_at", "retry_count"):
+        (retried if retries else first).append((sent - due).total_seconds())
+    return sorted(first), sorted(retried)
