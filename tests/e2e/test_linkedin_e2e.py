@@ -13,6 +13,7 @@ from content.choices import Status
 from content.models import ContentMedia
 from integrations.models import Integration
 from integrations.oauth.flow import start_connect
+from integrations.services import revoke_integration
 from publishing.models import Publication
 from publishing.services import Target, schedule_content
 from sandbox.models import SandboxPost
@@ -90,3 +91,8 @@ def test_a_connected_linkedin_member_publishes_an_image_post_once(sandbox):
     assert 0 < snapshot.likes <= summary["likesSummary"]["totalLikes"]
     assert snapshot.comments <= summary["commentsSummary"]["aggregatedTotalComments"]
     assert snapshot.views is None  # LinkedIn's summary has no views
+
+    # Disconnecting reaches the sandbox's revoke endpoint.
+    revoked = revoke_integration(integration)
+    assert "failed" not in revoked.platform_message
+    assert Integration.objects.get(pk=integration.pk).status == Integration.Status.REVOKED
