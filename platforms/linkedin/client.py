@@ -73,6 +73,7 @@ from platforms.base import (
 from platforms.http import json_body, renewed, retry_after, send
 from platforms.linkedin import LINKEDIN
 from platforms.linkedin.options import VISIBILITIES
+from platforms.metrics import count
 
 LABEL = "LinkedIn"
 LINKEDIN_VERSION = "202605"
@@ -199,6 +200,12 @@ def error_message(response) -> str:
     return f"LinkedIn answered {response.status_code}: {said}".rstrip(": ")
 
 
+def answer_value(response) -> dict:
+    """The ``value`` object of an action's answer; {} when the answer has none."""
+    value = json_body(response).get("value")
+    return value if isinstance(value, dict) else {}
+
+
 def is_duplicate(response) -> bool:
     return response.status_code == 422 and DUPLICATE_MESSAGE in error_message(response).lower()
 
@@ -303,9 +310,9 @@ def upload_image(item: MediaFile, author: str, headers: dict) -> str:
         json={"initializeUploadRequest": {"owner": author}},
     )
     raise_for_error(response)
-    value = json_body(response).get("value") or {}
+    value = answer_value(response)
     upload_url, image_urn = value.get("uploadUrl"), value.get("image")
-    if not upload_url or not image_urn:
+    if not isinstance(upload_url, str) or not isinstance(image_urn, str) or not image_urn:
         raise PermanentError("LinkedIn answered the image upload without a URL or image URN.")
     with open(item.path, "rb") as source:
         response = send(
@@ -325,7 +332,8 @@ def upload_image(item: MediaFile, author: str, headers: dict) -> str:
 def upload_video(item: MediaFile, author: str, headers: dict, state: dict, save) -> str:
     """initializeUpload, a PUT per part (ETags kept), finalizeUpload, then wait for AVAILABLE."""
     video = dict(state.get("video") or {})
-    if not video:
+    if not video or upload_urls_expired(video):
+        # Nothing of an expired session can be used: the video is uploaded afresh.
         video = initialize_video(item, author, headers)
         save(video=dict(video))
     etags = list(video.get("etags", []))
@@ -383,24 +391,36 @@ def initialize_video(item: MediaFile, author: str, headers: dict) -> dict:
         },
     )
     raise_for_error(response)
-    value = json_body(response).get("value") or {}
-    instructions = value.get("uploadInstructions") or []
-    if not value.get("video") or not instructions:
+    value = answer_value(response)
+    try:
+        instructions = [
+            {
+                "uploadUrl": str(part["uploadUrl"]),
+                "firstByte": int(part["firstByte"]),
+                "lastByte": int(part["lastByte"]),
+            }
+            for part in value.get("uploadInstructions") or []
+        ]
+    except (KeyError, TypeError, ValueError):
+        instructions = []
+    if not isinstance(value.get("video"), str) or not instructions:
         raise PermanentError("LinkedIn answered the video upload without a URN or instructions.")
     return {
         "urn": value["video"],
-        "upload_token": value.get("uploadToken", ""),
-        "instructions": [
-            {
-                "uploadUrl": part["uploadUrl"],
-                "firstByte": part["firstByte"],
-                "lastByte": part["lastByte"],
-            }
-            for part in instructions
-        ],
+        "upload_token": str(value.get("uploadToken") or ""),
+        "expires_at_ms": value.get("uploadUrlsExpireAt"),
+        "instructions": instructions,
         "etags": [],
         "finalized": False,
     }
+
+
+def upload_urls_expired(video: dict) -> bool:
+    """Whether the part URLs of an unfinished upload have expired (a retry days later)."""
+    expires = video.get("expires_at_ms")
+    if video.get("finalized") or not isinstance(expires, int | float):
+        return False
+    return expires / 1000 <= timezone.now().timestamp()
 
 
 def wait_until_available(video_urn: str, headers: dict) -> None:
@@ -463,8 +483,8 @@ def find_recent_post(post: Post, credentials: Credentials):
     for element in elements:
         if not isinstance(element, dict):
             continue
-        created = element.get("createdAt") or element.get("publishedAt") or 0
-        if element.get("commentary") == commentary and int(created) >= since_ms:
+        created = count(element.get("createdAt") or element.get("publishedAt")) or 0
+        if element.get("commentary") == commentary and created >= since_ms:
             urn = str(element.get("id", ""))
             if urn:
                 return Published(urn, permalink(urn))

@@ -468,3 +468,54 @@ def test_the_body_is_json(api, make_post):
     expect_post(api, post_body("Hi"))
     linkedin.publish(make_post("Hi"), CREDS)
     assert json.loads(api.calls[0].request.body)["commentary"] == "Hi"
+
+
+def test_an_expired_upload_session_is_started_afresh(api, make_post, monkeypatch):
+    monkeypatch.setattr(linkedin, "sleep", lambda seconds: None)
+    fresh = [{"uploadUrl": f"{WWW}/dms-uploads/w/parts/0", "firstByte": 0, "lastByte": 102399}]
+    api.post(
+        VIDEOS,
+        json={
+            "value": {
+                "uploadUrlsExpireAt": ms(timezone.now() + dt.timedelta(days=1)),
+                "video": "urn:li:video:V2",
+                "uploadInstructions": fresh,
+                "uploadToken": "",
+            }
+        },
+        match=[matchers.query_param_matcher({"action": "initializeUpload"})],
+    )
+    api.put(fresh[0]["uploadUrl"], headers={"ETag": "e"})
+    api.post(VIDEOS, json={}, match=[matchers.query_param_matcher({"action": "finalizeUpload"})])
+    api.get(f"{API}/rest/videos/urn%3Ali%3Avideo%3AV2", json={"status": "AVAILABLE"})
+    expect_post(api, post_body("Watch", {"media": {"id": "urn:li:video:V2"}}))
+    stale = {
+        "video": {
+            "urn": "urn:li:video:V1",
+            "expires_at_ms": ms(timezone.now() - dt.timedelta(minutes=1)),
+            "instructions": PARTS,
+            "etags": ["etag-0"],
+            "finalized": False,
+        }
+    }
+    linkedin.publish(make_post("Watch", media=VIDEO, state=stale), CREDS)
+    assert linkedin.upload_urls_expired(stale["video"])
+    assert not linkedin.upload_urls_expired({**stale["video"], "finalized": True})
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"value": "nope"},
+        {"value": {"video": "urn:li:video:V1", "uploadInstructions": [{"uploadUrl": "u"}]}},
+        {"value": {"video": "urn:li:video:V1", "uploadInstructions": ["x"]}},
+        {"value": {"video": 5, "uploadInstructions": PARTS}},
+    ],
+)
+def test_a_garbled_upload_answer_is_a_clear_permanent_error(api, make_post, answer):
+    api.post(VIDEOS, json=answer)
+    with pytest.raises(PermanentError) as error:
+        linkedin.publish(make_post("Watch", media=VIDEO), CREDS)
+    assert error.value.message == (
+        "LinkedIn answered the video upload without a URN or instructions."
+    )
