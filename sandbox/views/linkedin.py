@@ -287,7 +287,8 @@ def _post_problem(body: dict[str, Any], account: str) -> JsonResponse | None:
             "with a backslash.",
             "INVALID_LITTLE_TEXT",
         )
-    if body.get("visibility") not in VISIBILITIES:
+    visibility = body.get("visibility")
+    if not isinstance(visibility, str) or visibility not in VISIBILITIES:
         return li_error(422, "visibility must be PUBLIC, CONNECTIONS or LOGGED_IN.")
     distribution = body.get("distribution")
     if not isinstance(distribution, dict) or distribution.get("feedDistribution") not in (

@@ -103,6 +103,8 @@ def test_posts_linkedin_would_refuse_are_refused(client):
         "/sandbox/linkedin/rest/posts", "[", content_type="application/json", headers=REST
     )
     assert not_json.status_code == 400
+    hostile = create_post(client, text_post(visibility=["PUBLIC"], content={"multiImage": None}))
+    assert hostile.status_code == 422
     missing_image = create_post(client, text_post(content={"media": {"id": "urn:li:image:nope"}}))
     assert missing_image.status_code == 422
     assert SandboxPost.objects.count() == 0
