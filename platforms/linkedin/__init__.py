@@ -32,5 +32,8 @@ LINKEDIN = Platform(
     client_settings=(
         ClientSetting("LINKEDIN_CLIENT_ID"),
         ClientSetting("LINKEDIN_CLIENT_SECRET"),
+        # The scopes to ask for, when not the default (platforms/linkedin/oauth.py):
+        # an app approved for Community Management adds w_organization_social.
+        ClientSetting("LINKEDIN_SCOPES", required=False, sandbox_default=False),
     ),
 )

@@ -123,6 +123,12 @@ def author_urn(credentials: Credentials) -> str:
     return f"urn:li:person:{member_id}"
 
 
+def author_for(post: Post, credentials: Credentials) -> str:
+    """The organization the options name (``w_organization_social``), else the member."""
+    organization = post.options.get("organization")
+    return f"urn:li:organization:{organization}" if organization else author_urn(credentials)
+
+
 def escape_commentary(text: str) -> str:
     """``text`` with every reserved character of the little text format escaped."""
     return "".join(f"\\{c}" if c in RESERVED else c for c in text)
@@ -157,6 +163,9 @@ def validate(post: Post) -> list[str]:
         problems.append(f"LinkedIn: at most {MAX_IMAGES} images per post ({len(post.media)}).")
     for item in post.media:
         problems.extend(media_problems(item))
+    organization = post.options.get("organization", "")
+    if organization and not (isinstance(organization, str) and organization.isdigit()):
+        problems.append("LinkedIn: an organization id is a number.")
     visibility = post.options.get("visibility", "PUBLIC")
     if visibility not in VISIBILITIES:
         problems.append(f"LinkedIn: visibility must be one of {', '.join(VISIBILITIES)}.")
@@ -231,7 +240,7 @@ def raise_for_error(response) -> None:
 
 def publish(post: Post, credentials: Credentials) -> Published:
     """Upload what is not uploaded yet, create the post, answer its URN and permalink."""
-    author = author_urn(credentials)
+    author = author_for(post, credentials)
     headers = rest_headers(credentials)
     state = dict(post.platform_state)
 
@@ -452,8 +461,9 @@ def reconcile(post: Post, credentials: Credentials):
     compared as sent (escaped), and only posts created after the attempt's request left
     (less ``CLOCK_SKEW``) count, so an older post of the same text is not taken for it.
     Without ``post_sent_at`` no post request ever left: nothing was published. A refusal
-    of the finder (it needs ``r_member_social``, which LinkedIn grants to approved apps)
-    says nothing either way: ``UNKNOWN``.
+    of the finder (it needs ``r_member_social`` for a member, ``r_organization_social`` for
+    an organization, which LinkedIn grants to approved apps) says nothing either way:
+    ``UNKNOWN``.
     """
     if not post.platform_state.get("post_sent_at"):
         return None
@@ -470,7 +480,7 @@ def find_recent_post(post: Post, credentials: Credentials):
         headers=rest_headers(credentials),
         params={
             "q": "author",
-            "author": author_urn(credentials),
+            "author": author_for(post, credentials),
             "count": RECENT_POSTS,
             "sortBy": "CREATED",
         },

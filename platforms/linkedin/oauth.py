@@ -13,7 +13,9 @@ Checked against LinkedIn's documentation on Microsoft Learn (Dec 2026):
   (https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2):
   scopes ``openid profile``; ``GET https://api.linkedin.com/v2/userinfo`` answers ``sub``
   (the member id: the author is ``urn:li:person:<sub>``) and ``name``. ``w_member_social``
-  (Share on LinkedIn) lets the token post.
+  (Share on LinkedIn) lets the token post as the member; posting as an organization the
+  member administers needs ``w_organization_social`` too, which LinkedIn grants to apps
+  approved for Community Management (ask for it with ``LINKEDIN_SCOPES``).
 - Programmatic refresh tokens
   (https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens):
   only approved apps receive ``refresh_token`` (valid a year; each refresh gives a new
@@ -39,6 +41,11 @@ USES_PKCE = False
 SCOPES = "openid profile w_member_social"
 
 
+def scopes() -> str:
+    """``LINKEDIN_SCOPES`` when set (e.g. with ``w_organization_social``), else ``SCOPES``."""
+    return getattr(settings, "LINKEDIN_SCOPES", "") or SCOPES
+
+
 def oauth_url(path: str) -> str:
     return f"{settings.PLATFORM_BASE_URLS['linkedin_oauth']}{path}"
 
@@ -56,7 +63,7 @@ def authorization_url(*, state: str, redirect_uri: str, code_challenge: str) -> 
         "client_id": settings.LINKEDIN_CLIENT_ID,
         "redirect_uri": redirect_uri,
         "state": state,
-        "scope": SCOPES,
+        "scope": scopes(),
     }
     return f"{settings.OAUTH_AUTHORIZE_URLS['linkedin']}?{urlencode(query)}"
 

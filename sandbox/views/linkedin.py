@@ -154,6 +154,20 @@ def person_urn(account: str) -> str:
     return f"urn:li:person:{member_id_for(account)}"
 
 
+_ORGANIZATION = re.compile(r"urn:li:organization:[0-9]{1,20}")
+
+
+def may_act_as(account: str, urn: Any) -> bool:
+    """Whether ``account`` may post or upload as ``urn``: itself, or any organization.
+
+    The sandbox lets every member administer every organization; LinkedIn checks the
+    member's page role and the token's ``w_organization_social``.
+    """
+    return urn == person_urn(account) or (
+        isinstance(urn, str) and _ORGANIZATION.fullmatch(urn) is not None
+    )
+
+
 def display_name(account: str) -> str:
     return " ".join(part.capitalize() for part in re.split(r"[-_.]+", account) if part) or account
 
@@ -265,7 +279,7 @@ def _content_media(account: str, content: Any) -> tuple[list[SandboxUpload], Jso
 
 
 def _post_problem(body: dict[str, Any], account: str) -> JsonResponse | None:
-    if body.get("author") != person_urn(account):
+    if not may_act_as(account, body.get("author")):
         return li_error(
             403,
             "Not enough permissions to create a post as this author.",
@@ -328,7 +342,7 @@ def _create_post(request: HttpRequest, account: str) -> HttpResponse:
     post = SandboxPost.objects.create(
         platform=EMULATION.value,
         account=account,
-        target=person_urn(account),
+        target=body["author"],
         external_id=f"urn:li:share:{stable_digits(secrets.token_hex(8), '7', 19)}",
         text=unescape(commentary),
         media=[
@@ -353,7 +367,7 @@ def _find_by_author(request: HttpRequest, account: str) -> HttpResponse:
     if request.GET.get("q") != "author":
         return li_error(400, "Only the author finder (q=author) is emulated.", "INVALID_PARAMETER")
     author = request.GET.get("author", "")
-    if author != person_urn(account):
+    if not may_act_as(account, author):
         return li_error(403, "Not enough permissions to read this author's posts.", "ACCESS_DENIED")
     try:
         count = min(max(int(request.GET.get("count", 10)), 1), MAX_FINDER_COUNT)
@@ -413,7 +427,7 @@ def _initialize_image(request: HttpRequest, account: str, body: dict[str, Any]) 
         account=account,
         upload_id=f"urn:li:image:{stable_urlsafe(key, 24)}",
         media_type="image",
-        metadata={"upload_key": key},
+        metadata={"upload_key": key, "owner": body["owner"]},
     )
     return JsonResponse(
         {
@@ -442,6 +456,7 @@ def _initialize_video(request: HttpRequest, account: str, body: dict[str, Any]) 
         total_bytes=size,
         metadata={
             "upload_key": key,
+            "owner": body["owner"],
             "parts": [list(part) for part in parts],
             "etags": {},
             "upload_token": secrets.token_urlsafe(16) if len(parts) > 1 else "",
@@ -474,7 +489,7 @@ def _initialize(request: HttpRequest, account: str, kind: str) -> HttpResponse:
     init = (body or {}).get("initializeUploadRequest")
     if not isinstance(init, dict):
         return li_error(400, "initializeUploadRequest is required.", "INVALID_BODY")
-    if init.get("owner") != person_urn(account):
+    if not may_act_as(account, init.get("owner")):
         return li_error(
             403,
             f"Accessing this {kind} resource is forbidden. Please check your permissions "
@@ -561,7 +576,7 @@ def video(request: HttpRequest, account: str, urn: str) -> HttpResponse:
     return JsonResponse(
         {
             "id": upload.upload_id,
-            "owner": person_urn(account),
+            "owner": upload.metadata.get("owner", person_urn(account)),
             "status": status,
             "uploadedAt": epoch_ms(upload.updated_at),
             "aspectRatioWidth": 16.0,

@@ -110,6 +110,21 @@ def test_posts_linkedin_would_refuse_are_refused(client):
     assert SandboxPost.objects.count() == 0
 
 
+def test_a_member_may_post_as_an_organization(client):
+    organization = "urn:li:organization:2414183"
+    value = initialize(client, "images", {"owner": organization}).json()["value"]
+    client.put(urlsplit(value["uploadUrl"]).path, b"x" * 10, content_type="image/png")
+    body = text_post("News", author=organization, content={"media": {"id": value["image"]}})
+    assert create_post(client, body).status_code == 201
+    assert SandboxPost.objects.get().target == organization
+    listed = client.get(
+        "/sandbox/linkedin/rest/posts", {"q": "author", "author": organization}, headers=REST
+    )
+    assert [e["author"] for e in listed.json()["elements"]] == [organization]
+    bad = create_post(client, text_post("Other", author="urn:li:organization:acme"))
+    assert bad.status_code == 403
+
+
 def test_mentions_and_hashtag_templates_may_stand_unescaped(client):
     commentary = "Hi @[Acme](urn:li:organization:1234) {hashtag|#|Tech}"
     assert create_post(client, text_post(commentary)).status_code == 201

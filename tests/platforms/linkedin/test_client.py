@@ -519,3 +519,49 @@ def test_a_garbled_upload_answer_is_a_clear_permanent_error(api, make_post, answ
     assert error.value.message == (
         "LinkedIn answered the video upload without a URN or instructions."
     )
+
+
+def test_an_organization_post_names_the_organization_as_author_and_image_owner(api, make_post):
+    organization = "urn:li:organization:2414183"
+    api.post(
+        IMAGES,
+        json={"value": {"uploadUrl": f"{WWW}/dms-uploads/o1", "image": "urn:li:image:O1"}},
+        match=[matchers.json_params_matcher({"initializeUploadRequest": {"owner": organization}})],
+    )
+    api.put(f"{WWW}/dms-uploads/o1", status=201)
+    body = {**post_body("News", {"media": {"id": "urn:li:image:O1"}}), "author": organization}
+    expect_post(api, body)
+    post = make_post(
+        "News",
+        media=[("image", "a.jpg", "image/jpeg", 100)],
+        options={"organization": "2414183"},
+    )
+    linkedin.publish(post, CREDS)
+
+
+def test_reconcile_looks_among_the_organizations_posts(api, make_post):
+    sent = timezone.now()
+    api.get(
+        POSTS,
+        json={"elements": [{"id": "urn:li:share:5", "commentary": "News", "createdAt": ms(sent)}]},
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "q": "author",
+                    "author": "urn:li:organization:42",
+                    "count": "50",
+                    "sortBy": "CREATED",
+                }
+            )
+        ],
+    )
+    post = make_post(
+        "News", options={"organization": "42"}, state={"post_sent_at": sent.isoformat()}
+    )
+    assert linkedin.reconcile(post, CREDS).external_id == "urn:li:share:5"
+
+
+def test_an_organization_id_must_be_a_number(make_post):
+    assert linkedin.validate(make_post("x", options={"organization": "acme"})) == [
+        "LinkedIn: an organization id is a number."
+    ]

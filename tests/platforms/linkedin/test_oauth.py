@@ -94,6 +94,12 @@ def test_connecting_stores_the_member_from_userinfo(api):
     assert dt.timedelta(days=59) < lifetime <= dt.timedelta(days=60)
 
 
+def test_linkedin_scopes_replaces_the_default_scopes(settings):
+    settings.LINKEDIN_SCOPES = "openid profile w_member_social w_organization_social"
+    _, browser = begin(user=UserFactory(), provider="linkedin")
+    assert query_of(browser.authorization_url)["scope"] == settings.LINKEDIN_SCOPES
+
+
 def test_a_userinfo_without_sub_is_refused_in_words(api):
     api.get(f"{API}/v2/userinfo", json={"name": "Nobody"})
     with pytest.raises(OAuthError) as error:

@@ -12,7 +12,16 @@ def test_visibility_is_public_or_connections():
 def test_unknown_options_are_refused_naming_the_known_ones():
     options = LinkedInOptions(data={"privacy": "public"})
     assert not options.is_valid()
-    assert options.errors["privacy"] == ["Unknown option; the known ones are: text, visibility."]
+    assert options.errors["privacy"] == [
+        "Unknown option; the known ones are: text, visibility, organization."
+    ]
+
+
+def test_an_organization_is_its_numeric_id():
+    assert LinkedInOptions(data={"organization": "2414183"}).is_valid()
+    options = LinkedInOptions(data={"organization": "urn:li:organization:1"})
+    assert not options.is_valid()
+    assert options.errors["organization"] == ["A LinkedIn organization id is a number."]
 
 
 def test_the_descriptor_names_this_serializer():
