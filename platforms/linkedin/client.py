@@ -197,10 +197,7 @@ def rate_limited_until(response) -> dt.datetime:
     midnight = next_utc_midnight()
     if not response.headers.get("Retry-After", "").strip():
         return midnight
-    try:
-        return retry_after(response, midnight - timezone.now())
-    except (TypeError, ValueError):  # neither seconds nor an HTTP date
-        return midnight
+    return retry_after(response, midnight - timezone.now())
 
 
 def error_message(response) -> str:
