@@ -45,6 +45,11 @@ Checked against LinkedIn's documentation on Microsoft Learn (Dec 2026):
   descriptor) is Herald's own, below what one person posts; ``PLATFORM_RATE_LIMITS``
   sets the app's real figure.
 
+The author is the member (``urn:li:person:<sub>``), or the organization named by the
+``organization`` option: posting for a company page needs ``w_organization_social``
+(LINKEDIN_SCOPES) and the member's admin role on the page; LinkedIn refuses it with a
+403 otherwise, a permanent error that names the cause.
+
 Every upload step is checkpointed in ``platform_state`` (image URNs done, the video's
 session and the ETags of the parts sent, the moment the post request left), so a retry
 sends no byte twice and ``reconcile`` knows where to look.
