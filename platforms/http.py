@@ -231,10 +231,15 @@ def retry_after(response: requests.Response, default: dt.timedelta) -> dt.dateti
     if value:
         try:
             return now + dt.timedelta(seconds=float(value))
-        except ValueError:
+        except (ValueError, OverflowError):  # "soon", "nan", "1e20": not a usable delay
+            pass
+        try:
             parsed = email.utils.parsedate_to_datetime(value)
-            if parsed is not None:
-                return parsed
+        except (TypeError, ValueError):  # neither seconds nor an HTTP date
+            parsed = None
+        if parsed is not None:
+            # "-0000" means UTC with the zone unknown, which parses to a naive datetime.
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     return now + default
 
 

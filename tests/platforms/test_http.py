@@ -1,9 +1,11 @@
 """The platform client maps every failure of ``requests`` to the engine's errors, in safe words."""
 
+import datetime as dt
 import logging
 
 import pytest
 import requests
+from django.utils import timezone
 
 from platforms import http
 from platforms.base import PermanentError, TransientError
@@ -147,3 +149,26 @@ def test_platform_sessions_read_proxies_from_the_environment_once_per_host(monke
     finally:
         http._environment_proxies.cache_clear()
     assert http.PlatformSession().trust_env is False
+
+
+def answer_with_retry_after(value: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 429
+    response.headers["Retry-After"] = value
+    return response
+
+
+@pytest.mark.parametrize("value", ["soon", "nan", "1e20", "inf", "Mon, 99 Foo 2026"])
+def test_a_garbled_retry_after_falls_back_to_the_default(value):
+    before = timezone.now()
+    until = http.retry_after(answer_with_retry_after(value), dt.timedelta(minutes=5))
+    assert before + dt.timedelta(minutes=5) <= until <= timezone.now() + dt.timedelta(minutes=5)
+
+
+def test_retry_after_reads_seconds_and_http_dates_as_aware_times():
+    until = http.retry_after(answer_with_retry_after("30"), dt.timedelta(hours=1))
+    assert dt.timedelta(seconds=29) < until - timezone.now() <= dt.timedelta(seconds=30)
+    dated = http.retry_after(
+        answer_with_retry_after("Wed, 02 Dec 2026 00:00:00 -0000"), dt.timedelta(hours=1)
+    )
+    assert dated == dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
