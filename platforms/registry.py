@@ -19,10 +19,11 @@ from types import ModuleType
 from platforms.descriptor import ClientSetting, Endpoint, LegacyColumns, Limits, Platform
 from platforms.discord import DISCORD
 from platforms.instagram import INSTAGRAM
+from platforms.mastodon import MASTODON
 from platforms.x import X
 from platforms.youtube import YOUTUBE
 
-DESCRIPTORS: dict[str, Platform] = {p.value: p for p in (X, DISCORD, INSTAGRAM, YOUTUBE)}
+DESCRIPTORS: dict[str, Platform] = {p.value: p for p in (X, DISCORD, INSTAGRAM, YOUTUBE, MASTODON)}
 
 
 class UnknownPlatform(KeyError):
