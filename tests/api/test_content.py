@@ -155,9 +155,7 @@ def test_unknown_platform_is_named(api):
     answer = post(api, targets=["myspace"])
     assert answer.status_code == 400
     assert answer.json()["field_errors"] == {
-        "targets.0": [
-            f"Unknown platform 'myspace'; choose from {', '.join(registry.values())}."
-        ]
+        "targets.0": [f"Unknown platform 'myspace'; choose from {', '.join(registry.values())}."]
     }
 
 
@@ -264,9 +262,7 @@ def test_unknown_options_are_refused(api):
     answer = post(api, options={"myspace": {}})
     assert answer.status_code == 400
     assert answer.json()["field_errors"] == {
-        "options.myspace": [
-            f"Unknown option; the known ones are: {', '.join(registry.values())}."
-        ]
+        "options.myspace": [f"Unknown option; the known ones are: {', '.join(registry.values())}."]
     }
     answer = post(api, options={"twitter": {"poll": True}, "discord": {"channel": 1}})
     assert answer.json()["field_errors"] == {
