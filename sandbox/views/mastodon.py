@@ -56,6 +56,7 @@ EMULATION = Emulation(
     },
     consent=Consent(name="Mastodon", account="mastodon-herald"),
 )
+VERSION = "4.3.0"
 MAX_CHARACTERS = 500
 MAX_MEDIA = 4
 URL_LENGTH = 23
@@ -138,26 +139,46 @@ def verify_credentials(request: HttpRequest, account: str) -> HttpResponse:
 # --- Instance and apps -------------------------------------------------------------------
 
 
+def _configuration() -> dict[str, Any]:
+    return {
+        "statuses": {
+            "max_characters": MAX_CHARACTERS,
+            "max_media_attachments": MAX_MEDIA,
+            "characters_reserved_per_url": URL_LENGTH,
+        },
+        "media_attachments": {
+            "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "video/mp4"],
+            "image_size_limit": 16777216,
+            "video_size_limit": 103809024,
+        },
+    }
+
+
 @emulated_endpoint(["GET"], _transient)
 def instance(request: HttpRequest) -> HttpResponse:
     """GET /api/v2/instance: the server's limits (public, no token)."""
     body = {
         "domain": request.get_host(),
         "title": "Herald sandbox",
-        "version": "4.3.0",
-        "configuration": {
-            "urls": {"streaming": ""},
-            "statuses": {
-                "max_characters": MAX_CHARACTERS,
-                "max_media_attachments": MAX_MEDIA,
-                "characters_reserved_per_url": URL_LENGTH,
-            },
-            "media_attachments": {
-                "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "video/mp4"],
-                "image_size_limit": 16777216,
-                "video_size_limit": 103809024,
-            },
-        },
+        "version": VERSION,
+        "api_versions": {"mastodon": 2},
+        "configuration": {"urls": {"streaming": ""}, **_configuration()},
+    }
+    return _with_rate_headers(JsonResponse(body), untouched_rate_state(RATE_LIMIT))
+
+
+@emulated_endpoint(["GET"], _transient)
+def instance_v1(request: HttpRequest) -> HttpResponse:
+    """GET /api/v1/instance, deprecated but still served (clients read ``version`` there).
+
+    https://docs.joinmastodon.org/entities/V1_Instance/
+    """
+    body = {
+        "uri": request.get_host(),
+        "title": "Herald sandbox",
+        "version": VERSION,
+        "urls": {"streaming_api": ""},
+        "configuration": _configuration(),
     }
     return _with_rate_headers(JsonResponse(body), untouched_rate_state(RATE_LIMIT))
 
@@ -453,33 +474,36 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     return pages.post_list(request)
 
 
+def routes(route: str, view, name: str, **kwargs) -> list:
+    """``route`` with and without a trailing slash, as Mastodon's router takes both."""
+    return [path(route, view, kwargs, name=name), path(f"{route}/", view, kwargs)]
+
+
 urlpatterns = [
     # Permalinks and profiles in Mastodon's shape ({server}/@user/id).
-    path("mastodon/@<str:username>/<str:external_id>", permalink, name="mastodon-permalink"),
-    path("mastodon/@<str:username>", profile, name="mastodon-profile"),
+    *routes("mastodon/@<str:username>/<str:external_id>", permalink, "mastodon-permalink"),
+    *routes("mastodon/@<str:username>", profile, "mastodon-profile"),
     # The consent page ({server}/oauth/authorize).
-    path(
-        "mastodon/oauth/authorize",
-        oauth.consent,
-        {"provider": EMULATION.value},
-        name="mastodon-authorize",
+    *routes(
+        "mastodon/oauth/authorize", oauth.consent, "mastodon-authorize", provider=EMULATION.value
     ),
-    path("mastodon/oauth/token", token, name="mastodon-oauth-token"),
-    path("mastodon/oauth/revoke", revoke, name="mastodon-oauth-revoke"),
-    path("mastodon/api/v2/instance", instance, name="mastodon-instance"),
-    path("mastodon/api/v1/apps", apps, name="mastodon-apps"),
-    path(
+    *routes("mastodon/oauth/token", token, "mastodon-oauth-token"),
+    *routes("mastodon/oauth/revoke", revoke, "mastodon-oauth-revoke"),
+    *routes("mastodon/api/v2/instance", instance, "mastodon-instance"),
+    *routes("mastodon/api/v1/instance", instance_v1, "mastodon-instance-v1"),
+    *routes("mastodon/api/v1/apps", apps, "mastodon-apps"),
+    *routes(
         "mastodon/api/v1/accounts/verify_credentials",
         verify_credentials,
-        name="mastodon-verify-credentials",
+        "mastodon-verify-credentials",
     ),
-    path(
+    *routes(
         "mastodon/api/v1/accounts/<str:account_id>/statuses",
         account_statuses,
-        name="mastodon-account-statuses",
+        "mastodon-account-statuses",
     ),
-    path("mastodon/api/v2/media", upload_media, name="mastodon-media-upload"),
-    path("mastodon/api/v1/media/<str:media_id>", media, name="mastodon-media"),
-    path("mastodon/api/v1/statuses", create_status, name="mastodon-statuses"),
-    path("mastodon/api/v1/statuses/<str:status_id>", status_detail, name="mastodon-status"),
+    *routes("mastodon/api/v2/media", upload_media, "mastodon-media-upload"),
+    *routes("mastodon/api/v1/media/<str:media_id>", media, "mastodon-media"),
+    *routes("mastodon/api/v1/statuses", create_status, "mastodon-statuses"),
+    *routes("mastodon/api/v1/statuses/<str:status_id>", status_detail, "mastodon-status"),
 ]
