@@ -431,6 +431,7 @@ def create_status(request: HttpRequest, account: str) -> HttpResponse:
                     "size": by_id[str(m)].received_bytes,
                     "sha256": by_id[str(m)].digest,
                     "description": by_id[str(m)].metadata.get("description", ""),
+                    "url": _attachment(request, by_id[str(m)])["url"],
                 }
                 for m in media_ids
             ],
