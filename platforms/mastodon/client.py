@@ -87,6 +87,15 @@ def server_of(account: dict) -> str:
         ) from None
 
 
+def request(method: str, url: str, **kwargs):
+    """One request to a server; its redirects are never followed.
+
+    A server is checked when it is connected (platforms/mastodon/servers.py); a
+    redirect could send Herald anywhere else, so a 3xx is an answer, not a hop.
+    """
+    return send(LABEL, method, url, allow_redirects=False, **kwargs)
+
+
 def auth_headers(credentials: Credentials) -> dict[str, str]:
     return {"Authorization": f"Bearer {credentials.access_token}"}
 
@@ -107,7 +116,7 @@ def instance_limits(server: str) -> dict[str, int]:
         "characters_reserved_per_url": DEFAULT_URL_LENGTH,
     }
     try:
-        response = send(LABEL, "GET", f"{server}/api/v2/instance")
+        response = request("GET", f"{server}/api/v2/instance")
     except PlatformError:
         return defaults
     if response.status_code != 200:
@@ -226,10 +235,16 @@ def reset_time(headers) -> dt.datetime:
 
 def raise_for_error(response) -> None:
     """Map a Mastodon error answer to the engine's errors (5xx already raised by send)."""
-    if response.status_code < 400:
+    if response.status_code < 400 and not response.is_redirect:
         return
     said = json_body(response).get("error") or response.reason or ""
     message = f"Mastodon answered {response.status_code}: {said}"
+    if response.is_redirect:
+        raise PermanentError(
+            f"Mastodon answered {response.status_code}: a redirect, which Herald does not "
+            "follow; check the account's server.",
+            code="redirect",
+        )
     if response.status_code == 429:
         raise RateLimited(message, until=reset_time(response.headers))
     if response.status_code in (401, 403):
@@ -265,8 +280,7 @@ def publish(post: Post, credentials: Credentials) -> Published:
     for name in ("visibility", "spoiler_text", "sensitive", "language"):
         if name in post.options:
             body[name] = post.options[name]
-    response = send(
-        LABEL,
+    response = request(
         "POST",
         f"{server}/api/v1/statuses",
         json=body,
@@ -284,8 +298,7 @@ def publish(post: Post, credentials: Credentials) -> Published:
 def upload_media(server: str, media: MediaFile, headers: dict[str, str]) -> str:
     """``POST /api/v2/media``; poll ``GET /api/v1/media/:id`` while the server processes it."""
     with open(media.path, "rb") as source:
-        response = send(
-            LABEL,
+        response = request(
             "POST",
             f"{server}/api/v2/media",
             headers=headers,
@@ -305,7 +318,7 @@ def upload_media(server: str, media: MediaFile, headers: dict[str, str]) -> str:
             )
         sleep(MEDIA_POLL_SECONDS)
         polls += 1
-        response = send(LABEL, "GET", f"{server}/api/v1/media/{media_id}", headers=headers)
+        response = request("GET", f"{server}/api/v1/media/{media_id}", headers=headers)
         raise_for_error(response)
         attachment = json_body(response)
     return media_id
@@ -339,8 +352,7 @@ def reconcile(post: Post, credentials: Credentials):
         return None
     server = server_of(credentials.account)
     account_id = credentials.account.get("account_id") or current_account(server, credentials)["id"]
-    response = send(
-        LABEL,
+    response = request(
         "GET",
         f"{server}/api/v1/accounts/{account_id}/statuses",
         headers=auth_headers(credentials),
@@ -366,8 +378,7 @@ def plain_from_html(content: str) -> str:
 
 
 def current_account(server: str, credentials: Credentials) -> dict:
-    response = send(
-        LABEL,
+    response = request(
         "GET",
         f"{server}/api/v1/accounts/verify_credentials",
         headers=auth_headers(credentials),

@@ -16,8 +16,8 @@ import datetime as dt
 import math
 
 from platforms.base import Credentials
-from platforms.http import json_body, send
-from platforms.mastodon.client import LABEL, auth_headers, raise_for_error, server_of
+from platforms.http import json_body
+from platforms.mastodon.client import auth_headers, raise_for_error, request, server_of
 from platforms.metrics import GONE, Budget, Gone, MetricsTarget, PostMetrics, count
 
 BATCH_SIZE = 1
@@ -52,8 +52,7 @@ def collect(
     server = server_of(credentials.account)
     found: dict[int, PostMetrics | Gone] = {}
     for target in targets:
-        response = send(
-            LABEL,
+        response = request(
             "GET",
             f"{server}/api/v1/statuses/{target.external_id}",
             headers=auth_headers(credentials),

@@ -35,6 +35,10 @@ CLIENT_NAME = "Herald"
 SCOPES = "read:accounts read:statuses write:statuses write:media"
 
 
+# A server's redirect could lead anywhere: Herald calls the server it checked, only.
+NO_REDIRECTS = {"allow_redirects": False}
+
+
 def server_from_input(text: str) -> str:
     """The server a person typed, as Herald will call it; ``OAuthError`` (a 400) if refused."""
     try:
@@ -56,6 +60,7 @@ def register_client(*, server: str, redirect_uri: str) -> ServerClient:
             "scopes": SCOPES,
             "website": settings.SITE_URL,
         },
+        **NO_REDIRECTS,
     )
     if not answer.get("client_id") or not answer.get("client_secret"):
         raise OAuthError(f"{NAME} registered no client id and secret; try again.")
@@ -95,7 +100,14 @@ def exchange_code(
     }
     if code_verifier:
         data["code_verifier"] = code_verifier
-    answer = call(NAME, "the authorization code", "POST", f"{client.server}/oauth/token", data=data)
+    answer = call(
+        NAME,
+        "the authorization code",
+        "POST",
+        f"{client.server}/oauth/token",
+        data=data,
+        **NO_REDIRECTS,
+    )
     if not answer.get("access_token"):
         raise OAuthError(f"{NAME} answered without an access token; try connecting again.")
     return grant_from(answer, account={"server": client.server})
@@ -114,6 +126,7 @@ def fetch_account(grant: Credentials) -> ConnectedAccount:
         "GET",
         f"{server}/api/v1/accounts/verify_credentials",
         headers={"Authorization": f"Bearer {grant.access_token}"},
+        **NO_REDIRECTS,
     )
     if not answer.get("id"):
         raise OAuthError(f"{NAME} answered without the account's id; try connecting again.")
@@ -147,6 +160,7 @@ def revoke(grant: Credentials, *, client: ServerClient) -> None:
             "client_secret": client.client_secret,
             "token": grant.access_token,
         },
+        **NO_REDIRECTS,
     )
 
 

@@ -305,3 +305,22 @@ def test_without_a_stored_account_id_it_is_asked_first(api, make_post):
     api.get(f"{SERVER}/api/v1/accounts/77/statuses", json=[])
     creds = credentials(account={"server": SERVER})
     assert mastodon.reconcile(make_post("Hello"), creds) is None
+
+
+# --- Redirects --------------------------------------------------------------------------------
+
+
+def test_a_redirect_is_never_followed(api, make_post):
+    api.post(STATUSES, status=302, headers={"Location": "http://169.254.169.254/latest"})
+    with pytest.raises(PermanentError, match="a redirect, which Herald does not follow") as raised:
+        mastodon.publish(make_post("x"), CREDS)
+    assert raised.value.code == "redirect"
+    assert len(api.calls) == 1
+
+
+def test_a_redirected_instance_answer_means_the_defaults(api, make_post):
+    api.get(INSTANCE, status=301, headers={"Location": "http://10.0.0.1/api/v2/instance"})
+    post = make_post("a" * 501)
+    post.account = ACCOUNT
+    assert mastodon.measure(post)[0].limit == 500
+    assert len(api.calls) == 1

@@ -112,3 +112,10 @@ def test_server_from_input_is_a_400_for_a_bad_address():
     with pytest.raises(OAuthError) as raised:
         oauth.server_from_input("https://localhost")
     assert raised.value.status_code == 400 and not raised.value.transient
+
+
+def test_a_redirected_registration_is_not_followed(api):
+    api.post(f"{SERVER}/api/v1/apps", status=307, headers={"Location": "http://127.0.0.1/apps"})
+    with pytest.raises(OAuthError, match="no client id and secret"):
+        oauth.register_client(server=SERVER, redirect_uri="https://herald.test/cb")
+    assert len(api.calls) == 1
