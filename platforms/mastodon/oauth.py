@@ -144,7 +144,7 @@ def verify(grant: Credentials, account_options: dict) -> ConnectedAccount:
     try:
         server = normalize_server(str(account_options.get("server", "")))
     except BadServer as error:
-        raise OAuthError(f"The account's server is not usable: {error}") from None
+        raise OAuthError(f"The account's server is not usable: {error}", status_code=400) from None
     return fetch_account(Credentials(access_token=grant.access_token, account={"server": server}))
 
 

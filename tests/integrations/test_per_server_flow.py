@@ -7,13 +7,15 @@ once (kept encrypted), and that client is handed to the provider's calls.
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from responses import matchers
 
+from integrations.daily_check import check_integration
 from integrations.models import Integration, OAuthState, RegisteredClient
 from integrations.oauth.flow import bind_browser, complete_connect, start_connect
 from integrations.services import revoke_integration
 from platforms.oauth import OAuthError
-from tests.factories import UserFactory
+from tests.factories import IntegrationFactory, UserFactory
 from tests.integrations.connect_steps import callback_url, query_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers")]
@@ -202,3 +204,30 @@ def test_the_admin_connect_page_asks_for_the_server_and_refuses_a_bad_one(api, a
     )
     assert started.status_code == 302
     assert started.headers["Location"].startswith(f"{SERVER}/oauth/authorize?")
+
+
+def test_the_daily_check_asks_the_accounts_own_server(api):
+    kept = IntegrationFactory(
+        provider="mastodon",
+        access_token="m-token",
+        refresh_token="",
+        account_options={"server": SERVER, "account_id": "1"},
+    )
+    api.get(
+        f"{SERVER}/api/v1/accounts/verify_credentials",
+        match=[matchers.header_matcher({"Authorization": "Bearer m-token"})],
+        json={"id": "1", "username": "herald"},
+    )
+    assert check_integration(kept, now=timezone.now()) == "ok"
+    api.get(
+        f"{SERVER}/api/v1/accounts/verify_credentials",
+        status=401,
+        json={"error": "The access token was revoked"},
+    )
+    assert check_integration(kept, now=timezone.now()) == "needs_reauth"
+    kept.refresh_from_db()
+    assert kept.status == Integration.Status.NEEDS_REAUTH
+    assert "The access token was revoked" in kept.last_error
+    # A stored server Herald would not call is the owner's to fix, not an outage.
+    moved = IntegrationFactory(provider="mastodon", account_options={"server": "http://10.1.1.1"})
+    assert check_integration(moved, now=timezone.now()) == "needs_reauth"
