@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from platforms.base import Credentials
-from platforms.mastodon.servers import BadServer, normalize_server
+from platforms.mastodon.servers import BadServer, normalize_server, resolved_server
 from platforms.oauth import ConnectedAccount, OAuthError, ServerClient, call, grant_from
 
 NAME = "Mastodon"
@@ -42,7 +42,7 @@ NO_REDIRECTS = {"allow_redirects": False}
 def server_from_input(text: str) -> str:
     """The server a person typed, as Herald will call it; ``OAuthError`` (a 400) if refused."""
     try:
-        return normalize_server(text)
+        return resolved_server(text)
     except BadServer as error:
         raise OAuthError(str(error), status_code=400) from None
 

@@ -3,7 +3,9 @@
 A person types the server's address when connecting, and Herald then calls it from
 the inside of its network. So a server is only an ``https`` URL whose host is a DNS
 name: no IP literal (v4, v6 or the integer forms ``requests`` would resolve), no
-``localhost``, no user info, no port but 443, no path, query or fragment. The one
+``localhost``, no user info, no port but 443, no path, query or fragment. When a
+person names a server, its name must also resolve to public addresses only. Herald
+never follows a server's redirects (platforms/mastodon/client.py). The one
 exception is the sandbox's emulated server, when the sandbox is on.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,6 +24,10 @@ HOST_NAME = re.compile(
 )
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 MAX_SERVER_LENGTH = 200
+
+
+# Patched in tests, which never reach the network.
+resolve = socket.getaddrinfo
 
 
 class BadServer(ValueError):
@@ -77,6 +84,26 @@ def is_ip_literal(host: str) -> bool:
         pass
     # "2130706433", "0x7f.1", "127.1": digits-and-dots or hex forms that inet_aton accepts.
     return bool(re.fullmatch(r"[0-9.]+|0x[0-9a-f.x]+", host))
+
+
+def resolved_server(text: str) -> str:
+    """``normalize_server``, and the name must resolve to public addresses only.
+
+    Asked when a person names a server (connecting): a public-looking name that
+    points into Herald's own network is refused too. The sandbox is not looked up.
+    """
+    server = normalize_server(text)
+    if server == sandbox_server():
+        return server
+    host = server.removeprefix("https://")
+    try:
+        addresses = {info[4][0] for info in resolve(host, 443, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        raise BadServer(f"{host} could not be found: check the server's name.") from None
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            raise BadServer(f"{host} points to a private or reserved address.")
+    return server
 
 
 def checked_server(account: dict) -> str:

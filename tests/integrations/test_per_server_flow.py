@@ -14,13 +14,21 @@ from integrations.daily_check import check_integration
 from integrations.models import Integration, OAuthState, RegisteredClient
 from integrations.oauth.flow import bind_browser, complete_connect, start_connect
 from integrations.services import revoke_integration
+from platforms.mastodon import servers
 from platforms.oauth import OAuthError
 from tests.factories import IntegrationFactory, UserFactory
 from tests.integrations.connect_steps import callback_url, query_of
+from tests.platforms.mastodon.conftest import public_resolver
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers")]
 
 SERVER = "https://social.example"
+
+
+@pytest.fixture(autouse=True)
+def offline_dns(monkeypatch):
+    """Every server name resolves to a public address: tests never reach the network."""
+    monkeypatch.setattr(servers, "resolve", public_resolver("93.184.215.14"))
 
 
 def registration(api, client_id="app-1", secret="app-secret-1"):

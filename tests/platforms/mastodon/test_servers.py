@@ -1,6 +1,10 @@
+import socket
+
 import pytest
 
-from platforms.mastodon.servers import BadServer, normalize_server
+from platforms.mastodon import servers
+from platforms.mastodon.servers import BadServer, normalize_server, resolved_server
+from tests.platforms.mastodon.conftest import public_resolver
 
 
 @pytest.mark.parametrize(
@@ -65,3 +69,23 @@ def test_a_base_url_outside_the_sandbox_is_no_exception(settings):
     settings.PLATFORM_BASE_URLS = {"mastodon": "http://10.0.0.5/api"}
     with pytest.raises(BadServer):
         normalize_server("http://10.0.0.5/api")
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "fd00::1"])
+def test_a_name_that_points_into_a_private_network_is_refused_when_connecting(monkeypatch, address):
+    monkeypatch.setattr(servers, "resolve", public_resolver("93.184.215.14", address))
+    with pytest.raises(BadServer, match="private or reserved address"):
+        resolved_server("https://rebind.example")
+
+
+def test_a_name_that_does_not_resolve_is_refused(monkeypatch):
+    def missing(host, port, **kwargs):
+        raise socket.gaierror("Name or service not known")
+
+    monkeypatch.setattr(servers, "resolve", missing)
+    with pytest.raises(BadServer, match="could not be found"):
+        resolved_server("https://gone.example")
+
+
+def test_a_public_name_is_accepted_when_connecting():
+    assert resolved_server("social.example") == "https://social.example"
