@@ -61,6 +61,7 @@ DEFAULT_MAX_MEDIA = MASTODON.limits.max_media
 DEFAULT_URL_LENGTH = 23
 # How long a server's limits are kept before asking again.
 INSTANCE_CACHE_SECONDS = 3600
+UNREADABLE_CACHE_SECONDS = 300
 # How long a server keeps an Idempotency-Key, less a margin for clocks and queues.
 IDEMPOTENCY_WINDOW = dt.timedelta(hours=1)
 IDEMPOTENCY_MARGIN = dt.timedelta(minutes=5)
@@ -103,23 +104,21 @@ def auth_headers(credentials: Credentials) -> dict[str, str]:
 def instance_limits(server: str) -> dict[str, int]:
     """The server's status limits from ``GET /api/v2/instance``, kept an hour per server.
 
-    Unreadable (down, not Mastodon, a strange answer): Mastodon's defaults, not
-    cached, so that the next check asks again.
+    Unreadable (down, not Mastodon, a strange answer): Mastodon's defaults, kept
+    only a few minutes, so that a server back up is read soon and a server down
+    does not slow every check of the composer by a timeout.
     """
     key = f"mastodon:instance-limits:{server}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    defaults = {
-        "max_characters": DEFAULT_MAX_CHARACTERS,
-        "max_media_attachments": DEFAULT_MAX_MEDIA,
-        "characters_reserved_per_url": DEFAULT_URL_LENGTH,
-    }
+    defaults = instance_limits_default()
     try:
         response = request("GET", f"{server}/api/v2/instance")
     except PlatformError:
-        return defaults
-    if response.status_code != 200:
+        response = None
+    if response is None or response.status_code != 200:
+        cache.set(key, defaults, UNREADABLE_CACHE_SECONDS)
         return defaults
     statuses = (json_body(response).get("configuration") or {}).get("statuses") or {}
     limits = {name: positive(statuses.get(name), default) for name, default in defaults.items()}

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import requests
 from django.utils import timezone
 from responses import matchers
 
@@ -226,6 +227,16 @@ def test_an_unreadable_server_means_mastodons_default_of_500(api, make_post):
         "Mastodon: the status and its content warning are 501 characters; the server's "
         "limit is 500."
     ]
+    # Kept a few minutes: a server that is down does not cost every check a timeout.
+    mastodon.validate(post)
+    assert len(api.calls) == 1
+
+
+def test_an_unreachable_server_means_the_defaults_too(api, make_post):
+    api.get(INSTANCE, body=requests.ConnectionError("refused"))
+    post = make_post("a" * 400)
+    post.account = ACCOUNT
+    assert mastodon.validate(post) == []
 
 
 def test_without_an_account_the_defaults_apply_without_a_request(api, make_post):
