@@ -136,9 +136,7 @@ def limits_for(post: Post) -> dict[str, int]:
     """The limits of the post's account's server; Mastodon's defaults when it has none yet."""
     try:
         server = checked_server(post.account)
-    except BadServer:
-        server = ""
-    if not server:
+    except BadServer:  # no account chosen yet (the composer), or none connected
         return instance_limits_default()
     return instance_limits(server)
 
