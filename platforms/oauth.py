@@ -10,7 +10,8 @@ A provider module (``platforms/<name>/oauth.py``) has ``NAME``, ``USES_PKCE``,
 
 A provider with one server per account (Mastodon) sets ``PER_SERVER = True`` and adds
 ``server_from_input(text)`` -> the server's base URL (``OAuthError`` for an address it
-will not call) and ``register_client(server=, redirect_uri=)`` -> ``ServerClient``.
+will not call), ``suggested_server()`` (what the connect page fills in, or "") and
+``register_client(server=, redirect_uri=)`` -> ``ServerClient``.
 The flow asks the person for the server before the redirect, registers a client on it
 once (kept encrypted by integrations), and passes it as ``client=`` to
 ``authorization_url``, ``exchange_code`` and ``revoke``.

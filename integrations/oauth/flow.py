@@ -67,6 +67,7 @@ class ProviderStatus:
     missing_settings: tuple[str, ...]
     # The provider has one server per account: the person names it before the redirect.
     asks_for_server: bool = False
+    suggested_server: str = ""  # filled in on the connect page (the sandbox's, when it is on)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def provider_statuses() -> list[ProviderStatus]:
             configured=is_configured(provider),
             missing_settings=missing_settings(provider),
             asks_for_server=is_per_server(module),
+            suggested_server=module.suggested_server() if is_per_server(module) else "",
         )
         for provider, module in providers().items()
     ]

@@ -25,7 +25,12 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from platforms.base import Credentials
-from platforms.mastodon.servers import BadServer, normalize_server, resolved_server
+from platforms.mastodon.servers import (
+    BadServer,
+    normalize_server,
+    resolved_server,
+    sandbox_server,
+)
 from platforms.oauth import ConnectedAccount, OAuthError, ServerClient, call, grant_from
 
 NAME = "Mastodon"
@@ -45,6 +50,11 @@ def server_from_input(text: str) -> str:
         return resolved_server(text)
     except BadServer as error:
         raise OAuthError(str(error), status_code=400) from None
+
+
+def suggested_server() -> str:
+    """The server the connect page offers: the sandbox's while it is on, else none."""
+    return sandbox_server()
 
 
 def register_client(*, server: str, redirect_uri: str) -> ServerClient:

@@ -199,6 +199,7 @@ def test_the_admin_connect_page_asks_for_the_server_and_refuses_a_bad_one(api, a
     page = admin_client.get(reverse("integrations:connect"))
     assert page.status_code == 200
     assert b'name="server"' in page.content
+    assert b'placeholder="https://mastodon.social" value=""' in page.content  # none to offer
     refused = admin_client.post(
         reverse("integrations:connect-start", args=["mastodon"]), {"server": "localhost"}
     )

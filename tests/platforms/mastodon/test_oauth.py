@@ -119,3 +119,12 @@ def test_a_redirected_registration_is_not_followed(api):
     with pytest.raises(OAuthError, match="no client id and secret"):
         oauth.register_client(server=SERVER, redirect_uri="https://herald.test/cb")
     assert len(api.calls) == 1
+
+
+def test_the_sandbox_server_is_suggested_only_while_the_sandbox_is_on(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.PLATFORM_BASE_URLS = {"mastodon": "http://127.0.0.1:8000/sandbox/mastodon"}
+    settings.SANDBOX_ENABLED = True
+    assert oauth.suggested_server() == "http://127.0.0.1:8000/sandbox/mastodon"
+    settings.SANDBOX_ENABLED = False
+    assert oauth.suggested_server() == ""
