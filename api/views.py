@@ -343,7 +343,11 @@ class IntegrationViewSet(
     def connect(self, request):
         form = ConnectRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        url = start_connect(user=request.user, provider=form.validated_data["provider"])
+        url = start_connect(
+            user=request.user,
+            provider=form.validated_data["provider"],
+            server=form.validated_data.get("server", ""),
+        )
         return Response({"authorization_url": url, "expires_in": settings.OAUTH_STATE_MAX_AGE})
 
     @action(detail=True, methods=["post"])

@@ -45,7 +45,7 @@ from entitlements.services import EntitlementExceeded
 from operator_admin.timezone import operator_timezone
 from platforms import registry
 from publishing import drafts
-from publishing.posts import check_post
+from publishing.posts import accounts_by_platform, check_post
 from publishing.selectors import content_editability_of
 from publishing.services import (
     SchedulingError,
@@ -292,7 +292,12 @@ def check(request):
     platforms = form.platforms()
     results = {}
     if "body" not in form.errors and "title" not in form.errors:
-        results = check_post(form.draft_content(), platforms, media=form.check_media())
+        results = check_post(
+            form.draft_content(),
+            platforms,
+            media=form.check_media(),
+            accounts=accounts_by_platform(form.targets),
+        )
     return JsonResponse(
         {
             "platforms": [

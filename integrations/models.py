@@ -106,6 +106,11 @@ class OAuthState(models.Model):
     provider = models.CharField(max_length=16, choices=registry.choices)
     code_verifier = EncryptedTextField(blank=True)
     redirect_uri = models.CharField(max_length=500)
+    server = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The account's server, for a provider with one per account (Mastodon).",
+    )
     return_to = models.CharField(
         max_length=500, blank=True, help_text="A path in Herald to show when the flow ends."
     )
@@ -123,3 +128,30 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} connect for {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RegisteredClient(models.Model):
+    """The OAuth client Herald registered on one server of a per-server provider.
+
+    Registered on first use (Mastodon's ``POST /api/v1/apps``) and kept, so every
+    later connect to that server reuses it; the secret is encrypted at rest.
+    """
+
+    # Never shown, filtered or searched in the admin (operator_admin.secrets).
+    SECRET_FIELDS = ("client_secret",)
+
+    provider = models.CharField(max_length=16, choices=registry.choices)
+    server = models.CharField(max_length=200)
+    client_id = models.CharField(max_length=200)
+    client_secret = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "server"], name="registered_client_unique_server"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} client on {self.server}"

@@ -18,13 +18,13 @@ from django.utils import timezone
 
 from entitlements.services import check_new_account
 from integrations.credentials import credentials_from_integration
-from integrations.models import Integration
+from integrations.models import Integration, RegisteredClient
 from integrations.oauth import provider_module
 from integrations.redaction import redact, redacting
 from integrations.selectors import connected_count
 from integrations.signals import integration_needs_reauth, integration_released
 from platforms.base import Credentials
-from platforms.oauth import ConnectedAccount, OAuthError
+from platforms.oauth import ConnectedAccount, OAuthError, ServerClient, is_per_server
 
 logger = logging.getLogger(__name__)
 Status = Integration.Status
@@ -283,6 +283,21 @@ def move_status(integration: Integration, current: str, new: str, refusal: str) 
     return integration
 
 
+def revoke_arguments(module, integration: Integration) -> dict:
+    """``client=`` for a per-server provider (its revocation needs the client's secret)."""
+    if not is_per_server(module):
+        return {}
+    server = integration.account_options.get("server", "")
+    kept = RegisteredClient.objects.filter(provider=integration.provider, server=server).first()
+    if kept is None:
+        raise OAuthError(f"{module.NAME} has no client of Herald's on {server or 'its server'}.")
+    return {
+        "client": ServerClient(
+            server=server, client_id=kept.client_id, client_secret=kept.client_secret
+        )
+    }
+
+
 @dataclass(frozen=True)
 class Revoked:
     integration: Integration
@@ -316,7 +331,7 @@ def revoke_integration(integration: Integration) -> Revoked:
         # The platform's refusal may quote the token: masked in logs and in the message.
         with redacting(grant.access_token, grant.refresh_token, grant.webhook_url):
             try:
-                module.revoke(grant)
+                module.revoke(grant, **revoke_arguments(module, integration))
                 platform_message = f"{module.NAME} revoked the access."
             except OAuthError as failure:
                 error = redact(

@@ -58,7 +58,10 @@ def connect_index(request):
 def connect_start(request, provider: str):
     try:
         binding = start_connect_in_browser(
-            user=request.user, provider=provider, return_to=integrations_list_url()
+            user=request.user,
+            provider=provider,
+            return_to=integrations_list_url(),
+            server=request.POST.get("server", ""),
         )
     except OAuthError as error:
         messages.error(request, str(error))

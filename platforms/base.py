@@ -141,6 +141,9 @@ class Post:
     title: str = ""
     options: dict = field(default_factory=dict)  # this platform's options from Content.options
     media: list[MediaFile] = field(default_factory=list)
+    # The target account's non-secret options (Integration.account_options): a platform
+    # whose limits depend on the account (a Mastodon server's) reads them here.
+    account: dict = field(default_factory=dict)
     # Saved across attempts (Instagram container id, YouTube session URI, ...).
     platform_state: dict = field(default_factory=dict)
     # Persist platform_state now, before a long call, so reconcile can use it.

@@ -7,6 +7,14 @@ A provider module (``platforms/<name>/oauth.py``) has ``NAME``, ``USES_PKCE``,
 ``revoke = None`` where the platform has no revocation endpoint). It may add
 ``can_refresh(integration, now)``, ``verify(grant, account_options)`` and
 ``connect_with_tokens(...)`` where the platform differs from the plain OAuth case.
+
+A provider with one server per account (Mastodon) sets ``PER_SERVER = True`` and adds
+``server_from_input(text)`` -> the server's base URL (``OAuthError`` for an address it
+will not call), ``suggested_server()`` (what the connect page fills in, or "") and
+``register_client(server=, redirect_uri=)`` -> ``ServerClient``.
+The flow asks the person for the server before the redirect, registers a client on it
+once (kept encrypted by integrations), and passes it as ``client=`` to
+``authorization_url``, ``exchange_code`` and ``revoke``.
 """
 
 from __future__ import annotations
@@ -47,6 +55,23 @@ class ConnectedAccount:
     external_account_id: str
     display_name: str
     account_options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServerClient:
+    """The OAuth client Herald registered on one server of a per-server provider."""
+
+    server: str
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"ServerClient(server={self.server!r}, client_id={self.client_id!r})"
+
+
+def is_per_server(module) -> bool:
+    """Whether ``module`` (a provider) needs the account's server before the redirect."""
+    return bool(getattr(module, "PER_SERVER", False))
 
 
 def new_code_verifier() -> str:

@@ -20,10 +20,22 @@ from platforms.descriptor import ClientSetting, Endpoint, LegacyColumns, Limits,
 from platforms.discord import DISCORD
 from platforms.instagram import INSTAGRAM
 from platforms.linkedin import LINKEDIN
+from platforms.mastodon import MASTODON
 from platforms.x import X
 from platforms.youtube import YOUTUBE
 
-DESCRIPTORS: dict[str, Platform] = {p.value: p for p in (X, DISCORD, INSTAGRAM, YOUTUBE, LINKEDIN)}
+# One entry per platform, in the order menus list them.
+DESCRIPTORS: dict[str, Platform] = {
+    p.value: p
+    for p in (
+        X,
+        DISCORD,
+        INSTAGRAM,
+        YOUTUBE,
+        MASTODON,
+        LINKEDIN,
+    )
+}
 
 
 class UnknownPlatform(KeyError):

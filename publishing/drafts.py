@@ -23,7 +23,7 @@ from content.models import Content, ContentMedia
 from entitlements.services import check_media_file, reserve_post
 from integrations.models import Integration
 from publishing import signals
-from publishing.posts import validation_problems
+from publishing.posts import accounts_by_platform, validation_problems
 from publishing.services import (
     SchedulingError,
     Target,
@@ -223,7 +223,9 @@ def schedule_draft(
             raise SchedulingError("Choose at least one account to publish to.")
         media = list(draft.media.all())
         platforms = sorted({target.platform for target in targets})
-        problems = validation_problems(draft, platforms, media=media)
+        problems = validation_problems(
+            draft, platforms, media=media, accounts=accounts_by_platform(targets)
+        )
         if problems:
             raise SchedulingError(
                 " ".join(p for found in problems.values() for p in found), problems=problems

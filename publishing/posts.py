@@ -9,6 +9,7 @@ from django.conf import settings
 
 from content.choices import Status
 from content.models import Content, ContentMedia
+from integrations.models import Integration
 from platforms import registry
 from platforms.base import Measure, MediaFile, Post
 from platforms.registry import client_module
@@ -23,12 +24,17 @@ def build_post(
     *,
     publication: Publication | None = None,
     media: list[ContentMedia] | None = None,
+    account: dict | None = None,
 ) -> Post:
     """The post for ``platform``. With a publication, its state is carried and checkpointed.
 
     ``media`` replaces the content's saved media: files about to be attached,
-    checked before anything is written.
+    checked before anything is written. ``account``: the target account's options
+    (a publication's own integration's when not given).
     """
+    if account is None:
+        integration = publication.integration if publication is not None else None
+        account = dict(integration.account_options) if integration is not None else {}
     public_base = settings.PUBLIC_MEDIA_BASE_URL
     if media is None:
         media = list(content.media.all()) if content.pk else []
@@ -53,6 +59,7 @@ def build_post(
         title=content.title,
         options=options,
         media=media,
+        account=account,
         platform_state=dict(publication.platform_state) if publication else {},
     )
     if publication is not None:
@@ -94,18 +101,55 @@ def checkpointer(publication: Publication):
     return checkpoint
 
 
+def accounts_by_platform(targets) -> dict[str, list[dict]]:
+    """The options of each target's account, by platform, each set once.
+
+    ``targets``: anything with ``platform`` and ``integration`` (targets, publications).
+    A platform whose limits depend on the account (a Mastodon server's) checks each.
+    """
+    targets = list(targets)
+    # A publication's account is read in one query for all; a target carries its own.
+    unloaded = {
+        t.integration_id for t in targets if isinstance(t, Publication) and t.integration_id
+    }
+    stored = (
+        dict(Integration.objects.filter(pk__in=unloaded).values_list("pk", "account_options"))
+        if unloaded
+        else {}
+    )
+    found: dict[str, list[dict]] = {}
+    for target in targets:
+        if isinstance(target, Publication):
+            options = dict(stored.get(target.integration_id) or {})
+        else:
+            options = dict(target.integration.account_options) if target.integration else {}
+        accounts = found.setdefault(target.platform, [])
+        if options not in accounts:
+            accounts.append(options)
+    return found
+
+
 def validation_problems(
-    content: Content, platforms: list[str], *, media: list[ContentMedia] | None = None
+    content: Content,
+    platforms: list[str],
+    *,
+    media: list[ContentMedia] | None = None,
+    accounts: dict[str, list[dict]] | None = None,
 ) -> dict[str, list[str]]:
     """What each platform would refuse in ``content``; empty when every platform accepts it.
 
     ``media``: check with these (unsaved) files instead of the content's saved ones.
+    ``accounts``: the target accounts' options by platform (``accounts_by_platform``);
+    each is checked, and a problem said by several is listed once.
     """
     problems = {}
     for platform in platforms:
-        found = client_module(platform).validate(build_post(content, platform, media=media))
+        found: list[str] = []
+        for account in (accounts or {}).get(platform) or [{}]:
+            post = build_post(content, platform, media=media, account=account)
+            found.extend(p for p in client_module(platform).validate(post) if p not in found)
         if found:
-            problems[platform] = list(found)
+            problems[platform] = found
     return problems
 
 
@@ -118,16 +162,22 @@ class PlatformCheck:
 
 
 def check_post(
-    content: Content, platforms: list[str], *, media: list[ContentMedia] | None = None
+    content: Content,
+    platforms: list[str],
+    *,
+    media: list[ContentMedia] | None = None,
+    accounts: dict[str, list[dict]] | None = None,
 ) -> dict[str, PlatformCheck]:
     """The composer's live check: each platform's ``validate()`` (the one the engine and the
     API use) and its counters, for an unsaved ``content``.
 
     ``media``: unsaved rows standing for the files (kind, type and size are what count).
+    ``accounts``: as for ``validation_problems``; the counters are the first account's.
     """
     checks = {}
     for platform in platforms:
-        post = build_post(content, platform, media=media)
+        account = ((accounts or {}).get(platform) or [{}])[0]
+        post = build_post(content, platform, media=media, account=account)
         module = client_module(platform)
         measure = getattr(module, "measure", None)
         measures = measure(post) if measure else default_measures(platform, post)

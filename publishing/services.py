@@ -27,7 +27,7 @@ from entitlements.services import check_media_file, limits_for, reserve_post
 from integrations.models import Integration
 from publishing import holds, signals
 from publishing.models import IN_DOUBT_CODE, Publication  # noqa: F401 - the admin imports it here
-from publishing.posts import validation_problems
+from publishing.posts import accounts_by_platform, validation_problems
 from publishing.selectors import content_editability, is_in_doubt
 from publishing.states import Actor, record_creation, record_note, transition, transition_many
 
@@ -303,7 +303,12 @@ def schedule_content(
         owner=owner, title=title, body=body, options=options or {}, scheduled_for=scheduled_for
     )
     # A post a platform would refuse is refused now, not at publish time.
-    problems = validation_problems(content, sorted({t.platform for t in targets}), media=media)
+    problems = validation_problems(
+        content,
+        sorted({t.platform for t in targets}),
+        media=media,
+        accounts=accounts_by_platform(targets),
+    )
     if problems:
         raise SchedulingError(
             " ".join(p for found in problems.values() for p in found), problems=problems
@@ -410,7 +415,11 @@ def edit_content(
     content.save(
         update_fields=["body", "title", "options", "scheduled_for", "version", "updated_at"]
     )
-    problems = validation_problems(content, sorted({p.platform for p in publications}))
+    problems = validation_problems(
+        content,
+        sorted({p.platform for p in publications}),
+        accounts=accounts_by_platform(publications),
+    )
     if problems:
         raise SchedulingError(
             " ".join(p for found in problems.values() for p in found), problems=problems

@@ -94,6 +94,13 @@ class IntegrationTokensSerializer(serializers.Serializer):
 
 class ConnectRequestSerializer(serializers.Serializer):
     provider = serializers.ChoiceField(choices=Platform.choices)
+    server = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The account's server (https://mastodon.social), for a provider that has "
+        "one per account; the others ignore it.",
+    )
 
 
 class AuthorizationSerializer(serializers.Serializer):
@@ -109,6 +116,9 @@ class ProviderSerializer(serializers.Serializer):
     name = serializers.CharField()
     configured = serializers.BooleanField()
     missing_settings = serializers.ListField(child=serializers.CharField())
+    asks_for_server = serializers.BooleanField(
+        help_text="Connecting needs the account's server (``server`` of connect)."
+    )
 
 
 class RevokeOutcomeSerializer(serializers.Serializer):

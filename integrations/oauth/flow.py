@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from integrations.models import Integration, OAuthState
+from integrations.models import Integration, OAuthState, RegisteredClient
 from integrations.oauth import (
     client_settings,
     is_configured,
@@ -39,8 +40,10 @@ from integrations.services import save_connection
 from platforms.oauth import (
     OAuthError,
     ProviderNotConfigured,
+    ServerClient,
     callback_error_message,
     code_challenge,
+    is_per_server,
     new_code_verifier,
 )
 
@@ -62,6 +65,9 @@ class ProviderStatus:
     name: str
     configured: bool
     missing_settings: tuple[str, ...]
+    # The provider has one server per account: the person names it before the redirect.
+    asks_for_server: bool = False
+    suggested_server: str = ""  # filled in on the connect page (the sandbox's, when it is on)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ def provider_statuses() -> list[ProviderStatus]:
             name=module.NAME,
             configured=is_configured(provider),
             missing_settings=missing_settings(provider),
+            asks_for_server=is_per_server(module),
+            suggested_server=module.suggested_server() if is_per_server(module) else "",
         )
         for provider, module in providers().items()
     ]
@@ -126,22 +134,61 @@ def binding_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_state(*, user, provider: str, return_to: str, browser_binding: str) -> OAuthState:
+def create_state(
+    *, user, provider: str, return_to: str, browser_binding: str, server: str = ""
+) -> OAuthState:
+    """A new flow; for a per-server provider, ``server`` is checked and given a client first."""
     module = provider_module(provider)
     if not is_configured(provider):
         missing = " and ".join(client_settings(provider))
         raise ProviderNotConfigured(
             f"{module.NAME} is not configured: set {missing} in the environment."
         )
+    if is_per_server(module):
+        server = module.server_from_input(server)
+        server_client(provider, server)
+    else:
+        server = ""
     return OAuthState.objects.create(
         state=secrets.token_urlsafe(32),
         user=user,
         provider=provider,
         code_verifier=new_code_verifier() if module.USES_PKCE else "",
         redirect_uri=callback_url(provider),
+        server=server,
         return_to=safe_return_to(return_to),
         browser_binding=browser_binding,
     )
+
+
+def server_client(provider: str, server: str) -> ServerClient:
+    """Herald's client on ``server``: the one kept, else registered there now and kept.
+
+    The registration names Herald's one callback URL, the same for every flow.
+    """
+    kept = RegisteredClient.objects.filter(provider=provider, server=server).first()
+    if kept is None:
+        registered = provider_module(provider).register_client(
+            server=server, redirect_uri=callback_url(provider)
+        )
+        try:
+            with transaction.atomic():
+                kept = RegisteredClient.objects.create(
+                    provider=provider,
+                    server=server,
+                    client_id=registered.client_id,
+                    client_secret=registered.client_secret,
+                )
+        except IntegrityError:  # a concurrent flow registered one first: use that one
+            kept = RegisteredClient.objects.get(provider=provider, server=server)
+    return ServerClient(server=server, client_id=kept.client_id, client_secret=kept.client_secret)
+
+
+def client_arguments(provider: str, server: str) -> dict:
+    """``client=`` for a per-server provider's calls; nothing for the others."""
+    if not is_per_server(provider_module(provider)):
+        return {}
+    return {"client": server_client(provider, server)}
 
 
 def binding_for(state: OAuthState, secret: str) -> BrowserBinding:
@@ -150,6 +197,7 @@ def binding_for(state: OAuthState, secret: str) -> BrowserBinding:
         state=state.state,
         redirect_uri=state.redirect_uri,
         code_challenge=code_challenge(verifier) if verifier else "",
+        **client_arguments(state.provider, state.server),
     )
     return BrowserBinding(
         authorization_url=authorization_url,
@@ -160,20 +208,29 @@ def binding_for(state: OAuthState, secret: str) -> BrowserBinding:
     )
 
 
-def start_connect(*, user, provider: str, return_to: str = "") -> str:
+def start_connect(*, user, provider: str, return_to: str = "", server: str = "") -> str:
     """Record a new state for ``user`` and return Herald's start URL for it (for the API).
 
-    No browser is bound yet: the first one to open the URL is.
+    No browser is bound yet: the first one to open the URL is. ``server``: the
+    account's server, for a provider that asks for one (ignored by the others).
     """
-    state = create_state(user=user, provider=provider, return_to=return_to, browser_binding="")
+    state = create_state(
+        user=user, provider=provider, return_to=return_to, browser_binding="", server=server
+    )
     return start_url(provider, state.state)
 
 
-def start_connect_in_browser(*, user, provider: str, return_to: str = "") -> BrowserBinding:
+def start_connect_in_browser(
+    *, user, provider: str, return_to: str = "", server: str = ""
+) -> BrowserBinding:
     """Record a new state for ``user``, bound to the browser asking (the admin's button)."""
     secret = secrets.token_urlsafe(32)
     state = create_state(
-        user=user, provider=provider, return_to=return_to, browser_binding=binding_hash(secret)
+        user=user,
+        provider=provider,
+        return_to=return_to,
+        browser_binding=binding_hash(secret),
+        server=server,
     )
     return binding_for(state, secret)
 
@@ -272,7 +329,10 @@ def complete_connect(
     if not code:
         raise OAuthError(f"{module.NAME} sent no authorization code back; start again.")
     grant = module.exchange_code(
-        code=code, redirect_uri=state.redirect_uri, code_verifier=state.code_verifier
+        code=code,
+        redirect_uri=state.redirect_uri,
+        code_verifier=state.code_verifier,
+        **client_arguments(provider, state.server),
     )
     account = module.fetch_account(grant)
     integration, created = save_connection(

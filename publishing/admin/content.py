@@ -21,7 +21,7 @@ from publishing.admin.publications import permalink_link, publication_state
 from publishing.drafts import duplicate_as_draft
 from publishing.media import UploadRefused, media_draft
 from publishing.models import Publication
-from publishing.posts import validation_problems
+from publishing.posts import accounts_by_platform, validation_problems
 from publishing.selectors import content_editability_of
 from publishing.services import (
     SchedulingError,
@@ -128,7 +128,11 @@ class ContentAdminForm(forms.ModelForm):
                 self.add_error("media_files", quota_problem)
         else:
             platforms = list(self.instance.publications.values_list("platform", flat=True))
-        for found in validation_problems(draft, platforms, media=media).values():
+        accounts = accounts_by_platform(
+            self.targets if self.instance.pk is None else self.instance.publications.all()
+        )
+        found_problems = validation_problems(draft, platforms, media=media, accounts=accounts)
+        for found in found_problems.values():
             for problem in found:
                 self.add_error(None, problem)
         if not self.errors:

@@ -89,6 +89,7 @@ def test_providers_say_which_are_configured(api, settings):
         "name": "YouTube",
         "configured": False,
         "missing_settings": ["GOOGLE_CLIENT_ID"],
+        "asks_for_server": False,
     }
 
 

@@ -53,6 +53,7 @@ def test_the_api_lists_the_provider_and_what_it_needs(pigeon, api, settings):
         "name": "Pigeon Post",
         "configured": False,
         "missing_settings": ["PIGEON_CLIENT_ID"],
+        "asks_for_server": False,
     }
     settings.PIGEON_CLIENT_ID = "loft-client"
     answer = api.get("/api/v1/integrations/providers/")
