@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from importlib import import_module
 from types import ModuleType
 
+from platforms.bluesky import BLUESKY
 from platforms.descriptor import ClientSetting, Endpoint, LegacyColumns, Limits, Platform
 from platforms.discord import DISCORD
 from platforms.instagram import INSTAGRAM
 from platforms.x import X
 from platforms.youtube import YOUTUBE
 
-DESCRIPTORS: dict[str, Platform] = {p.value: p for p in (X, DISCORD, INSTAGRAM, YOUTUBE)}
+DESCRIPTORS: dict[str, Platform] = {p.value: p for p in (X, DISCORD, INSTAGRAM, YOUTUBE, BLUESKY)}
 
 
 class UnknownPlatform(KeyError):
