@@ -4,6 +4,7 @@ from waffle.models import Switch
 
 from flags.switches import ALL_SWITCH_NAMES
 from platforms import http as platform_http
+from platforms import registry
 from tests.factories import UserFactory
 
 
@@ -118,25 +119,10 @@ def sandbox(live_server, settings, tmp_path):
     """Herald and its platforms on the live test server: APIs, consent pages, media."""
     base = f"{live_server.url}/sandbox"
     settings.SITE_URL = live_server.url
-    settings.PLATFORM_BASE_URLS = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "instagram": f"{base}/instagram",
-        "youtube": f"{base}/youtube",
-        "google_oauth": f"{base}/google-oauth",
-        "instagram_login": f"{base}/instagram-login",
-    }
-    settings.PLATFORM_PERMALINK_BASES = {
-        "twitter": f"{base}/x",
-        "discord": f"{base}/discord",
-        "youtube": f"{base}/youtube",
-    }
-    settings.OAUTH_AUTHORIZE_URLS = {
-        "twitter": f"{base}/x/i/oauth2/authorize",
-        "youtube": f"{base}/google-accounts/o/oauth2/v2/auth",
-        "instagram": f"{base}/instagram-login/oauth/authorize",
-        "discord": f"{base}/discord/oauth2/authorize",
-    }
+    # Every registered platform's URLs, as the settings build them with the sandbox on.
+    defaults = registry.settings_defaults(env=lambda name: "", sandbox_base=base)
+    for name in ("PLATFORM_BASE_URLS", "PLATFORM_PERMALINK_BASES", "OAUTH_AUTHORIZE_URLS"):
+        setattr(settings, name, defaults[name])
     for name, value in SANDBOX_CLIENTS.items():
         setattr(settings, name, value)
     settings.MEDIA_ROOT = tmp_path
