@@ -86,6 +86,8 @@ ACCESS_TOKEN_LIFETIME = dt.timedelta(hours=2)
 DEFAULT_WAIT = dt.timedelta(minutes=5)
 LONGEST_WAIT = dt.timedelta(days=1)  # the longest documented window
 AUTH_ERRORS = ("InvalidToken", "AuthMissing", "AuthenticationRequired", "AccountTakedown")
+# Refusals that say nothing about whether the record exists: no need to look it up.
+NOT_ABOUT_THE_RECORD = ("ExpiredToken", "RateLimitExceeded", *AUTH_ERRORS)
 
 
 def base_url() -> str:
@@ -241,7 +243,7 @@ def publish(post: Post, credentials: Credentials) -> Published:
         headers=headers,
         json={"repo": did, "collection": COLLECTION, "rkey": rkey, "record": record},
     )
-    if response.status_code == 400:
+    if response.status_code == 400 and xrpc_error(response)[0] not in NOT_ABOUT_THE_RECORD:
         # Refused: perhaps because an earlier attempt created this very record.
         existing = get_record(did, rkey, headers)
         if existing is not None:
