@@ -9,6 +9,7 @@ from django.utils import timezone
 from api.pagination import IdsFirstPagination, IdsFirstPaginator
 from content.choices import Status
 from content.models import Content, ContentMedia
+from platforms import registry
 from publishing.models import Publication, PublicationEvent
 from publishing.states import transition
 from tests.api.conftest import FUTURE, scheduled, soon
@@ -154,9 +155,7 @@ def test_unknown_platform_is_named(api):
     answer = post(api, targets=["myspace"])
     assert answer.status_code == 400
     assert answer.json()["field_errors"] == {
-        "targets.0": [
-            "Unknown platform 'myspace'; choose from twitter, discord, instagram, youtube."
-        ]
+        "targets.0": [f"Unknown platform 'myspace'; choose from {', '.join(registry.values())}."]
     }
 
 
@@ -263,9 +262,7 @@ def test_unknown_options_are_refused(api):
     answer = post(api, options={"myspace": {}})
     assert answer.status_code == 400
     assert answer.json()["field_errors"] == {
-        "options.myspace": [
-            "Unknown option; the known ones are: twitter, discord, instagram, youtube."
-        ]
+        "options.myspace": [f"Unknown option; the known ones are: {', '.join(registry.values())}."]
     }
     answer = post(api, options={"twitter": {"poll": True}, "discord": {"channel": 1}})
     assert answer.json()["field_errors"] == {
