@@ -7,6 +7,7 @@ from django.urls import reverse
 from responses import matchers
 
 from integrations.models import Integration
+from integrations.oauth.flow import start_connect
 from integrations.services import connect_by_hand, typed_fields
 from platforms.oauth import OAuthError
 from tests.factories import UserFactory
@@ -143,3 +144,12 @@ def test_a_platform_without_a_hand_connect_has_no_such_page(staff_client):
     url = reverse("integrations:connect-by-hand", args=["twitter"])
     assert staff_client.get(url).status_code == 404
     assert staff_client.get("/integrations/connect/myspace/by-hand/").status_code == 404
+
+
+def test_asking_for_a_redirect_for_bluesky_ends_on_a_page_that_says_how_to_connect(client):
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get(start_connect(user=user, provider="bluesky"))
+    assert page.status_code == 400
+    assert "Bluesky connects with an app password, not a redirect" in page.content.decode()
+    assert Integration.objects.count() == 0
