@@ -339,38 +339,38 @@ def get_record(did: str, rkey: str, headers: dict[str, str]) -> dict | None:
 def reconcile(post: Post, credentials: Credentials):
     """Look for this publication's record among the account's latest records.
 
-    With the record key saved (it always is before the post goes out), the
-    listing answers exactly: found, or absent from a listing that reaches back
-    past the key (record keys sort by time), so certainly not created. Without
-    one, the post is matched by its text and ``createdAt``.
+    The record key is saved before any request goes out, so a publication
+    without one sent nothing: not published, safe to send. With one, the
+    listing (newest keys first; TIDs sort by time) answers exactly: the record
+    is there, or the listing reaches back past its key without it, so it was
+    never created. A full page that stops at newer keys cannot tell.
     """
-    did = account_did(credentials)
+    rkey = post.platform_state.get("rkey", "")
+    if not richtext.is_tid(rkey):
+        return None
     response = send(
         LABEL,
         "GET",
         xrpc("com.atproto.repo.listRecords"),
         headers=auth_headers(credentials),
-        params={"repo": did, "collection": COLLECTION, "limit": RECENT_RECORDS},
+        params={
+            "repo": account_did(credentials),
+            "collection": COLLECTION,
+            "limit": RECENT_RECORDS,
+        },
     )
     raise_for_error(response, "the list of recent posts")
     answer = json_body(response)
-    records = [r for r in answer.get("records") or [] if isinstance(r, dict) and r.get("uri")]
-    rkey = post.platform_state.get("rkey", "")
-    for record in records:
-        uri = str(record["uri"])
-        value = record.get("value") or {}
-        if (rkey and rkey_of(uri) == rkey) or (
-            not rkey
-            and value.get("text") == post.body
-            and value.get("createdAt")
-            == post.platform_state.get("created_at", value.get("createdAt"))
-        ):
-            return published(credentials, uri)
-    full = len(records) >= RECENT_RECORDS or bool(answer.get("cursor"))
-    if rkey and full and records and rkey_of(str(records[-1]["uri"])) > rkey:
-        return UNKNOWN  # the listing stops at newer keys than ours: ours may be older
-    if not rkey and full:
-        return UNKNOWN
+    keys = [
+        rkey_of(str(r["uri"]))
+        for r in answer.get("records") or []
+        if isinstance(r, dict) and r.get("uri")
+    ]
+    if rkey in keys:
+        return published(credentials, f"at://{account_did(credentials)}/{COLLECTION}/{rkey}")
+    full = len(keys) >= RECENT_RECORDS or bool(answer.get("cursor"))
+    if full and keys and min(keys) > rkey:
+        return UNKNOWN  # the page stops at newer keys than ours: ours may be further back
     return None
 
 

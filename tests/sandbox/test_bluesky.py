@@ -373,3 +373,18 @@ def test_the_atproto_sdk_logs_in_and_posts_with_a_link_to_the_live_sandbox(sandb
     assert (facet["index"]["byteStart"], facet["index"]["byteEnd"]) == (19, 23)
     assert facet["features"][0]["uri"] == "https://atproto.blue"
     assert post.raw_request["repo"] == did_for("bsky-sdk")
+
+
+def test_a_blob_larger_than_the_request_memory_limit_is_read_in_pieces(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    answer = upload(client, b"\x00" * 5000, "video/mp4")
+    assert answer.status_code == 200
+    assert answer.json()["blob"]["size"] == 5000
+
+
+def test_a_blob_past_the_pds_limit_is_a_413(client, monkeypatch):
+    monkeypatch.setattr("sandbox.views.bluesky.MAX_BLOB_BYTES", 100)
+    answer = upload(client, b"\x00" * 101, "video/mp4")
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "PayloadTooLarge"
+    assert SandboxUpload.objects.count() == 0

@@ -368,9 +368,9 @@ def test_reconcile_cannot_tell_when_a_full_page_stops_before_the_key(api, make_p
     assert bluesky.reconcile(make_post("Hello", state=STATE), CREDS) is UNKNOWN
 
 
-def test_reconcile_without_a_key_matches_the_text(api, make_post):
-    list_call(api, listing(RKEY, text="Hello"))
-    assert bluesky.reconcile(make_post("Hello"), CREDS).external_id == URI
+def test_reconcile_without_a_key_knows_nothing_was_sent(api, make_post):
+    assert bluesky.reconcile(make_post("Hello"), CREDS) is None
+    assert len(api.calls) == 0
 
 
 # --- Sessions ----------------------------------------------------------------------------------
