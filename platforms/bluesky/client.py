@@ -170,6 +170,9 @@ def raise_for_error(response, what: str) -> None:
     detail = ": ".join(part for part in (error, said) if part) or response.reason or "no detail"
     message = f"Bluesky refused {what} ({response.status_code} {detail})"
     if response.status_code == 429:
+        left = response.headers.get("RateLimit-Remaining")
+        if left is not None and response.headers.get("RateLimit-Limit"):
+            message += f"; {left} of {response.headers['RateLimit-Limit']} requests left"
         raise RateLimited(message, until=rate_limited_until(response))
     if error == "ExpiredToken":
         # The access token's time is up: the engine refreshes it before the next attempt.
@@ -181,16 +184,30 @@ def raise_for_error(response, what: str) -> None:
     raise PermanentError(message, code=error or f"http_{response.status_code}")
 
 
+def policy_window(policy: str | None) -> dt.timedelta | None:
+    """The window of a ``RateLimit-Policy`` (``5000;w=3600``, the longest when several)."""
+    windows = [
+        int(part.strip()[2:])
+        for part in (policy or "").replace(",", ";").split(";")
+        if part.strip().startswith("w=") and part.strip()[2:].isdigit()
+    ]
+    return dt.timedelta(seconds=max(windows)) if windows else None
+
+
 def rate_limited_until(response) -> dt.datetime:
     """When a 429 lets Bluesky be asked again: ``RateLimit-Reset``, else ``Retry-After``.
 
-    A reset further than the longest documented window (a day) is not believed.
+    A reset further away than the policy's window (or, without one, than the
+    longest documented window, a day) is not believed: it is capped there.
     """
     now = dt.datetime.now(dt.UTC)
+    longest = now + min(
+        policy_window(response.headers.get("RateLimit-Policy")) or LONGEST_WAIT, LONGEST_WAIT
+    )
     reset = response.headers.get("RateLimit-Reset")
     if reset:
-        return min(epoch_to_datetime(reset, default=now + DEFAULT_WAIT), now + LONGEST_WAIT)
-    return min(retry_after(response, DEFAULT_WAIT), now + LONGEST_WAIT)
+        return min(epoch_to_datetime(reset, default=now + DEFAULT_WAIT), longest)
+    return min(retry_after(response, DEFAULT_WAIT), longest)
 
 
 # --- Publishing --------------------------------------------------------------------------

@@ -204,18 +204,35 @@ def test_a_429_waits_until_ratelimit_reset(api, make_post):
     with pytest.raises(RateLimited) as limited:
         bluesky.publish(make_post("Hello", state=STATE), CREDS)
     assert limited.value.until == dt.datetime.fromtimestamp(reset, tz=dt.UTC)
+    assert limited.value.message == (
+        "Bluesky refused the post (429 RateLimitExceeded: Rate Limit Exceeded); 0 of 5000 "
+        "requests left"
+    )
 
 
-def test_a_reset_years_away_is_capped_at_a_day(api, make_post):
+@pytest.mark.parametrize(
+    ("headers", "longest"),
+    [
+        ({"RateLimit-Reset": "99999999999"}, dt.timedelta(days=1)),
+        (
+            {"RateLimit-Reset": "99999999999", "RateLimit-Policy": "30;w=300"},
+            dt.timedelta(minutes=5),
+        ),
+        ({"Retry-After": "120"}, dt.timedelta(seconds=120)),
+    ],
+)
+def test_a_reset_past_the_policy_window_is_capped_there(api, make_post, headers, longest):
     api.post(
         f"{XRPC}/com.atproto.repo.createRecord",
         status=429,
         json={"error": "RateLimitExceeded"},
-        headers={"RateLimit-Reset": "99999999999"},
+        headers=headers,
     )
+    before = dt.datetime.now(dt.UTC)
     with pytest.raises(RateLimited) as limited:
         bluesky.publish(make_post("Hello", state=STATE), CREDS)
-    assert limited.value.until <= dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert before + longest - dt.timedelta(seconds=5) <= limited.value.until
+    assert limited.value.until <= dt.datetime.now(dt.UTC) + longest
 
 
 def test_an_expired_token_is_retried_after_a_refresh_and_an_invalid_one_needs_reconnecting(
