@@ -79,7 +79,6 @@ MAX_IMAGES = BLUESKY.limits.max_media
 MAX_IMAGE_BYTES = 1_000_000
 MAX_VIDEO_BYTES = 50_000_000
 VIDEO_TYPES = ("video/mp4",)
-MAX_LANGS = 3  # the post lexicon's ``langs`` maxLength
 RECENT_RECORDS = 100  # the most listRecords returns in one page
 # An access token lives about two hours; used when its own ``exp`` cannot be read.
 ACCESS_TOKEN_LIFETIME = dt.timedelta(hours=2)

@@ -4,8 +4,11 @@ Why not Bluesky's OAuth: it requires DPoP-bound tokens, pushed authorization
 requests (PAR) and a client-metadata document published at the client id's URL
 (https://docs.bsky.app/docs/advanced-guides/oauth-client). The maintained
 Python SDK (``atproto`` 0.0.73, https://atproto.blue) logs in with a password
-and has no OAuth client for a server app, and no other maintained Python
-library does all three. App passwords are Bluesky's documented way for
+and has no OAuth client (no DPoP, no PAR) for a server app; Bluesky's own
+Python material for it is a cookbook example of a Flask app
+(https://github.com/bluesky-social/cookbook, ``python-oauth-web-app``), not a
+maintained library, and writing DPoP-bound token handling here would be a
+second, unreviewed OAuth client. App passwords are Bluesky's documented way for
 third-party apps to act for an account without its main password, and the
 account owner can revoke one at any time
 (https://docs.bsky.app/docs/advanced-guides/posts, the "Authentication" part).
