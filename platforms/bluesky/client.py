@@ -105,9 +105,11 @@ def auth_headers(credentials: Credentials) -> dict[str, str]:
 
 
 def measure(post: Post) -> list[Measure]:
+    """Graphemes of the text; files against 4 images, or against 1 once there is a video."""
+    with_video = any(m.kind == "video" for m in post.media)
     return [
         Measure("Post", richtext.graphemes(post.body), richtext.MAX_GRAPHEMES, "graphemes"),
-        Measure("Media", len(post.media), MAX_IMAGES, "files"),
+        Measure("Media", len(post.media), 1 if with_video else MAX_IMAGES, "files"),
     ]
 
 

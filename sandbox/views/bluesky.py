@@ -15,7 +15,9 @@ Any other password is refused (401 ``AuthenticationRequired``).
 
 Tokens are JWT-shaped (the ``atproto`` SDK reads their ``exp``) but unsigned:
 the payload names the account, the DID and the scope (``com.atproto.access``,
-``com.atproto.refresh``). A bearer ``sandbox-<account>`` is taken as an access
+``com.atproto.refresh``). A refresh token works once: ``refreshSession``
+answers a new pair and ``deleteSession`` ends it, after which it answers 400
+``ExpiredToken`` "Token has been revoked", as rotation on the PDS does. A bearer ``sandbox-<account>`` is taken as an access
 token too, as every sandbox API does. An access token past its ``exp`` answers
 400 ``ExpiredToken``, an unreadable one 401 ``InvalidToken``, none 401
 ``AuthMissing``, as the PDS does (https://atproto.com/specs/xrpc).
@@ -51,6 +53,7 @@ import time
 from typing import Any
 
 import regex
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
@@ -92,6 +95,8 @@ ACCESS_LIFETIME = 2 * 3600
 REFRESH_LIFETIME = 60 * 86400
 ACCESS_SCOPE = "com.atproto.access"
 REFRESH_SCOPE = "com.atproto.refresh"
+# A refresh token used (or signed out) is spent: it is remembered here by its ``jti``.
+SPENT_TOKEN_CACHE = "sandbox:bluesky-spent:{}"
 MAX_GRAPHEMES = 300
 MAX_TEXT_BYTES = 3000
 MAX_IMAGES = 4
@@ -207,7 +212,14 @@ def bearer_account(request: HttpRequest, scope: str = ACCESS_SCOPE) -> str:
         raise TokenRefused(xrpc_error(401, "InvalidToken", "Token could not be verified"))
     if float(claims.get("exp") or 0) < time.time():
         raise TokenRefused(xrpc_error(400, "ExpiredToken", "Token has expired"))
+    if scope == REFRESH_SCOPE and not spend(claims):
+        raise TokenRefused(xrpc_error(400, "ExpiredToken", "Token has been revoked"))
     return str(claims["acct"])
+
+
+def spend(claims: dict) -> bool:
+    """Mark a refresh token used; False when it already was (rotation, sign-out)."""
+    return cache.add(SPENT_TOKEN_CACHE.format(claims.get("jti")), True, REFRESH_LIFETIME)
 
 
 def session_body(account: str) -> dict[str, Any]:

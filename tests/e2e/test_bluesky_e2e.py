@@ -17,7 +17,7 @@ from platforms.bluesky import client as bluesky
 from publishing.models import Publication
 from publishing.services import Target, schedule_content
 from sandbox.models import SandboxPost
-from sandbox.views.bluesky import did_for
+from sandbox.views.bluesky import did_for, issue_jwt
 from tests.engine_run import drain
 from tests.factories import UserFactory
 
@@ -83,3 +83,32 @@ def test_the_engine_publishes_an_image_post_with_facets_and_reconciles_a_lost_an
     other = Post(publication_id=0, idempotency_key="other", body="Never sent")
     other.platform_state = {"rkey": bluesky.record_key(other)}
     assert bluesky.reconcile(other, credentials) is None
+
+
+# The refresh holds the account's row lock while it calls the sandbox, which writes to the
+# same database: SQLite locks the whole table, PostgreSQL only the row.
+@pytest.mark.postgres
+def test_an_expired_session_is_refreshed_before_the_post_and_the_new_tokens_are_kept(sandbox):
+    owner = UserFactory()
+    account, _ = connect_by_hand(
+        user=owner,
+        provider="bluesky",
+        values={"identifier": "bsky-refresh", "app_password": "sandbox-bsky-refresh"},
+    )
+    old_refresh = account.refresh_token
+    account.access_token = issue_jwt("bsky-refresh", "com.atproto.access", -60)
+    account.token_expires_at = timezone.now() - dt.timedelta(minutes=1)
+    account.save()
+    schedule_content(
+        owner=owner,
+        body="After a refresh",
+        targets=[Target("bluesky", account)],
+        scheduled_for=timezone.now() - dt.timedelta(seconds=1),
+    )
+    drain()
+
+    row = Publication.objects.get()
+    assert (row.status, row.last_error) == (Status.PUBLISHED, "")
+    account.refresh_from_db()
+    assert account.refresh_token != old_refresh and account.token_expires_at > timezone.now()
+    assert SandboxPost.objects.get(platform="bluesky").text == "After a refresh"

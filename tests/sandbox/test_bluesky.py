@@ -119,6 +119,22 @@ def test_refresh_session_takes_the_refresh_token_only(client):
     assert refused.json()["error"] == "InvalidToken"
 
 
+def test_a_refresh_token_works_once(client):
+    refresh = issue_jwt("bsky-alice", "com.atproto.refresh", 3600)
+    url = f"{XRPC}/com.atproto.server.refreshSession"
+    renewed = client.post(url, HTTP_AUTHORIZATION=f"Bearer {refresh}").json()
+    spent = client.post(url, HTTP_AUTHORIZATION=f"Bearer {refresh}")
+    assert spent.status_code == 400
+    assert spent.json() == {"error": "ExpiredToken", "message": "Token has been revoked"}
+    signed_out = client.post(
+        f"{XRPC}/com.atproto.server.deleteSession",
+        HTTP_AUTHORIZATION=f"Bearer {renewed['refreshJwt']}",
+    )
+    assert signed_out.status_code == 200
+    again = client.post(url, HTTP_AUTHORIZATION=f"Bearer {renewed['refreshJwt']}")
+    assert again.status_code == 400
+
+
 def test_an_expired_access_token_is_a_400_expired_token_and_none_is_a_401(client):
     expired = issue_jwt("bsky-alice", "com.atproto.access", -10)
     answer = client.get(

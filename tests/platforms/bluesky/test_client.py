@@ -334,6 +334,8 @@ def test_300_graphemes_of_several_code_points_each_are_fine(make_post):
         ("Post", 300, 300, "graphemes"),
         ("Media", 4, 4, "files"),
     ]
+    video = make_post("", media=[("video", "v.mp4", "video/mp4", 10)] * 2)
+    assert bluesky.measure(video)[1].limit == 1 and bluesky.measure(video)[1].over
 
 
 # --- Reconcile ---------------------------------------------------------------------------------
