@@ -60,8 +60,8 @@ class IntegrationTokensSerializer(serializers.Serializer):
     """Connect by entering tokens: every secret is write-only and checked with the platform.
 
     Besides the tokens, every field a provider asks to be typed (its
-    ``CONNECT_BY_HAND``: Bluesky's ``identifier`` and ``app_password``, a Discord
-    ``bot_token``) is accepted; the provider says which ones it needs.
+    ``CONNECT_BY_HAND``: a handle and an app password, a bot token) is accepted,
+    from the registry; each field's help text names its provider.
     """
 
     provider = serializers.ChoiceField(choices=Platform.choices)
