@@ -67,10 +67,13 @@ from integrations.models import Integration
 from integrations.oauth.flow import provider_statuses, start_connect
 from integrations.selectors import connected_accounts_by_platform
 from integrations.services import (
+    connect_by_hand,
     connect_with_tokens,
+    hand_connect,
     pause_integration,
     resume_integration,
     revoke_integration,
+    typed_by_hand,
 )
 from publishing import drafts
 from publishing.models import Publication, PublicationEvent
@@ -321,15 +324,21 @@ class IntegrationViewSet(
         form = IntegrationTokensSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        integration, created = connect_with_tokens(
-            user=request.user,
-            provider=data["provider"],
-            access_token=data.get("access_token", ""),
-            refresh_token=data.get("refresh_token", ""),
-            webhook_url=data.get("webhook_url", ""),
-            channel_id=data.get("channel_id", ""),
-            expires_at=data.get("token_expires_at"),
-        )
+        spec = hand_connect(data["provider"])
+        if spec is not None and typed_by_hand(spec, data):
+            integration, created = connect_by_hand(
+                user=request.user, provider=data["provider"], values=data
+            )
+        else:
+            integration, created = connect_with_tokens(
+                user=request.user,
+                provider=data["provider"],
+                access_token=data.get("access_token", ""),
+                refresh_token=data.get("refresh_token", ""),
+                webhook_url=data.get("webhook_url", ""),
+                channel_id=data.get("channel_id", ""),
+                expires_at=data.get("token_expires_at"),
+            )
         return Response(
             IntegrationSerializer(integration).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -31,7 +31,8 @@ from urllib.parse import quote, quote_plus
 from platforms import registry
 
 MASK = "[redacted]"
-SECRET_KEYS = r"(?:access_token|refresh_token|client_secret|id_token|code_verifier|password)"
+# ``\w*password``: a provider's typed password field too (Bluesky's ``app_password``).
+SECRET_KEYS = r"(?:access_token|refresh_token|client_secret|id_token|code_verifier|\w*password)"
 # Shorter values are masked by pattern only: masking every "12345" in a text helps nobody.
 MIN_SECRET_LENGTH = 8
 

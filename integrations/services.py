@@ -19,12 +19,19 @@ from django.utils import timezone
 from entitlements.services import check_new_account
 from integrations.credentials import credentials_from_integration
 from integrations.models import Integration, RegisteredClient
-from integrations.oauth import provider_module
+from integrations.oauth import provider_module, providers
 from integrations.redaction import redact, redacting
 from integrations.selectors import connected_count
 from integrations.signals import integration_needs_reauth, integration_released
 from platforms.base import Credentials
-from platforms.oauth import ConnectedAccount, OAuthError, ServerClient, is_per_server
+from platforms.oauth import (
+    ConnectByHand,
+    ConnectedAccount,
+    OAuthError,
+    ServerClient,
+    TypedField,
+    is_per_server,
+)
 
 logger = logging.getLogger(__name__)
 Status = Integration.Status
@@ -236,6 +243,56 @@ def connect_with_tokens(
         raise OAuthError(f"{module.NAME} needs an access token.")
     else:
         account = module.fetch_account(grant)
+    return save_connection(user=user, provider=provider, grant=grant, account=account)
+
+
+def hand_connect(provider: str) -> ConnectByHand | None:
+    """How ``provider`` connects from typed values, if it does (its ``CONNECT_BY_HAND``)."""
+    return getattr(provider_module(provider), "CONNECT_BY_HAND", None)
+
+
+def typed_fields() -> list[TypedField]:
+    """Every field some provider asks to be typed, each name once (the API accepts them all)."""
+    fields: dict[str, TypedField] = {}
+    for module in providers().values():
+        spec = getattr(module, "CONNECT_BY_HAND", None)
+        for typed in spec.fields if spec else ():
+            fields.setdefault(typed.name, typed)
+    return list(fields.values())
+
+
+TOKEN_FIELDS = ("access_token", "refresh_token", "webhook_url")
+
+
+def typed_by_hand(spec: ConnectByHand, fields: dict) -> bool:
+    """Whether a request connects by hand: it has the provider's secret, or no token at all."""
+    return any(fields.get(f.name) for f in spec.fields if f.secret) or not any(
+        fields.get(name) for name in TOKEN_FIELDS
+    )
+
+
+def connect_by_hand(*, user, provider: str, values: dict[str, str]) -> tuple[Integration, bool]:
+    """Connect an account from the values its provider declares (``CONNECT_BY_HAND``).
+
+    The provider turns them into a grant, checked with the platform, and only
+    that grant is stored: a typed password never is. The typed secrets are masked
+    in the logs meanwhile and in the ``OAuthError`` raised.
+    """
+    module = provider_module(provider)
+    spec = hand_connect(provider)
+    if spec is None:
+        raise OAuthError(f"{module.NAME} does not connect with values typed by hand.")
+    typed = {f.name: (values.get(f.name) or "").strip() for f in spec.fields}
+    with redacting(*spec.secrets(typed)):
+        try:
+            missing = [f.label for f in spec.fields if f.required and not typed[f.name]]
+            if missing:
+                raise OAuthError(f"{module.NAME} needs: {', '.join(missing)}.")
+            check_token_characters({f.label.lower(): typed[f.name] for f in spec.fields})
+            grant, account = spec.connect(typed)
+        except OAuthError as error:
+            error.args = (redact(str(error)),)
+            raise error from None
     return save_connection(user=user, provider=provider, grant=grant, account=account)
 
 

@@ -11,12 +11,14 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from entitlements.services import EntitlementExceeded
+from integrations import services
 from integrations.oauth import provider_module
 from integrations.oauth.flow import (
     BrowserBinding,
@@ -28,7 +30,6 @@ from integrations.oauth.flow import (
     provider_statuses,
     start_connect_in_browser,
 )
-from integrations.services import connect_with_tokens
 from platforms.oauth import OAuthError
 
 logger = logging.getLogger(__name__)
@@ -47,8 +48,16 @@ def page_context(request, title: str, **extra) -> dict:
 @permission_required("integrations.manage_integration", raise_exception=True)
 @require_GET
 def connect_index(request):
-    """Every provider, configured or not, with a button to connect an account."""
-    context = page_context(request, "Connect an account", providers=provider_statuses())
+    """Every provider, configured or not, with the ways it offers to connect an account."""
+    rows = [
+        {
+            "status": status,
+            "by_redirect": getattr(provider_module(status.provider), "CONNECTS_BY_REDIRECT", True),
+            "by_hand": services.hand_connect(status.provider),
+        }
+        for status in provider_statuses()
+    ]
+    context = page_context(request, "Connect an account", providers=rows)
     return render(request, "integrations/connect.html", context)
 
 
@@ -154,16 +163,25 @@ def oauth_callback(request, provider: str):
 @staff_member_required
 @permission_required("integrations.manage_integration", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def discord_bot(request):
-    """Connect Discord with a bot token and a channel id instead of a webhook."""
+def connect_by_hand(request, provider: str):
+    """Connect with the values a provider asks to be typed: an app password, a bot token.
+
+    A typed secret is never written back into the form.
+    """
+    try:
+        spec = services.hand_connect(provider)
+    except OAuthError:  # not a provider at all
+        spec = None
+    if spec is None:
+        raise Http404("This platform does not connect with values typed by hand.")
+    name = provider_module(provider).NAME
     error, status = "", 200
     if request.method == "POST":
         try:
-            integration, created = connect_with_tokens(
+            integration, created = services.connect_by_hand(
                 user=request.user,
-                provider="discord",
-                access_token=request.POST.get("bot_token", "").strip(),
-                channel_id=request.POST.get("channel_id", "").strip(),
+                provider=provider,
+                values={f.name: request.POST.get(f.name, "") for f in spec.fields},
             )
         except OAuthError as failure:
             error, status = str(failure), 400
@@ -171,13 +189,12 @@ def discord_bot(request):
             error, status = str(refusal), 403
         else:
             verb = "connected" if created else "reconnected"
-            messages.success(request, f"{integration} is {verb} through the bot.")
+            messages.success(request, f"{integration} is {verb}.")
             return redirect(integrations_list_url())
+    fields = [
+        {"field": f, "value": "" if f.secret else request.POST.get(f.name, "")} for f in spec.fields
+    ]
     context = page_context(
-        request,
-        "Connect Discord with a bot",
-        error=error,
-        channel_id=request.POST.get("channel_id", ""),
-        provider_name=provider_module("discord").NAME,
+        request, f"{name}: {spec.title}", error=error, spec=spec, fields=fields, provider_name=name
     )
-    return render(request, "integrations/discord_bot.html", context, status=status)
+    return render(request, "integrations/connect_by_hand.html", context, status=status)

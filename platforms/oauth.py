@@ -15,6 +15,13 @@ will not call), ``suggested_server()`` (what the connect page fills in, or "") a
 The flow asks the person for the server before the redirect, registers a client on it
 once (kept encrypted by integrations), and passes it as ``client=`` to
 ``authorization_url``, ``exchange_code`` and ``revoke``.
+
+Connecting by hand: a provider whose accounts connect from values a person types
+(Bluesky's handle and app password, Discord's bot token and channel) declares
+``CONNECT_BY_HAND = ConnectByHand(...)``: the fields to ask for and the function
+that turns them into a grant and an account. The admin's connect page and the
+API's ``POST /api/v1/integrations/`` offer it from that declaration alone. A
+provider with no redirect flow at all says ``CONNECTS_BY_REDIRECT = False``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import base64
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -72,6 +80,41 @@ class ServerClient:
 def is_per_server(module) -> bool:
     """Whether ``module`` (a provider) needs the account's server before the redirect."""
     return bool(getattr(module, "PER_SERVER", False))
+
+
+@dataclass(frozen=True)
+class TypedField:
+    """One value a person types to connect an account by hand.
+
+    A ``secret`` one is a masked input, write-only in the API, never written back
+    into a form, and masked in every error and log of the connect.
+    """
+
+    name: str  # the form's and the API's field name
+    label: str
+    secret: bool = False
+    required: bool = True
+    max_length: int = 500
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectByHand:
+    """How a provider connects from typed values: what to ask, and how to turn it into tokens.
+
+    ``connect(values)`` gets every declared field's value (stripped, "" when not
+    given) and returns the grant to store and the account it acts for, or raises
+    ``OAuthError`` in words for the person typing. What is stored is the grant's
+    tokens, never the typed secrets themselves.
+    """
+
+    title: str  # "Connect with an app password": the link and the page's title
+    explanation: str  # the page's first paragraph
+    fields: tuple[TypedField, ...]
+    connect: Callable[[dict[str, str]], tuple[Credentials, ConnectedAccount]]
+
+    def secrets(self, values: dict[str, str]) -> list[str]:
+        return [values.get(f.name, "") for f in self.fields if f.secret]
 
 
 def new_code_verifier() -> str:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from importlib import import_module
 from types import ModuleType
 
+from platforms.bluesky import BLUESKY
 from platforms.descriptor import ClientSetting, Endpoint, LegacyColumns, Limits, Platform
 from platforms.discord import DISCORD
 from platforms.instagram import INSTAGRAM
@@ -33,6 +34,7 @@ DESCRIPTORS: dict[str, Platform] = {
         INSTAGRAM,
         YOUTUBE,
         MASTODON,
+        BLUESKY,
         LINKEDIN,
     )
 }

@@ -4,7 +4,7 @@ from waffle.models import Switch
 
 from flags.switches import ALL_SWITCH_NAMES
 from platforms import http as platform_http
-from platforms import registry as platform_registry
+from platforms import registry
 from tests.factories import UserFactory
 
 
@@ -128,11 +128,10 @@ def sandbox(live_server, settings, tmp_path):
     """Herald and its platforms on the live test server: APIs, consent pages, media."""
     base = f"{live_server.url}/sandbox"
     settings.SITE_URL = live_server.url
-    # Every registered platform's URLs, pointed at the live server's sandbox.
-    urls = platform_registry.settings_defaults(env=lambda name: "", sandbox_base=base)
-    settings.PLATFORM_BASE_URLS = urls["PLATFORM_BASE_URLS"]
-    settings.PLATFORM_PERMALINK_BASES = urls["PLATFORM_PERMALINK_BASES"]
-    settings.OAUTH_AUTHORIZE_URLS = urls["OAUTH_AUTHORIZE_URLS"]
+    # Every registered platform's URLs, as the settings build them with the sandbox on.
+    defaults = registry.settings_defaults(env=lambda name: "", sandbox_base=base)
+    for name in ("PLATFORM_BASE_URLS", "PLATFORM_PERMALINK_BASES", "OAUTH_AUTHORIZE_URLS"):
+        setattr(settings, name, defaults[name])
     for name, value in SANDBOX_CLIENTS.items():
         setattr(settings, name, value)
     settings.MEDIA_ROOT = tmp_path

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from api.serializers.fields import UserDateTimeField
 from content.choices import Platform
 from integrations.models import Integration
+from integrations.services import typed_fields
 
 
 class IntegrationSerializer(serializers.ModelSerializer):
@@ -56,7 +57,12 @@ def printable_ascii(value: str) -> None:
 
 
 class IntegrationTokensSerializer(serializers.Serializer):
-    """Connect by entering tokens: every secret is write-only and checked with the platform."""
+    """Connect by entering tokens: every secret is write-only and checked with the platform.
+
+    Besides the tokens, every field a provider asks to be typed (its
+    ``CONNECT_BY_HAND``: a handle and an app password, a bot token) is accepted,
+    from the registry; each field's help text names its provider.
+    """
 
     provider = serializers.ChoiceField(choices=Platform.choices)
     access_token = serializers.CharField(
@@ -65,7 +71,8 @@ class IntegrationTokensSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=4096,
         validators=[printable_ascii],
-        help_text="X, Instagram, YouTube: the user access token. Discord: a bot token.",
+        help_text="X, Instagram, YouTube: the user access token. Discord: a bot token "
+        "(or `bot_token`).",
     )
     refresh_token = serializers.CharField(
         write_only=True,
@@ -90,6 +97,20 @@ class IntegrationTokensSerializer(serializers.Serializer):
         help_text="Discord with a bot token: the channel to post in.",
     )
     token_expires_at = UserDateTimeField(required=False, allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for typed in typed_fields():
+            if typed.name not in fields:
+                fields[typed.name] = serializers.CharField(
+                    write_only=True,
+                    required=False,
+                    allow_blank=True,
+                    max_length=typed.max_length,
+                    validators=[printable_ascii],
+                    help_text=typed.help_text,
+                )
+        return fields
 
 
 class ConnectRequestSerializer(serializers.Serializer):

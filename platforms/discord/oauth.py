@@ -8,7 +8,14 @@ from django.conf import settings
 
 from platforms.base import Credentials
 from platforms.discord.client import webhook_url as rebased_webhook_url
-from platforms.oauth import ConnectedAccount, OAuthError, call, grant_from
+from platforms.oauth import (
+    ConnectByHand,
+    ConnectedAccount,
+    OAuthError,
+    TypedField,
+    call,
+    grant_from,
+)
 
 NAME = "Discord"
 USES_PKCE = False
@@ -143,3 +150,29 @@ def check_webhook_url(url: str) -> None:
             "That is not a Discord webhook URL (it looks like "
             "https://discord.com/api/webhooks/<id>/<token>)."
         )
+
+
+def connect_bot(values: dict[str, str]) -> tuple[Credentials, ConnectedAccount]:
+    """A bot token and the channel it posts in, checked by reading the channel with it."""
+    grant = Credentials(access_token=values["bot_token"])
+    return grant, fetch_bot_channel(grant.access_token, values["channel_id"])
+
+
+CONNECT_BY_HAND = ConnectByHand(
+    title="Connect a bot token and a channel",
+    explanation=(
+        "Herald checks the token by reading the channel with it, so the bot must already be "
+        "in the server and allowed to see and write in that channel. The token is stored "
+        "encrypted and never shown again."
+    ),
+    fields=(
+        TypedField("bot_token", "Bot token", secret=True, max_length=4096),
+        TypedField(
+            "channel_id",
+            "Channel id",
+            max_length=25,
+            help_text="Discord with a bot token: the channel to post in.",
+        ),
+    ),
+    connect=connect_bot,
+)

@@ -38,6 +38,8 @@ TOKEN = "tok_9f8e7d6c5b4a3210"
         ('token answer: {"access_token": "%s", "expires_in": 3600}', (TOKEN,)),
         ("form grant_type=refresh_token&refresh_token=%s&client_id=x", (TOKEN,)),
         ("webhook https://discord.com/api/webhooks/123456/%s failed", (TOKEN,)),
+        ('typed: {"identifier": "a.test", "app_password": "%s"}', (TOKEN,)),
+        ("form identifier=a.test&app_password=%s", (TOKEN,)),
     ],
 )
 def test_a_log_record_holding_a_token_prints_without_it(message, args):

@@ -87,6 +87,10 @@ OPERATOR_PAGES = {
         ("get", ACT, None),
         ("post", ACT, {"bot_token": "bot-token-0123456789", "channel_id": "345"}),
     ],
+    "integrations:connect-by-hand": [
+        ("get", ACT, None),
+        ("post", ACT, {"bot_token": "bot-token-0123456789", "channel_id": "345"}),
+    ],
 }
 # Public by design: the browser that opens an API client's start URL, and the platform
 # sending it back; the state names the user and the cookie the browser.
@@ -497,6 +501,7 @@ def test_the_walk_covers_every_registered_admin_and_operator_page(objects):
         f"/admin/calendar/{objects.of(Content).pk}/move/",
         "/integrations/connect/",
         "/integrations/connect/discord-bot/",
+        "/integrations/connect/discord/by-hand/",
         "/integrations/connect/discord/",
         f"/admin/accounts/user/{objects.of(apps.get_model('accounts', 'User')).pk}/password/",
         "/admin/entitlements/plan/",
