@@ -30,7 +30,7 @@ from integrations.oauth.flow import (
     provider_statuses,
     start_connect_in_browser,
 )
-from platforms.oauth import OAuthError
+from platforms.oauth import OAuthError, connects_by_redirect
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def connect_index(request):
     rows = [
         {
             "status": status,
-            "by_redirect": getattr(provider_module(status.provider), "CONNECTS_BY_REDIRECT", True),
+            "by_redirect": connects_by_redirect(provider_module(status.provider)),
             "by_hand": services.hand_connect(status.provider),
         }
         for status in provider_statuses()

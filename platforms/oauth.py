@@ -77,6 +77,11 @@ class ServerClient:
         return f"ServerClient(server={self.server!r}, client_id={self.client_id!r})"
 
 
+def connects_by_redirect(module) -> bool:
+    """Whether ``module`` (a provider) has a redirect flow (``CONNECTS_BY_REDIRECT``)."""
+    return bool(getattr(module, "CONNECTS_BY_REDIRECT", True))
+
+
 def is_per_server(module) -> bool:
     """Whether ``module`` (a provider) needs the account's server before the redirect."""
     return bool(getattr(module, "PER_SERVER", False))

@@ -43,6 +43,7 @@ from platforms.oauth import (
     ServerClient,
     callback_error_message,
     code_challenge,
+    connects_by_redirect,
     is_per_server,
     new_code_verifier,
 )
@@ -139,6 +140,12 @@ def create_state(
 ) -> OAuthState:
     """A new flow; for a per-server provider, ``server`` is checked and given a client first."""
     module = provider_module(provider)
+    if not connects_by_redirect(module):
+        by_hand = getattr(module, "CONNECT_BY_HAND", None)
+        raise OAuthError(
+            f"{module.NAME} has no redirect flow: connect it by hand"
+            + (f" ({by_hand.title})." if by_hand else ".")
+        )
     if not is_configured(provider):
         missing = " and ".join(client_settings(provider))
         raise ProviderNotConfigured(

@@ -91,3 +91,15 @@ def test_without_the_app_password_the_answer_says_what_is_needed(api, mocked):
     answer = connect(api, identifier="alice.bsky.social")
     assert answer.status_code == 400
     assert "Bluesky needs: App password." in answer.content.decode()
+
+
+def test_asking_for_an_authorization_url_for_bluesky_is_a_400_that_says_how_to_connect(api):
+    """Bluesky has no redirect flow: no state is created, the answer names the way in."""
+    from integrations.models import OAuthState
+
+    response = api.post("/api/v1/integrations/connect/", {"provider": "bluesky"}, format="json")
+
+    assert response.status_code == 400
+    assert "Bluesky has no redirect flow: connect it by hand" in str(response.json())
+    assert "app password" in str(response.json())
+    assert not OAuthState.objects.exists()
