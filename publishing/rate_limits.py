@@ -7,6 +7,12 @@ database count takes over whenever Redis is absent or unreachable. A Redis
 window that is missing (after a restart or expiry) or that missed slots
 taken during an outage is rebuilt from the database before it is trusted.
 
+Every reservation, on Redis or on the database, holds its accounts' advisory
+locks until its claiming transaction ends. A window is only rebuilt (or a stale
+one dropped) under those locks, so the rebuild sees every slot granted before
+it: a claim that took its slot in Redis just before Redis lost its memory has
+committed its ``rate_slot_at`` by the time the lock is free.
+
 ``reserve_slots`` takes the slots of a whole claimed batch at once: one Lua
 call over every account's window (a second one only for windows Redis must
 rebuild), or, on the database, one advisory-lock statement and one count.
@@ -153,12 +159,7 @@ class RedisWindows:
     ) -> SlotDecision:
         """Raises ``redis.RedisError`` when Redis cannot answer."""
         client = self.client()
-        with self._lock:
-            stale = list(self._stale_keys)
-        if stale:
-            client.delete(*stale)
-            with self._lock:
-                self._stale_keys.difference_update(stale)
+        self.drop_stale(client, [key])
         if self._script is None:
             self._script = client.register_script(RESERVE_SCRIPT)
         # Scores are epoch microseconds: exact in a double, and equal to the
@@ -187,12 +188,7 @@ class RedisWindows:
         Raises ``redis.RedisError`` when Redis cannot answer.
         """
         client = self.client()
-        with self._lock:
-            stale = list(self._stale_keys)
-        if stale:
-            client.delete(*stale)
-            with self._lock:
-                self._stale_keys.difference_update(stale)
+        self.drop_stale(client, [request.key for request in requests])
         if self._many_script is None:
             self._many_script = client.register_script(RESERVE_MANY_SCRIPT)
         now_us = to_microseconds(now)
@@ -227,6 +223,19 @@ class RedisWindows:
         if self.degraded:
             self.degraded = False
             logger.warning("Redis answers again: rate limits are back on Redis.")
+
+    def drop_stale(self, client, keys: list[str]) -> None:
+        """Delete those of ``keys`` that missed slots during an outage, to be rebuilt.
+
+        Only the windows whose account locks the caller holds: another process may be
+        between taking a slot of any other window and committing it.
+        """
+        with self._lock:
+            stale = [key for key in keys if key in self._stale_keys]
+        if stale:
+            client.delete(*stale)
+            with self._lock:
+                self._stale_keys.difference_update(stale)
 
     def mark_stale(self, key: str) -> None:
         with self._lock:
@@ -281,6 +290,9 @@ def reserve_slot(publication: Publication, now: dt.datetime | None = None) -> Sl
     now = now or timezone.now()
     limit, window = limit_for(publication.platform)
     key = window_key(publication.platform, publication.account_key)
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_slot must run inside the claiming transaction.")
+    lock_account(key)
     if settings.REDIS_URL:
         import redis
 
@@ -326,6 +338,9 @@ def reserve_slots(
     if not requests:
         return {}
     batch_ids = [p.pk for p in publications]
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_slots must run inside the claiming transaction.")
+    lock_accounts(sorted(request.key for request in requests))
     on_database = True
     if settings.REDIS_URL:
         import redis
@@ -420,10 +435,7 @@ def already_waiting(
 def reserve_many_in_database(
     requests: list[WindowRequest], now: dt.datetime, batch_ids: list[int]
 ) -> None:
-    """Exact counts of every window, under account-wide locks taken in one statement."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("reserve_slots must run inside the claiming transaction.")
-    lock_accounts(sorted(request.key for request in requests))
+    """Exact counts of every window, under the account locks ``reserve_slots`` holds."""
     slots = window_slots(requests, now, batch_ids)
     for request in requests:
         request.slots = sorted(slot_at for slot_at, _ in slots[request])
@@ -463,10 +475,7 @@ def slots_in_window(publication: Publication, since: dt.datetime) -> list[tuple[
 def reserve_in_database(
     publication: Publication, limit: int, window: dt.timedelta, now: dt.datetime
 ) -> SlotDecision:
-    """Exact count of the window under an account-wide lock."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("reserve_in_database must run inside the claiming transaction.")
-    lock_account(window_key(publication.platform, publication.account_key))
+    """Exact count of the window, under the account lock ``reserve_slot`` holds."""
     slots = slots_in_window(publication, now - window)
     if len(slots) < limit:
         return SlotDecision(True)
