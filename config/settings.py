@@ -455,7 +455,9 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False  # no start-up banner; its log lines stay masked either way
 SPECTACULAR_SETTINGS = {
     "TITLE": "Herald API",
-    "DESCRIPTION": "Schedule content and follow its publication to X, Discord, Instagram and YouTube.",
+    "DESCRIPTION": "Schedule content and follow its publication to "
+    + ", ".join(label for _, label in platform_registry.choices())
+    + ".",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
