@@ -19,6 +19,7 @@ from pathlib import Path
 from bench import servers
 from bench.drills.resources import Sampler
 from bench.engine import (
+    BENCH_PLATFORMS,
     create_database_if_missing,
     create_posts,
     lag_figures,
@@ -43,7 +44,7 @@ ENGINE_ENVIRONMENT = {
     "HISTORY_PRUNE_BUDGET_SECONDS": "60",
 }
 WIDE_OPEN = "1000000/3600"
-PLATFORMS = ("twitter", "discord", "instagram", "youtube")
+PLATFORMS = BENCH_PLATFORMS
 # Instagram fetches media by URL (the sandbox only records it); YouTube uploads the file.
 IMAGE_NAME = "drills/photo.jpg"
 VIDEO_NAME = "drills/clip.mp4"
