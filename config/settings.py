@@ -308,6 +308,10 @@ for _entry in env_list("PLATFORM_RATE_LIMITS"):
             f"PLATFORM_RATE_LIMITS entry {_entry!r} is malformed; use platform=count/seconds "
             f"with platform one of {', '.join(PLATFORM_RATE_LIMITS)}."
         ) from None
+# Herald counts each window this many seconds longer than the platform does: a slot is
+# counted from the claim, and the request leaves a little later (one account's posts in a
+# batch go one after another), so the platform sees the arrivals a little later too.
+RATE_LIMIT_MARGIN_SECONDS = env_int("RATE_LIMIT_MARGIN_SECONDS", 5, minimum=0)
 # A platform's client module by platform value; empty: the registry's. Tests and the
 # bench swap in fakes here.
 PLATFORM_MODULES: dict[str, str] = {}

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -118,7 +119,7 @@ def rate_limit_use(now: dt.datetime) -> list[PlatformRateUse]:
             platform=p,
             label=Platform(p).label,
             limit=limit_for(p)[0],
-            window_seconds=int(limit_for(p)[1].total_seconds()),
+            window_seconds=settings.PLATFORM_RATE_LIMITS[p][1],  # the platform's own window
         )
         for p in Platform.values
     }

@@ -273,8 +273,16 @@ class WindowRequest:
 
 
 def limit_for(platform: str) -> tuple[int, dt.timedelta]:
+    """(posts, window) as Herald counts them: the platform's window and a margin.
+
+    A slot is taken when its row is claimed; the request leaves up to a few seconds
+    later, after the account's earlier posts of the same batch. Counting each window
+    RATE_LIMIT_MARGIN_SECONDS longer keeps the platform's count of arrivals within
+    its limit even when the last posts of one window leave late and the first of
+    the next leave on time.
+    """
     count, seconds = settings.PLATFORM_RATE_LIMITS[platform]
-    return count, dt.timedelta(seconds=seconds)
+    return count, dt.timedelta(seconds=seconds + settings.RATE_LIMIT_MARGIN_SECONDS)
 
 
 def window_key(platform: str, account_key: str) -> str:

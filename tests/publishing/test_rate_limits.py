@@ -91,3 +91,17 @@ def test_redis_window_is_exact(five_posts):
 
     get_redis_connection("default").delete(window_key("discord", five_posts[0].account_key))
     assert_window_holds(five_posts)
+
+
+def test_the_margin_counts_each_window_longer_than_the_platform_does(five_posts, settings):
+    """With RATE_LIMIT_MARGIN_SECONDS, a slot frees the margin after the platform's window:
+    the platform, which counts arrivals a little after the claims, never sees one too many."""
+    settings.REDIS_URL = ""
+    settings.RATE_LIMIT_MARGIN_SECONDS = 5
+    start = timezone.now()
+    decisions = [take(p, start + dt.timedelta(seconds=i)) for i, p in enumerate(five_posts)]
+    assert [d.granted for d in decisions] == [True, True, True, False, False]
+    assert decisions[3].free_at == start + dt.timedelta(seconds=605)
+    # At the platform's own window end the first slot still counts; past the margin it is free.
+    assert not take(five_posts[3], start + dt.timedelta(seconds=600, milliseconds=500)).granted
+    assert take(five_posts[3], start + dt.timedelta(seconds=605, milliseconds=500)).granted
