@@ -169,3 +169,20 @@ def test_only_a_superuser_grants_rights_or_touches_a_superuser(client, operator)
         == 403
     )
     assert type(manager).objects.get(pk=operator.pk).is_superuser
+
+
+def test_the_connect_by_hand_page_needs_the_manage_permission(client, no_platform_calls):
+    """Bluesky's app password page: anonymous -> login, bare staff and view-only staff -> 403."""
+    page = reverse("integrations:connect-by-hand", args=["bluesky"])
+    typed = {"identifier": "alice.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"}
+    anonymous = client.get(page)
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    assert client.post(page, typed).status_code == 302
+    staff = UserFactory(username="bare-hand", is_staff=True)
+    client.force_login(staff)
+    assert client.get(page).status_code == 403
+    assert client.post(page, typed).status_code == 403
+    grant(staff, "view_integration")
+    assert client.get(page).status_code == 403
+    assert client.post(page, typed).status_code == 403
+    assert not Integration.objects.exists()
