@@ -250,3 +250,23 @@ def not_found(request, *args, **kwargs):
         },
         status=404,
     )
+
+
+def bad_request(request, exception=None):
+    """``handler400``: a request Django refuses before any view (a ``Host`` header it does
+    not serve, a malformed multipart body). Under /api/ in the error shape; elsewhere
+    Django's own page."""
+    if not request.path_info.startswith("/api/"):
+        from django.views.defaults import bad_request as django_bad_request
+
+        return django_bad_request(request, exception)
+    return JsonResponse(
+        {
+            "code": "bad_request",
+            "message": "The request was refused before it reached the API: check its Host "
+            "header and its encoding.",
+            "field_errors": {},
+            "platforms": {},
+        },
+        status=400,
+    )

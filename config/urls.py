@@ -72,3 +72,6 @@ if settings.SANDBOX_ENABLED:
 
 # Last, so it sees only what no route matched: unknown paths under /api/ answer JSON too.
 urlpatterns.append(re_path(r"^api/", api_not_found))
+
+# A request refused before any view: under /api/ in the API's error shape.
+handler400 = "api.errors.bad_request"

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from responses import matchers
 
-from integrations.models import Integration
+from integrations.models import Integration, OAuthState
 from integrations.oauth.flow import start_connect
 from integrations.services import connect_by_hand, typed_fields
 from platforms.oauth import OAuthError
@@ -146,10 +146,9 @@ def test_a_platform_without_a_hand_connect_has_no_such_page(staff_client):
     assert staff_client.get("/integrations/connect/myspace/by-hand/").status_code == 404
 
 
-def test_asking_for_a_redirect_for_bluesky_ends_on_a_page_that_says_how_to_connect(client):
+def test_asking_for_a_redirect_for_bluesky_is_refused_before_any_state_with_the_way_in():
     user = UserFactory()
-    client.force_login(user)
-    page = client.get(start_connect(user=user, provider="bluesky"))
-    assert page.status_code == 400
-    assert "Bluesky connects with an app password, not a redirect" in page.content.decode()
+    with pytest.raises(OAuthError, match=r"Bluesky has no redirect flow: connect it by hand"):
+        start_connect(user=user, provider="bluesky")
+    assert not OAuthState.objects.exists()
     assert Integration.objects.count() == 0
