@@ -19,6 +19,11 @@ The database is the queue of record; the broker only rings the doorbell.
   failed: a change of plan or entitlement makes it due again, and the claim
   checks again. A hold writes an audit event when it begins or changes, not
   on every re-check; a full rate window gives each waiting row its own turn.
+* A request leaves within ``RATE_LIMIT_MARGIN_SECONDS`` of the rate slot its
+  claim took, or takes its slot again just before (``retake_slot``), so the
+  platform never sees requests closer together than Herald counted slots. A
+  late request that finds the window full goes back QUEUED for its turn,
+  having sent nothing.
 * A row whose request went out but whose outcome was not recorded is never
   re-sent blindly: the platform module's ``reconcile`` decides first.
 * An answer that names the post (a message, post, container or upload-session
@@ -98,7 +103,7 @@ from platforms.registry import client_module
 from publishing import holds, selectors, signals
 from publishing.models import IN_DOUBT_CODE, EngineHeartbeat, Publication
 from publishing.posts import build_post
-from publishing.rate_limits import reserve_slots
+from publishing.rate_limits import reserve_slots, retake_slot, slot_is_late
 from publishing.states import Move, apply_moves, transition, transition_many
 
 logger = logging.getLogger(__name__)
@@ -332,7 +337,8 @@ class Claim:
 class Sent:
     """What one platform attempt came to, decided in its thread, recorded by the batch.
 
-    Exactly one of ``published``, ``error``, ``failure`` or ``released`` is set.
+    Exactly one of ``published``, ``error``, ``failure``, ``released`` or ``held_until``
+    is set.
     Every text in it is redacted already (the account's secrets are known only
     inside the attempt's ``redacting`` block).
     """
@@ -345,6 +351,8 @@ class Sent:
     nothing_sent: bool = False
     failure: dict | None = None  # record_failed's keywords
     released: bool = False
+    # Nothing sent: the request was late and its account's window full (``retake_slot``).
+    held_until: dt.datetime | None = None
 
 
 def publish_one(publication_id: int) -> Outcome:
@@ -670,6 +678,10 @@ def attempt(claim: Claim, marked: bool, *, pooled: bool = False) -> Sent:
             in_doubt = False
             if not mark_request_sent(publication, content):
                 return Sent(claim, released=True)
+        if slot_is_late(publication, timezone.now()):
+            slot = retake_slot(publication)
+            if not slot.granted:
+                return Sent(claim, held_until=slot.free_at)
         requests_before = http.requests_sent()
         result = module.publish(post, credentials)
     except PlatformError as error:
@@ -727,6 +739,8 @@ def record_sent(batch: list[Sent]) -> dict[int, Outcome]:
             continue
         if sent.released:
             outcomes[publication.pk] = release_after_edit(publication)
+        elif sent.held_until is not None:
+            outcomes[publication.pk] = hold_late_request(publication, sent.held_until)
         elif sent.failure is not None:
             outcomes[publication.pk] = record_failed(publication, **sent.failure)
         else:
@@ -837,6 +851,26 @@ def release_after_edit(publication: Publication) -> Outcome:
         request_sent_at=None,
     )
     return Outcome.RELEASED
+
+
+def hold_late_request(publication: Publication, free_at: dt.datetime) -> Outcome:
+    """QUEUED until ``free_at``: a late request found its window full when it took its
+    slot again. Nothing was sent, so the claim is undone: its attempt, slot and sent mark."""
+    why = holds.rate_window_full(publication.platform)
+    transition(
+        publication,
+        Status.QUEUED,
+        reason=f"held: {why.reason}",
+        **why.fields(),
+        next_attempt_at=free_at,
+        first_due_at=None,
+        lease_expires_at=None,
+        rate_slot_at=None,
+        request_sent_at=None,
+        attempts=publication.attempts - 1,
+    )
+    signals.rate_window_held.send(sender=None, platform=publication.platform)
+    return Outcome.RATE_LIMITED
 
 
 def record_failed(

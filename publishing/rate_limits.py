@@ -57,7 +57,9 @@ def to_microseconds(value: dt.datetime | dt.timedelta) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-# Reserve ``member`` in the window of KEYS[1]. ARGV: now_us, window_us, limit,
+# Take ``member``'s slot of the window of KEYS[1] at ``now``, counting the other
+# members only (a slot it holds already moves to ``now`` if the window still has
+# room without it, and is given up if not). ARGV: now_us, window_us, limit,
 # member, seed_flag, then score/member pairs to seed a missing window with.
 # Returns {1, 0} when granted, {0, free_at_us} when full, {-1, 0} when the
 # window is missing and no seed was given (the caller then seeds it).
@@ -72,9 +74,9 @@ if redis.call('EXISTS', key) == 0 then
   for i = 6, #ARGV, 2 do redis.call('ZADD', key, ARGV[i], ARGV[i + 1]) end
 end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-local holds = redis.call('ZSCORE', key, member)
+redis.call('ZREM', key, member)
 local count = redis.call('ZCARD', key)
-if holds or count < limit then
+if count < limit then
   redis.call('ZADD', key, now, member)
   redis.call('PEXPIRE', key, math.ceil(window / 1000))
   return {1, 0}
@@ -275,11 +277,12 @@ class WindowRequest:
 def limit_for(platform: str) -> tuple[int, dt.timedelta]:
     """(posts, window) as Herald counts them: the platform's window and a margin.
 
-    A slot is taken when its row is claimed; the request leaves up to a few seconds
-    later, after the account's earlier posts of the same batch. Counting each window
-    RATE_LIMIT_MARGIN_SECONDS longer keeps the platform's count of arrivals within
-    its limit even when the last posts of one window leave late and the first of
-    the next leave on time.
+    A slot is taken when its row is claimed; the request leaves a moment later,
+    after the account's earlier posts of the same batch. Slots at least the
+    platform's window plus a margin apart reach the platform at least its window
+    apart as long as no request leaves more than the margin after its slot: so
+    windows are counted RATE_LIMIT_MARGIN_SECONDS longer, and a request that
+    would leave later than that takes its slot again first (``retake_slot``).
     """
     count, seconds = settings.PLATFORM_RATE_LIMITS[platform]
     return count, dt.timedelta(seconds=seconds + settings.RATE_LIMIT_MARGIN_SECONDS)
@@ -290,7 +293,9 @@ def window_key(platform: str, account_key: str) -> str:
 
 
 def reserve_slot(publication: Publication, now: dt.datetime | None = None) -> SlotDecision:
-    """Take one slot of the account's window for ``publication``, or say when one frees.
+    """Take one slot of the account's window for ``publication`` at ``now``, or say when
+    one frees. Only the other publications' slots count: a slot it holds already moves
+    to ``now`` if the window has room without it, and is given up if not.
 
     Must run inside the transaction that records ``rate_slot_at`` for the
     publication, so the database count and the slot are committed together.
@@ -322,6 +327,33 @@ def reserve_slot(publication: Publication, now: dt.datetime | None = None) -> Sl
             redis_windows.degraded = True
             redis_windows.mark_stale(key)
     return reserve_in_database(publication, limit, window, now)
+
+
+def slot_is_late(publication: Publication, now: dt.datetime) -> bool:
+    """True when a claimed publication's request would leave more than the margin after
+    its slot (``limit_for``): it must take its slot again before it goes."""
+    margin = dt.timedelta(seconds=settings.RATE_LIMIT_MARGIN_SECONDS)
+    return publication.rate_slot_at is not None and now - publication.rate_slot_at > margin
+
+
+def retake_slot(publication: Publication) -> SlotDecision:
+    """Move a claimed publication's slot to now, just before its late request leaves.
+
+    Granted only if the window has room without its old slot; refused, the old
+    slot is given up in Redis at once, and the caller holds the row (clearing
+    ``rate_slot_at``) until ``free_at``. One transaction: the account's lock, one
+    Redis call (or the exact database count) and one UPDATE of ``rate_slot_at``.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        decision = reserve_slot(publication, now)
+        if decision.granted:
+            Publication.objects.filter(pk=publication.pk, status=Status.PUBLISHING).update(
+                rate_slot_at=now
+            )
+    if decision.granted:
+        publication.rate_slot_at = now
+    return decision
 
 
 def reserve_slots(

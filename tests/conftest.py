@@ -48,12 +48,6 @@ def scheduling_horizon(settings):
 
 
 @pytest.fixture(autouse=True)
-def rate_windows_without_margin(settings):
-    """Tests count rate windows exactly as the platforms do; the margin has its own tests."""
-    settings.RATE_LIMIT_MARGIN_SECONDS = 0
-
-
-@pytest.fixture(autouse=True)
 def metrics_written_at_once(settings):
     """Each observation reaches the store at once, so a test reads what it just recorded.
 

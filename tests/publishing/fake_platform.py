@@ -4,7 +4,8 @@ Set ``FAKE.script`` to a list of outcomes consumed per publish call: a
 ``Published``, an exception instance to raise, or None for a default success.
 Every publish call counts as a request sent (as the HTTP client counts one),
 and a scripted exception is raised after it; ``FAKE.fail_before_sending``
-raises its exception before any request instead.
+raises its exception before any request instead. ``FAKE.on_publish(post)``, when
+set, runs inside each publish call, after its request is counted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class FakePlatform:
         self.crash_after_send = False
         self.fail_before_sending: Exception | None = None
         self.problems: list[str] = []
+        self.on_publish = None
 
 
 FAKE = FakePlatform()
@@ -47,6 +49,8 @@ def publish(post, credentials):
         FAKE.calls.append(post.idempotency_key)
         FAKE.per_key[post.idempotency_key] += 1
         outcome = FAKE.script.pop(0) if FAKE.script else None
+    if FAKE.on_publish is not None:
+        FAKE.on_publish(post)
     if FAKE.crash_after_send:
         raise SystemExit("worker killed after the request went out")
     if isinstance(outcome, Exception):

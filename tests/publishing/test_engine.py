@@ -105,7 +105,8 @@ def test_rate_limit_queues_the_excess_until_the_window_frees(drain, fake_platfor
     queued = Publication.objects.filter(status=Status.QUEUED)
     assert published.count() == 2 and queued.count() == 3
     first_slot, second_slot = (row.rate_slot_at for row in published)
-    hour = dt.timedelta(hours=1)
+    # Herald counts the platform's hour and its margin (rate_limits.limit_for).
+    hour = dt.timedelta(hours=1, seconds=settings.RATE_LIMIT_MARGIN_SECONDS)
     # Each waiting row has its own turn: the i-th is due when the i-th slot frees.
     assert sorted(row.next_attempt_at for row in queued) == [
         first_slot + hour,

@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,14 +36,52 @@ def five_posts(settings):
 
 
 def assert_window_holds(posts):
+    # Herald counts the platform's 600 s and its margin (rate_limits.limit_for).
+    window = dt.timedelta(seconds=600 + settings.RATE_LIMIT_MARGIN_SECONDS)
     start = timezone.now()
     decisions = [take(p, start + dt.timedelta(seconds=i)) for i, p in enumerate(posts)]
     assert [d.granted for d in decisions] == [True, True, True, False, False]
-    assert decisions[3].free_at == start + dt.timedelta(seconds=600)
+    assert decisions[3].free_at == start + window
     # Once the first slot leaves the window, exactly one more fits.
-    later = start + dt.timedelta(seconds=600, milliseconds=500)
+    later = start + window + dt.timedelta(milliseconds=500)
     assert take(posts[3], later).granted
     assert not take(posts[4], later).granted
+
+
+def assert_a_slot_taken_again_counts_only_the_others(posts):
+    """``reserve_slot`` for a publication that holds a slot (a late request) moves it to
+    the new moment if the window has room without it, and refuses otherwise."""
+    window = dt.timedelta(seconds=600 + settings.RATE_LIMIT_MARGIN_SECONDS)
+    start = timezone.now()
+    assert take(posts[0], start).granted
+    later = start + window + dt.timedelta(seconds=1)
+    for i, post in enumerate(posts[1:4]):
+        assert take(post, later + dt.timedelta(seconds=i)).granted
+    # posts[0]'s old slot has left the window; three others fill it: refused.
+    decision = take(posts[0], later + dt.timedelta(seconds=5))
+    assert not decision.granted
+    assert decision.free_at == later + window
+    # Once posts[1]'s slot frees, posts[0] takes it; posts[4] then finds the window full.
+    freed = later + window + dt.timedelta(milliseconds=500)
+    assert take(posts[0], freed).granted
+    assert not take(posts[4], freed + dt.timedelta(milliseconds=1)).granted
+
+
+def test_a_slot_taken_again_on_the_database(five_posts, settings):
+    settings.REDIS_URL = ""
+    assert_a_slot_taken_again_counts_only_the_others(five_posts)
+
+
+@pytest.mark.redis
+def test_a_slot_taken_again_on_redis(five_posts):
+    from django_redis import get_redis_connection
+
+    client = get_redis_connection("default")
+    key = window_key("discord", five_posts[0].account_key)
+    client.delete(key)
+    assert_a_slot_taken_again_counts_only_the_others(five_posts)
+    assert client.zcard(key) == 3
+    client.delete(key)
 
 
 def test_database_window_is_exact(five_posts, settings):
