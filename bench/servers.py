@@ -181,7 +181,8 @@ def start_sandbox(env: dict[str, str], log_dir: Path) -> list[subprocess.Popen]:
         server = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "config.wsgi",
+                # Herald's application, profiled when SANDBOX_PROFILE_DIR is set.
+                "bench.sandbox_wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--worker-class",

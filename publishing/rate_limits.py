@@ -583,13 +583,14 @@ def window_uses(
         counts.update(database_window_counts(missing, now))
     uses = {}
     for platform, account_key in accounts:
-        limit, window = limit_for(platform)
+        limit, _ = limit_for(platform)
         uses[(platform, account_key)] = WindowUse(
             platform=platform,
             account_key=account_key,
             used=counts.get((platform, account_key), 0),
             limit=limit,
-            window_seconds=int(window.total_seconds()),
+            # Shown as the platform states its limit; the count above includes the margin.
+            window_seconds=settings.PLATFORM_RATE_LIMITS[platform][1],
         )
     return uses
 

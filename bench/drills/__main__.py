@@ -86,6 +86,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile-out", default="", help="profile: also write the merged stats to this file"
     )
+    parser.add_argument(
+        "--profile-sandbox",
+        action="store_true",
+        help="profile: also profile the sandbox's servers and print their top entries",
+    )
     return parser.parse_args()
 
 
@@ -96,7 +101,11 @@ def main() -> None:
     prepare_servers()
     setup_django(args, rate_limits)
     logs = Path(tempfile.mkdtemp(prefix="herald-drill-logs-"))
-    sandbox = servers.start_sandbox(sandbox_environment(), logs)
+    sandbox_env = sandbox_environment()
+    profiles = logs / "sandbox-profiles"
+    if args.profile_sandbox:
+        sandbox_env["SANDBOX_PROFILE_DIR"] = str(profiles)
+    sandbox = servers.start_sandbox(sandbox_env, logs)
     chosen = DRILLS if args.drill == "all" else (args.drill,)
     results = {}
     try:
@@ -111,6 +120,8 @@ def main() -> None:
             os.environ["PLATFORM_RATE_LIMITS"] = ",".join(f"{p}={WIDE_OPEN}" for p in PLATFORMS)
     finally:
         servers.stop_processes(sandbox)
+    if args.profile_sandbox:
+        profile.print_sandbox_profile(profiles, args.posts)
     print(f"Sandbox logs: {logs}")
     print(
         "Summary: "

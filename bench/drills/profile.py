@@ -1,5 +1,8 @@
 """drill-profile: where one batch's CPU goes, in Herald's own process, against the HTTP sandbox.
 
+With ``--profile-sandbox``, the sandbox's servers are profiled too (bench/sandbox_wsgi.py),
+and their top entries are printed per post once they stop.
+
 The burst drill's posts, handed out by the tick's own dispatcher, then published
 batch by batch in this process with ``publish_batch`` (the function a worker runs),
 under a profiler that counts each thread's CPU time (``time.thread_time``): the
@@ -15,6 +18,7 @@ import io
 import pstats
 import threading
 import time
+from pathlib import Path
 
 from bench.drills.harness import WIDE_OPEN, create_drill_posts, header, make_due, reset_everything
 
@@ -124,3 +128,20 @@ def drill(args: argparse.Namespace) -> bool:
     print_top(stats, posts, "tottime", "own CPU")
     print_top(stats, posts, "cumulative", "CPU including callees")
     return published > 0
+
+
+def print_sandbox_profile(directory: Path, posts: int) -> None:
+    """The sandbox servers' merged profiles (one file per server process), per post."""
+    files = sorted(directory.glob("sandbox-*.prof"))
+    if not files:
+        print(f"  No sandbox profile was written to {directory}.")
+        return
+    stats = pstats.Stats(str(files[0]), stream=io.StringIO())
+    for file in files[1:]:
+        stats.add(str(file))
+    print(
+        f"\n  The sandbox's {len(files)} servers: {1000 * stats.total_tt / posts:.2f} ms of "
+        f"CPU per post inside the application (HTTP parsing and sockets not included)"
+    )
+    print_top(stats, posts, "tottime", "own CPU, sandbox")
+    print_top(stats, posts, "cumulative", "CPU including callees, sandbox")
