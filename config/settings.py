@@ -205,8 +205,10 @@ else:
 # task the broker loses is found again by the next tick (its lease expires).
 Q_CLUSTER = {
     "name": "herald",
-    # Six workers: five publish at once, as in the original, and one runs the tick's polling loop.
-    "workers": env_int("Q_WORKERS", 6, minimum=2),
+    # Four workers: one runs the tick's polling loop; three publish batches, each on
+    # PUBLISH_CONCURRENCY threads. More processes add memory (about 110 MiB each), not
+    # sends: the sending threads already outnumber what two cores can serve.
+    "workers": env_int("Q_WORKERS", 4, minimum=2),
     # Recycle workers now and then (memory), but not so often that a burst
     # restarts all of them at once.
     "recycle": 5000,

@@ -68,7 +68,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=300, help="steady: seconds of load")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--failure-rate", type=float, default=0.01)
-    parser.add_argument("--workers", type=int, default=6, help="Q_WORKERS per cluster")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="Q_WORKERS per cluster (Herald's default: 4)"
+    )
     parser.add_argument("--fault-at", type=float, default=1 / 3, help="share final, then fault")
     parser.add_argument("--outage", type=int, default=5, help="seconds Redis/PostgreSQL are down")
     parser.add_argument("--switch-off", type=int, default=30, help="seconds the switch is off")
