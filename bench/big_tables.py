@@ -276,10 +276,10 @@ def fill_history(cursor, args) -> None:
         high = min(low + CHUNK_CONTENTS, contents)
         cursor.execute(
             f"""
-            INSERT INTO content_content (owner_id, title, body, options, scheduled_for, status,
-                retry_count, version, created_at, updated_at)
+            INSERT INTO content_content (owner_id, title, body, options, draft_targets,
+                scheduled_for, status, retry_count, version, created_at, updated_at)
             SELECT ({owners})[1 + g %% %(users)s], 'Post ' || g,
-                   'Body of post ' || g || ': a year of a busy installation.', '{{}}', at,
+                   'Body of post ' || g || ': a year of a busy installation.', '{{}}', '[]', at,
                    CASE WHEN at > now() THEN 'SCHEDULED' WHEN g %% 50 = 0 THEN 'FAILED'
                         WHEN g %% 50 = 1 THEN 'CANCELED' ELSE 'PUBLISHED' END,
                    0, 1, at - interval '1 day', LEAST(at, now()) + interval '2 seconds'
@@ -455,9 +455,9 @@ def reset_live_set(cursor) -> None:
         cursor.execute(
             f"""
             WITH c AS (
-                INSERT INTO content_content (owner_id, title, body, options, scheduled_for,
-                    status, retry_count, version, created_at, updated_at)
-                SELECT %(owner)s, %(title)s, 'Live post ' || g, '{{}}', now() {offset},
+                INSERT INTO content_content (owner_id, title, body, options, draft_targets,
+                    scheduled_for, status, retry_count, version, created_at, updated_at)
+                SELECT %(owner)s, %(title)s, 'Live post ' || g, '{{}}', '[]', now() {offset},
                        %(status)s, 0, 1, now() - interval '1 day', now()
                 FROM generate_series(1, %(count)s) g
                 RETURNING id, status, scheduled_for
