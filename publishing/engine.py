@@ -423,7 +423,8 @@ def claim_batch(ids: list[int]) -> tuple[dict[int, Outcome], list[Claim]]:
         # Due order: the order the tick handed them out, so one account's go in turn.
         order = {pk: index for index, pk in enumerate(ids)}
         candidates = sorted(
-            (row for row in rows if row.status == Status.QUEUED), key=lambda r: order[r.pk]
+            (row for row in rows if row.status == Status.QUEUED and not waits_its_turn(row, now)),
+            key=lambda r: order[r.pk],
         )
         for row in rows:
             if row.status != Status.QUEUED:
@@ -431,6 +432,13 @@ def claim_batch(ids: list[int]) -> tuple[dict[int, Outcome], list[Claim]]:
                     "publish_one(%s): skipped, the publication is %s (already handled).",
                     row.pk,
                     row.status,
+                )
+                outcomes[row.pk] = Outcome.SKIPPED
+            elif waits_its_turn(row, now):
+                logger.info(
+                    "publish_one(%s): skipped, held until %s and not handed out since.",
+                    row.pk,
+                    row.next_attempt_at.isoformat(),
                 )
                 outcomes[row.pk] = Outcome.SKIPPED
         moves: list[Move] = []
@@ -483,6 +491,19 @@ def claim_publication(publication_id: int) -> Claim | Outcome:
     """``claim_batch`` for one row: its claim, or what happened to it instead."""
     outcomes, claims = claim_batch([publication_id])
     return claims[0] if claims else outcomes[publication_id]
+
+
+def waits_its_turn(row: Publication, now: dt.datetime) -> bool:
+    """True for a held row whose due time has not come and that the tick has not handed
+    out since its hold began (a hand-out sets ``first_due_at``; a hold clears it).
+
+    Its task is a stale duplicate of an earlier hand-out (one that waited in the queue
+    past ``DISPATCH_GRACE``). Checking the row again now could only give it a new
+    turn, behind every row that waits after it, so it is left as it is.
+    """
+    return (
+        row.first_due_at is None and row.next_attempt_at is not None and row.next_attempt_at > now
+    )
 
 
 def check_holds(row: Publication, now: dt.datetime, states, limits):

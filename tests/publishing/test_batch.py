@@ -114,12 +114,13 @@ def test_a_full_window_gives_each_waiting_post_its_own_turn_and_one_event(
     assert {first for _, _, first in held} == {None}  # a held row is not due
     events = PublicationEvent.objects.count()
 
-    # A stale duplicate of the task comes: the same hold, found again, writes nothing new.
+    # A stale duplicate of the task comes (an earlier hand-out that waited in the queue):
+    # the held rows are left alone, each keeps its turn, and nothing is written.
     queued = list(
         Publication.objects.filter(status=Status.QUEUED).order_by("pk").values_list("pk", flat=True)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert set(engine.publish_batch(queued).values()) == {"rate_limited"}
+        assert set(engine.publish_batch(queued).values()) == {"skipped"}
     assert PublicationEvent.objects.count() == events
     assert (
         list(
@@ -195,3 +196,43 @@ def test_accounts_send_at_once_each_in_its_own_order_and_a_slow_call_holds_only_
     assert quick_done - began < 1.0  # all four quick posts went out during the slow call
     assert order.index("quick 3") < order.index("slow 0")
     assert Publication.objects.filter(status=Status.PUBLISHED).count() == 8
+
+
+def test_a_stale_task_leaves_a_waiting_post_its_turn(
+    fake_platform, django_capture_on_commit_callbacks, settings
+):
+    """A hand-out that waited in the queue past its grace comes after the row was held:
+    checking the row again would give it a new turn behind the others; it is skipped."""
+    settings.PUBLISH_CONCURRENCY = 1
+    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "discord": (2, 600)}
+    owner = UserFactory()
+    account = IntegrationFactory(user=owner, provider="discord")
+    start = timezone.now() - dt.timedelta(seconds=30)
+    for n in range(5):
+        schedule_content(
+            owner=owner,
+            body=f"post {n}",
+            targets=[Target("discord", account)],
+            scheduled_for=start + dt.timedelta(milliseconds=n),
+        )
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = engine.publish_batch(handed)
+    assert sorted(outcomes.values()) == ["published"] * 2 + ["rate_limited"] * 3
+    turns = dict(
+        Publication.objects.filter(status=Status.QUEUED).values_list("pk", "next_attempt_at")
+    )
+    first_waiting = min(turns, key=turns.get)
+    events = PublicationEvent.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert engine.publish_batch([first_waiting]) == {first_waiting: "skipped"}
+
+    assert (
+        dict(Publication.objects.filter(status=Status.QUEUED).values_list("pk", "next_attempt_at"))
+        == turns
+    )
+    assert PublicationEvent.objects.count() == events
+    assert len(fake_platform.calls) == 2
