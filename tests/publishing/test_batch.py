@@ -44,6 +44,28 @@ def schedule_many(count, *, owners=5, accounts_per_owner=None, when=None):
     return people, ids
 
 
+def one_account_behind_a_window(settings, capture_on_commit, *, posts, limit):
+    """``posts`` due posts of one Discord account allowed ``limit`` per 10 minutes, handed
+    out by one tick and published as one batch. Returns (the account, the outcomes)."""
+    settings.PUBLISH_CONCURRENCY = 1
+    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "discord": (limit, 600)}
+    owner = UserFactory()
+    account = IntegrationFactory(user=owner, provider="discord")
+    start = timezone.now() - dt.timedelta(seconds=30)
+    for n in range(posts):
+        schedule_content(
+            owner=owner,
+            body=f"post {n}",
+            targets=[Target("discord", account)],
+            scheduled_for=start + dt.timedelta(milliseconds=n),
+        )
+    handed: list[int] = []
+    with capture_on_commit(execute=True):
+        engine.tick(budget_seconds=0, enqueue=handed.append)
+    with capture_on_commit(execute=True):
+        return account, engine.publish_batch(handed)
+
+
 def test_a_batch_of_fifty_costs_at_most_four_statements_per_post(
     django_assert_max_num_queries, fake_platform, django_capture_on_commit_callbacks, settings
 ):
@@ -78,23 +100,9 @@ def test_a_batch_of_fifty_costs_at_most_four_statements_per_post(
 def test_a_full_window_gives_each_waiting_post_its_own_turn_and_one_event(
     fake_platform, django_capture_on_commit_callbacks, settings
 ):
-    settings.PUBLISH_CONCURRENCY = 1
-    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "discord": (5, 600)}
-    owner = UserFactory()
-    account = IntegrationFactory(user=owner, provider="discord")
-    start = timezone.now() - dt.timedelta(seconds=30)
-    for n in range(30):
-        schedule_content(
-            owner=owner,
-            body=f"post {n}",
-            targets=[Target("discord", account)],
-            scheduled_for=start + dt.timedelta(milliseconds=n),
-        )
-    handed: list[int] = []
-    with django_capture_on_commit_callbacks(execute=True):
-        engine.tick(budget_seconds=0, enqueue=handed.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        outcomes = engine.publish_batch(handed)
+    account, outcomes = one_account_behind_a_window(
+        settings, django_capture_on_commit_callbacks, posts=30, limit=5
+    )
     assert list(outcomes.values()).count("published") == 5
     assert list(outcomes.values()).count("rate_limited") == 25
     slots = sorted(
@@ -203,23 +211,9 @@ def test_a_stale_task_leaves_a_waiting_post_its_turn(
 ):
     """A hand-out that waited in the queue past its grace comes after the row was held:
     checking the row again would give it a new turn behind the others; it is skipped."""
-    settings.PUBLISH_CONCURRENCY = 1
-    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "discord": (2, 600)}
-    owner = UserFactory()
-    account = IntegrationFactory(user=owner, provider="discord")
-    start = timezone.now() - dt.timedelta(seconds=30)
-    for n in range(5):
-        schedule_content(
-            owner=owner,
-            body=f"post {n}",
-            targets=[Target("discord", account)],
-            scheduled_for=start + dt.timedelta(milliseconds=n),
-        )
-    handed: list[int] = []
-    with django_capture_on_commit_callbacks(execute=True):
-        engine.tick(budget_seconds=0, enqueue=handed.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        outcomes = engine.publish_batch(handed)
+    _, outcomes = one_account_behind_a_window(
+        settings, django_capture_on_commit_callbacks, posts=5, limit=2
+    )
     assert sorted(outcomes.values()) == ["published"] * 2 + ["rate_limited"] * 3
     turns = dict(
         Publication.objects.filter(status=Status.QUEUED).values_list("pk", "next_attempt_at")
