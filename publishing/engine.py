@@ -700,7 +700,7 @@ def attempt(claim: Claim, marked: bool, *, pooled: bool = False) -> Sent:
             if not mark_request_sent(publication, content):
                 return Sent(claim, released=True)
         if slot_is_late(publication, timezone.now()):
-            slot = retake_slot(publication)
+            slot = (releasing(retake_slot) if pooled else retake_slot)(publication)
             if not slot.granted:
                 return Sent(claim, held_until=slot.free_at)
         requests_before = http.requests_sent()
@@ -731,16 +731,17 @@ def attempt(claim: Claim, marked: bool, *, pooled: bool = False) -> Sent:
     return Sent(claim, published=result)
 
 
-def releasing(checkpoint):
-    """``checkpoint``, then the thread's connection back to the pool (the call goes on)."""
+def releasing(function):
+    """``function``, then the thread's connection back to the pool (the platform call
+    that follows holds none)."""
 
-    def save(state: dict) -> None:
+    def call(*args, **kwargs):
         try:
-            checkpoint(state)
+            return function(*args, **kwargs)
         finally:
             connection.close()
 
-    return save
+    return call
 
 
 def nothing_sent_since(requests_before: int | None) -> bool:

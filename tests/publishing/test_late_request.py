@@ -118,3 +118,38 @@ def test_a_late_request_that_finds_the_window_full_is_held_and_sends_nothing(
     last = PublicationEvent.objects.filter(publication=held).latest("id")
     assert (last.from_status, last.to_status) == (Status.PUBLISHING, Status.QUEUED)
     assert last.reason == "held: rate limit: the discord window is full"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_late_requests_take_their_slots_again_in_the_pool_threads(settings, fake_platform):
+    """Two accounts: their posts go out on the pool's threads, each of which takes its
+    slot again just before its request (every request is late with the margin at 0)."""
+    settings.RATE_LIMIT_MARGIN_SECONDS = 0
+    settings.PUBLISH_CONCURRENCY = 4
+    due = timezone.now() - dt.timedelta(seconds=5)
+    rows = []
+    for _ in range(2):
+        owner = UserFactory()
+        account = IntegrationFactory(user=owner, provider="discord")
+        content = schedule_content(
+            owner=owner, body="hello", targets=[Target("discord", account)], scheduled_for=due
+        )
+        rows.append(content.publications.get())
+    slots_when_sent = {}
+
+    def note_slot(post):
+        slot = Publication.objects.get(pk=post.publication_id).rate_slot_at
+        slots_when_sent[post.publication_id] = (slot, timezone.now())
+
+    fake_platform.on_publish = note_slot
+    handed: list[int] = []
+    engine.tick(budget_seconds=0, enqueue=handed.append)
+    outcomes = engine.publish_batch(handed)
+    assert outcomes == {row.pk: "published" for row in rows}
+    for row in rows:
+        claimed_at = PublicationEvent.objects.get(
+            publication=row, reason="claimed by a worker"
+        ).created_at
+        slot, sent = slots_when_sent[row.pk]
+        assert slot > claimed_at
+        assert dt.timedelta(0) <= sent - slot < dt.timedelta(seconds=1)
