@@ -23,6 +23,9 @@ from tests.factories import IntegrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# The short rate window (seconds) of the test whose first request outlasts it.
+WINDOW = 3
+
 
 @pytest.fixture
 def late_requests(settings, fake_platform):
@@ -42,6 +45,29 @@ def late_requests(settings, fake_platform):
     return schedule
 
 
+def note_slots_when_sent(fake_platform) -> dict:
+    """{publication id: (its rate_slot_at, now)} read as each request goes out."""
+    slots_when_sent = {}
+
+    def note_slot(post):
+        slot = Publication.objects.get(pk=post.publication_id).rate_slot_at
+        slots_when_sent[post.publication_id] = (slot, timezone.now())
+
+    fake_platform.on_publish = note_slot
+    return slots_when_sent
+
+
+def assert_slot_taken_again_as_it_left(row, slots_when_sent) -> None:
+    """The row's slot was taken again after its claim, just before its request."""
+    claimed_at = PublicationEvent.objects.get(
+        publication=row, reason="claimed by a worker"
+    ).created_at
+    slot, sent = slots_when_sent[row.pk]
+    assert slot > claimed_at
+    assert dt.timedelta(0) <= sent - slot < dt.timedelta(seconds=1)
+    assert Publication.objects.get(pk=row.pk).rate_slot_at == slot
+
+
 def run_batch(django_capture_on_commit_callbacks):
     handed: list[int] = []
     with django_capture_on_commit_callbacks(execute=True):
@@ -56,30 +82,18 @@ def test_a_late_request_moves_its_slot_to_the_moment_it_leaves(
     due = timezone.now() - dt.timedelta(seconds=5)
     first = late_requests("first", due)
     second = late_requests("second", due + dt.timedelta(milliseconds=1))
-    slots_when_sent = {}
-
-    def note_slot(post):
-        row = Publication.objects.get(pk=post.publication_id)
-        slots_when_sent[post.publication_id] = (row.rate_slot_at, timezone.now())
-
-    fake_platform.on_publish = note_slot
+    slots_when_sent = note_slots_when_sent(fake_platform)
     outcomes = run_batch(django_capture_on_commit_callbacks)
     assert outcomes == {first.pk: "published", second.pk: "published"}
-    claimed_at = PublicationEvent.objects.get(
-        publication=second, reason="claimed by a worker"
-    ).created_at
-    slot, sent = slots_when_sent[second.pk]
-    # The second post's slot was taken again after its claim, just before its request.
-    assert slot > claimed_at
-    assert dt.timedelta(0) <= sent - slot < dt.timedelta(seconds=1)
-    assert Publication.objects.get(pk=second.pk).rate_slot_at == slot
+    assert_slot_taken_again_as_it_left(second, slots_when_sent)
 
 
 def test_a_late_request_that_finds_the_window_full_is_held_and_sends_nothing(
     late_requests, fake_platform, django_capture_on_commit_callbacks, settings
 ):
-    # A one-second window, so the claim's slots leave it while the first request is out.
-    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "discord": (2, 1)}
+    # A three-second window, so the claim's slots leave it while the first request is out
+    # (long enough that the second request still finds the other claims' slots in it).
+    settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "discord": (2, WINDOW)}
     due = timezone.now() - dt.timedelta(seconds=5)
     first = late_requests("first", due)
     second = late_requests("second", due + dt.timedelta(milliseconds=1))
@@ -91,7 +105,7 @@ def test_a_late_request_that_finds_the_window_full_is_held_and_sends_nothing(
     def other_claims_fill_the_window(post):
         if post.publication_id != first.pk:
             return
-        time.sleep(1.1)  # the first request is slow: every slot of the batch's claim expires
+        time.sleep(WINDOW + 0.1)  # the first request is slow: the claim's slots expire
         for other in others:
             now = timezone.now()
             with transaction.atomic():
@@ -111,7 +125,7 @@ def test_a_late_request_that_finds_the_window_full_is_held_and_sends_nothing(
         "rate limit: the discord window is full",
     )
     # Its turn: when the oldest slot in the window frees.
-    assert held.next_attempt_at == taken[0] + dt.timedelta(seconds=1)
+    assert held.next_attempt_at == taken[0] + dt.timedelta(seconds=WINDOW)
     # The claim is undone: no attempt counted, no slot, no request marked as sent.
     assert (held.attempts, held.rate_slot_at, held.request_sent_at) == (0, None, None)
     assert held.lease_expires_at is None
@@ -135,21 +149,10 @@ def test_late_requests_take_their_slots_again_in_the_pool_threads(settings, fake
             owner=owner, body="hello", targets=[Target("discord", account)], scheduled_for=due
         )
         rows.append(content.publications.get())
-    slots_when_sent = {}
-
-    def note_slot(post):
-        slot = Publication.objects.get(pk=post.publication_id).rate_slot_at
-        slots_when_sent[post.publication_id] = (slot, timezone.now())
-
-    fake_platform.on_publish = note_slot
+    slots_when_sent = note_slots_when_sent(fake_platform)
     handed: list[int] = []
     engine.tick(budget_seconds=0, enqueue=handed.append)
     outcomes = engine.publish_batch(handed)
     assert outcomes == {row.pk: "published" for row in rows}
     for row in rows:
-        claimed_at = PublicationEvent.objects.get(
-            publication=row, reason="claimed by a worker"
-        ).created_at
-        slot, sent = slots_when_sent[row.pk]
-        assert slot > claimed_at
-        assert dt.timedelta(0) <= sent - slot < dt.timedelta(seconds=1)
+        assert_slot_taken_again_as_it_left(row, slots_when_sent)
