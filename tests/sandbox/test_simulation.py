@@ -80,7 +80,7 @@ def test_no_failures_at_rate_zero(client, settings):
 def test_latency_sleeps_before_answering(client, settings, monkeypatch):
     settings.SANDBOX_LATENCY_MS = 250
     slept = []
-    monkeypatch.setattr("sandbox.views.shared.time.sleep", slept.append)
+    monkeypatch.setattr("sandbox.views.shared.sleep", slept.append)
 
     response = client.get("/sandbox/x/2/users/me", HTTP_AUTHORIZATION="Bearer sandbox-x-alice")
 
