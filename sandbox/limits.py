@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from sandbox import emulations
-from sandbox.models import SandboxRateWindow
+from sandbox.models import SandboxPost, SandboxRateWindow
 
 
 def rate_limit(name: str) -> tuple[int, int]:
@@ -84,6 +84,22 @@ def take_rate_slot(name: str, account: str) -> RateState:
         resets_at=resets_at,
         exceeded=not taken,
     )
+
+
+def posts_in_window(name: str, platform: str, account: str) -> int:
+    """Posts ``account`` made on ``platform`` in limit ``name``'s rolling window.
+
+    Instagram's publishing quota and YouTube's upload limit are counted over
+    the posts themselves. With ``SANDBOX_COUNT_RATE_LIMITS`` off, as for every
+    other limit, nothing is counted: the window is always empty.
+    """
+    if not getattr(settings, "SANDBOX_COUNT_RATE_LIMITS", True):
+        return 0
+    _, window = rate_limit(name)
+    since = timezone.now() - dt.timedelta(seconds=window)
+    return SandboxPost.objects.filter(
+        platform=platform, account=account, created_at__gte=since
+    ).count()
 
 
 def untouched_rate_state(name: str) -> RateState:

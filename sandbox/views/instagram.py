@@ -16,7 +16,7 @@ from django.urls import path, re_path
 from django.utils import timezone
 
 from sandbox.emulations import Consent, Emulation
-from sandbox.limits import RateState, rate_limit, take_rate_slot
+from sandbox.limits import RateState, posts_in_window, rate_limit, take_rate_slot
 from sandbox.metrics import INSTAGRAM_METRICS, instagram_insights
 from sandbox.models import SandboxContainer, SandboxPost
 from sandbox.views import oauth
@@ -179,11 +179,7 @@ def _resolve_user(account: str, ig_user_id: str) -> str:
 
 
 def _published_in_window(account: str) -> int:
-    _, window = rate_limit(PUBLISH_LIMIT)
-    since = timezone.now() - dt.timedelta(seconds=window)
-    return SandboxPost.objects.filter(
-        platform=EMULATION.value, account=account, created_at__gte=since
-    ).count()
+    return posts_in_window(PUBLISH_LIMIT, EMULATION.value, account)
 
 
 @emulated_endpoint(["GET"], _transient)

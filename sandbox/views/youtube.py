@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import email.parser
 import email.policy
 import functools
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from sandbox.emulations import Consent, Emulation
-from sandbox.limits import rate_limit, take_rate_slot
+from sandbox.limits import posts_in_window, rate_limit, take_rate_slot
 from sandbox.metrics import youtube_statistics
 from sandbox.models import SandboxPost, SandboxUpload
 from sandbox.views import oauth, pages
@@ -218,11 +217,7 @@ def _metadata_problem(body: dict[str, Any]) -> JsonResponse | None:
 
 
 def _completed_uploads_in_window(account: str) -> int:
-    _, window = rate_limit(UPLOAD_LIMIT)
-    since = timezone.now() - dt.timedelta(seconds=window)
-    return SandboxPost.objects.filter(
-        platform=EMULATION.value, account=account, created_at__gte=since
-    ).count()
+    return posts_in_window(UPLOAD_LIMIT, EMULATION.value, account)
 
 
 def _insert_problem(

@@ -154,6 +154,22 @@ def test_publish_beyond_the_quota_is_code_9(client, settings):
     assert response.json()["error"]["error_subcode"] == 2207042
 
 
+def test_uncounted_limits_leave_the_publishing_quota_empty(client, settings):
+    """The drills' sandbox (bench/sandbox_settings.py) counts no window, the quota's included."""
+    settings.SANDBOX_RATE_LIMITS = {"instagram_publish": (1, 86400)}
+    settings.SANDBOX_COUNT_RATE_LIMITS = False
+    first, second = (
+        create_container(client, image_url=f"https://cdn.example.com/{n}.jpg").json()["id"]
+        for n in range(2)
+    )
+    assert publish(client, first).status_code == 200
+
+    assert publish(client, second).status_code == 200
+    response = get(client, f"{USER}/content_publishing_limit", fields="quota_usage,config")
+    assert response.json()["data"][0]["quota_usage"] == 0
+    assert SandboxPost.objects.filter(platform="instagram").count() == 2
+
+
 def test_over_the_call_limit_is_code_4_with_usage_header(client, settings):
     settings.SANDBOX_RATE_LIMITS = {"instagram": (1, 3600)}
     assert get(client, f"{USER}/content_publishing_limit").status_code == 200

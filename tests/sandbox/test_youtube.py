@@ -176,6 +176,17 @@ def test_upload_limit_exceeded_is_400(client, settings):
     assert response.json()["error"]["errors"][0]["reason"] == "uploadLimitExceeded"
 
 
+def test_uncounted_limits_never_exceed_the_upload_limit(client, settings):
+    """The drills' sandbox (bench/sandbox_settings.py) counts no window, uploads' included."""
+    settings.SANDBOX_RATE_LIMITS = {"youtube_uploads": (1, 86400)}
+    settings.SANDBOX_COUNT_RATE_LIMITS = False
+    for _ in range(2):
+        session_url = start_session(client, total=3)["Location"]
+        assert client.put(session_url, b"abc", content_type="video/mp4").status_code == 200
+
+    assert SandboxPost.objects.filter(platform="youtube").count() == 2
+
+
 def test_videos_list_by_id(client):
     session_url = start_session(client, total=3)["Location"]
     video_id = client.put(session_url, b"abc", content_type="video/mp4").json()["id"]
