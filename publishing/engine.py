@@ -71,7 +71,7 @@ from concurrent.futures import ALL_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -115,6 +115,9 @@ TOKEN_REFRESH_MARGIN = dt.timedelta(minutes=2)
 TICK = EngineHeartbeat.TICK
 # The code of an attempt that Herald's own code broke off before anything was sent.
 INTERNAL_ERROR_CODE = "internal_error"
+# Herald's database failed in a sending thread before any request: retried, never final.
+DATABASE_ERROR_CODE = "database_unavailable"
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 # --- tick ------------------------------------------------------------------------
@@ -718,6 +721,19 @@ def attempt(claim: Claim, marked: bool, *, pooled: bool = False) -> Sent:
             logger.exception("Publication %s: unexpected error while publishing.", publication.pk)
             wrapped = TransientError(f"Unexpected error: {type(error).__name__}", maybe_sent=True)
             return Sent(claim, error=wrapped, in_doubt=in_doubt)
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            # Herald's own database let this thread down (a dropped connection, a pool
+            # with none free in time): nothing went out, and a later try may well work.
+            logger.warning(
+                "Publication %s: the database failed before any request (%s); retrying.",
+                publication.pk,
+                type(error).__name__,
+            )
+            unavailable = TransientError(
+                f"Herald's database was unavailable ({type(error).__name__}); nothing went out.",
+                code=DATABASE_ERROR_CODE,
+            )
+            return Sent(claim, error=unavailable, nothing_sent=True)
         logger.exception("Publication %s: unexpected error before any request.", publication.pk)
         return Sent(
             claim,

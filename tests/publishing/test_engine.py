@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from waffle.models import Switch
 
@@ -570,6 +571,26 @@ def test_a_bug_before_any_request_is_a_plain_failure_not_in_doubt(drain, fake_pl
     outcome = retry_failed(content, actor=Actor.for_user(content.owner))
     assert outcome.notes == {}
     assert drain() == ["published"]
+    assert fake_platform.reconcile_calls == []
+
+
+def test_a_database_failure_before_any_request_is_retried_not_failed(drain, fake_platform):
+    """A pool with no free connection in time, a dropped connection: nothing went out."""
+    fake_platform.fail_before_sending = OperationalError("couldn't get a connection after 5 sec")
+    content = schedule()
+    publication = content.publications.get()
+    assert drain() == ["retrying"]
+    assert in_doubt_figures(publication) == (Status.RETRYING, "database_unavailable", False)
+    assert publication.retry_count == 1
+    assert publication.last_error == (
+        "Herald's database was unavailable (OperationalError); nothing went out."
+    )
+    assert fake_platform.calls == []
+    # The next try sends at once: there is nothing to ask the platform about.
+    fake_platform.fail_before_sending = None
+    make_due_now(pk=publication.pk)
+    assert drain() == ["published"]
+    assert len(fake_platform.calls) == 1
     assert fake_platform.reconcile_calls == []
 
 
