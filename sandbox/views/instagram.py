@@ -445,7 +445,8 @@ def graph_object(request: HttpRequest, account: str, object_id: str) -> HttpResp
     fields = _fields(request, "id")
     container = SandboxContainer.objects.filter(container_id=object_id, account=account).first()
     if container is not None:
-        if {"status_code", "status"} & set(fields):
+        # Only a video's polls change what it reports (container_status): an image's are not counted.
+        if {"status_code", "status"} & set(fields) and container.raw_request.get("video_url"):
             SandboxContainer.objects.filter(pk=container.pk).update(
                 status_polls=F("status_polls") + 1
             )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.models import SandboxPost
+from sandbox.models import SandboxContainer, SandboxPost
 from sandbox.views.instagram import ig_user_id_for
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +26,16 @@ def get(client, path, **params):
     return client.get(f"{GRAPH}/{path}", {"access_token": TOKEN, **params})
 
 
-def test_image_post_end_to_end_with_permalink(client):
+def test_image_post_end_to_end_with_permalink(client, settings, django_assert_num_queries):
     created = create_container(
         client, image_url="https://cdn.example.com/cat.jpg", caption="A cat #cats"
     )
     assert created.status_code == 200
     container_id = created.json()["id"]
 
-    status = get(client, container_id, fields="status_code")
+    settings.SANDBOX_COUNT_RATE_LIMITS = False  # as in the drills: the call limit costs nothing
+    with django_assert_num_queries(1):  # the container: an image's polls are not counted
+        status = get(client, container_id, fields="status_code")
     assert status.status_code == 200
     assert status.json() == {"id": container_id, "status_code": "FINISHED"}
 
@@ -68,6 +70,7 @@ def test_reel_is_in_progress_until_polled_and_cannot_be_published_early(client):
 
     assert get(client, container_id, fields="status_code").json()["status_code"] == "IN_PROGRESS"
     assert get(client, container_id, fields="status_code").json()["status_code"] == "FINISHED"
+    assert SandboxContainer.objects.get(container_id=container_id).status_polls == 2
     assert publish(client, container_id).status_code == 200
 
 
