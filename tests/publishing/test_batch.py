@@ -230,3 +230,39 @@ def test_a_stale_task_leaves_a_waiting_post_its_turn(
     )
     assert PublicationEvent.objects.count() == events
     assert len(fake_platform.calls) == 2
+
+
+def test_a_tick_stops_handing_out_rows_before_its_task_would_time_out(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A backlog bigger than a tick can hand out in time is left to the next tick."""
+    settings.PUBLISH_BATCH_SIZE = 2
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 20}  # dispatching ends after 10 s
+    owner = UserFactory()
+    account = IntegrationFactory(user=owner, provider="discord")
+    for n in range(5):
+        schedule_content(
+            owner=owner,
+            body=f"post {n}",
+            targets=[Target("discord", account)],
+            scheduled_for=timezone.now() - dt.timedelta(seconds=30 - n),
+        )
+    clock = [0.0]
+
+    def slow_monotonic():  # every reading of the clock comes 6 s after the one before
+        clock[0] += 6
+        return clock[0]
+
+    monkeypatch.setattr(engine, "time", type("Clock", (), {"monotonic": slow_monotonic}))
+    handed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        first = engine.tick(budget_seconds=0, enqueue=handed.append)
+
+    assert first.dispatched == 2
+    assert len(handed) == 2
+    assert Publication.objects.filter(status=Status.SCHEDULED).count() == 3
+    clock[0] = 0.0
+    with django_capture_on_commit_callbacks(execute=True):
+        second = engine.tick(budget_seconds=0, enqueue=handed.append)
+    assert second.dispatched == 2
+    assert len(set(handed)) == 4
