@@ -13,6 +13,7 @@ from publishing.holds import HoldKind
 from publishing.models import Publication, PublicationEvent
 from publishing.rate_limits import window_key
 from publishing.services import Target, schedule_content
+from tests.engine_run import schedule_due_posts
 from tests.factories import IntegrationFactory, UserFactory
 from tests.publishing import fake_platform as fake_module
 from webhooks.models import WebhookDelivery
@@ -238,15 +239,7 @@ def test_a_tick_stops_handing_out_rows_before_its_task_would_time_out(
     """A backlog bigger than a tick can hand out in time is left to the next tick."""
     settings.PUBLISH_BATCH_SIZE = 2
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 20}  # dispatching ends after 10 s
-    owner = UserFactory()
-    account = IntegrationFactory(user=owner, provider="discord")
-    for n in range(5):
-        schedule_content(
-            owner=owner,
-            body=f"post {n}",
-            targets=[Target("discord", account)],
-            scheduled_for=timezone.now() - dt.timedelta(seconds=30 - n),
-        )
+    schedule_due_posts("discord", 5, seconds_ago=30)
     clock = [0.0]
 
     def slow_monotonic():  # every reading of the clock comes 6 s after the one before

@@ -24,6 +24,7 @@ from publishing.holds import HoldKind
 from publishing.models import Publication, PublicationEvent
 from publishing.services import Target, retry_failed, schedule_content
 from publishing.states import Actor
+from tests.engine_run import schedule_due_posts
 from tests.factories import IntegrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,15 +92,7 @@ def test_future_posts_are_not_touched(drain, fake_platform):
 
 def test_rate_limit_queues_the_excess_until_the_window_frees(drain, fake_platform, settings):
     settings.PLATFORM_RATE_LIMITS = {**settings.PLATFORM_RATE_LIMITS, "twitter": (2, 3600)}
-    owner = UserFactory()
-    account = IntegrationFactory(user=owner, provider="twitter")
-    for n in range(5):
-        schedule_content(
-            owner=owner,
-            body=f"post {n}",
-            targets=[Target("twitter", account)],
-            scheduled_for=timezone.now() - dt.timedelta(seconds=10 - n),
-        )
+    schedule_due_posts("twitter", 5, seconds_ago=10)
     outcomes = drain()
     assert sorted(outcomes) == ["published"] * 2 + ["rate_limited"] * 3
     published = Publication.objects.filter(status=Status.PUBLISHED).order_by("rate_slot_at")
