@@ -15,6 +15,7 @@ import functools
 import os
 import threading
 import time
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -53,7 +54,7 @@ def announce(platform: str | None, seconds: float, *, outcome=None, status_code=
 
 
 class PlatformSession(requests.Session):
-    """A ``requests`` session that reads the environment once per host, not per request.
+    """A ``requests`` session that keeps no cookies and reads the environment once per host.
 
     With ``trust_env`` on, ``requests`` scans every environment variable for proxy
     settings on each request (and looks for a .netrc file): in a burst that scan
@@ -66,6 +67,10 @@ class PlatformSession(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self.trust_env = False
+        # A thread's one session serves every account it publishes for: a cookie set in
+        # one account's answer must never go out with another's request. No platform
+        # API Herald calls needs a cookie (each request carries its own credentials).
+        self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self.verify = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )

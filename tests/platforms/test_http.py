@@ -172,3 +172,22 @@ def test_retry_after_reads_seconds_and_http_dates_as_aware_times():
         answer_with_retry_after("Wed, 02 Dec 2026 00:00:00 -0000"), dt.timedelta(hours=1)
     )
     assert dated == dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+
+
+def test_a_cookie_a_platform_sets_never_goes_out_with_a_later_request(api):
+    """A thread's one session serves every account it publishes for: a platform's cookie
+    kept from one account's answer would tie that account to the next one's request."""
+    api.get(
+        f"{BASE}/2/users/me",
+        json={"data": {"id": "1"}},
+        headers={"Set-Cookie": "guest_id=v1%3Aalice; Domain=api.x.test; Path=/"},
+    )
+    api.get(f"{BASE}/2/users/me", json={"data": {"id": "2"}})
+
+    http.send("X", "GET", f"{BASE}/2/users/me", headers={"Authorization": "Bearer alice"})
+    http.send("X", "GET", f"{BASE}/2/users/me", headers={"Authorization": "Bearer bob"})
+
+    assert api.calls[0].response.headers["Set-Cookie"].startswith("guest_id=")
+    assert "Cookie" not in api.calls[1].request.headers
+    assert api.calls[1].request.headers["Authorization"] == "Bearer bob"
+    assert len(http.session().cookies) == 0
