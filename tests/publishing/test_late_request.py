@@ -134,6 +134,10 @@ def test_a_late_request_that_finds_the_window_full_is_held_and_sends_nothing(
     assert last.reason == "held: rate limit: the discord window is full"
 
 
+# PostgreSQL only: two pool threads write at once, and the SQLite test database (in memory,
+# shared cache) refuses that at once ("database table is locked") where production's SQLite
+# file waits for the lock.
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_late_requests_take_their_slots_again_in_the_pool_threads(settings, fake_platform):
     """Two accounts: their posts go out on the pool's threads, each of which takes its
