@@ -54,6 +54,11 @@ def _window(name: str, now: dt.datetime) -> tuple[int, dt.datetime, dt.datetime]
     return count, start, start + dt.timedelta(seconds=seconds)
 
 
+def counting_limits() -> bool:
+    """False when ``SANDBOX_COUNT_RATE_LIMITS`` is off (the fault drills' sandbox servers)."""
+    return getattr(settings, "SANDBOX_COUNT_RATE_LIMITS", True)
+
+
 def take_rate_slot(name: str, account: str) -> RateState:
     """Count one request for ``account`` against limit ``name``; say if it is over.
 
@@ -61,7 +66,7 @@ def take_rate_slot(name: str, account: str) -> RateState:
     open), nothing is counted: every request gets a fresh window's state, and the
     sandbox spends no database work on limits nobody can reach.
     """
-    if not getattr(settings, "SANDBOX_COUNT_RATE_LIMITS", True):
+    if not counting_limits():
         return untouched_rate_state(name)
     now = timezone.now()
     limit, start, resets_at = _window(name, now)
@@ -93,7 +98,7 @@ def posts_in_window(name: str, platform: str, account: str) -> int:
     the posts themselves. With ``SANDBOX_COUNT_RATE_LIMITS`` off, as for every
     other limit, nothing is counted: the window is always empty.
     """
-    if not getattr(settings, "SANDBOX_COUNT_RATE_LIMITS", True):
+    if not counting_limits():
         return 0
     _, window = rate_limit(name)
     since = timezone.now() - dt.timedelta(seconds=window)

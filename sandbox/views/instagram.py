@@ -178,10 +178,6 @@ def _resolve_user(account: str, ig_user_id: str) -> str:
     return ig_user_id_for(account) if ig_user_id == "me" else ig_user_id
 
 
-def _published_in_window(account: str) -> int:
-    return posts_in_window(PUBLISH_LIMIT, EMULATION.value, account)
-
-
 @emulated_endpoint(["GET"], _transient)
 @_graph_api
 def me(request: HttpRequest, account: str) -> HttpResponse:
@@ -194,6 +190,10 @@ def me(request: HttpRequest, account: str) -> HttpResponse:
 # --- Containers -----------------------------------------------------------------------
 
 
+def is_video(container: SandboxContainer) -> bool:
+    return bool(container.raw_request.get("video_url"))
+
+
 def container_status(container: SandboxContainer) -> str:
     """FINISHED, IN_PROGRESS, EXPIRED or PUBLISHED, as the Graph API reports it."""
     if container.post_id is not None:
@@ -201,7 +201,7 @@ def container_status(container: SandboxContainer) -> str:
     if timezone.now() - container.created_at > CONTAINER_LIFETIME:
         return "EXPIRED"
     # A video is "processed" by the time the client has polled once.
-    if container.raw_request.get("video_url") and container.status_polls == 0:
+    if is_video(container) and container.status_polls == 0:
         return "IN_PROGRESS"
     return "FINISHED"
 
@@ -365,7 +365,7 @@ def media_publish(request: HttpRequest, account: str, ig_user_id: str) -> HttpRe
                 subcode=2207008,
             )
         quota_total, _ = rate_limit(PUBLISH_LIMIT)
-        if _published_in_window(account) >= quota_total:
+        if posts_in_window(PUBLISH_LIMIT, EMULATION.value, account) >= quota_total:
             return graph_error(
                 400,
                 "Application request limit reached",
@@ -406,7 +406,7 @@ def publishing_limit(request: HttpRequest, account: str, ig_user_id: str) -> Htt
         {
             "data": [
                 {
-                    "quota_usage": _published_in_window(account),
+                    "quota_usage": posts_in_window(PUBLISH_LIMIT, EMULATION.value, account),
                     "config": {"quota_total": quota_total, "quota_duration": quota_duration},
                 }
             ]
@@ -446,7 +446,7 @@ def graph_object(request: HttpRequest, account: str, object_id: str) -> HttpResp
     container = SandboxContainer.objects.filter(container_id=object_id, account=account).first()
     if container is not None:
         # Only a video's polls change what it reports (container_status): an image's are not counted.
-        if {"status_code", "status"} & set(fields) and container.raw_request.get("video_url"):
+        if {"status_code", "status"} & set(fields) and is_video(container):
             SandboxContainer.objects.filter(pk=container.pk).update(
                 status_polls=F("status_polls") + 1
             )

@@ -216,10 +216,6 @@ def _metadata_problem(body: dict[str, Any]) -> JsonResponse | None:
     return None
 
 
-def _completed_uploads_in_window(account: str) -> int:
-    return posts_in_window(UPLOAD_LIMIT, EMULATION.value, account)
-
-
 def _insert_problem(
     params: dict[str, str], body: dict[str, Any] | None, account: str
 ) -> JsonResponse | None:
@@ -232,7 +228,7 @@ def _insert_problem(
     if problem is not None:
         return problem
     upload_limit, _ = rate_limit(UPLOAD_LIMIT)
-    if _completed_uploads_in_window(account) >= upload_limit:
+    if posts_in_window(UPLOAD_LIMIT, EMULATION.value, account) >= upload_limit:
         return google_error(
             400,
             "The user has exceeded the number of videos they may upload.",
