@@ -42,6 +42,17 @@ def fresh_rate_windows(settings):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Passwords hashed with MD5 in tests.
+
+    Every user a factory makes, and every sign-in or token request, hashes a password:
+    with the production hasher (PBKDF2, a million rounds) that is about 0.2 s each here,
+    minutes over the suite. What a test checks never depends on the hasher.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def scheduling_horizon(settings):
     """Tests schedule at fixed dates years ahead: a ten-year horizon, unless a test sets its own."""
     settings.SCHEDULING_HORIZON_DAYS = 3650

@@ -41,6 +41,5 @@ def real_hosts(settings):
 
 @pytest.fixture(autouse=True)
 def fast_api(settings):
-    """Token requests hash a password: a fast hasher; throttles no test reaches."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Throttles no test reaches."""
     settings.API_THROTTLE_USER = "1000000/hour"

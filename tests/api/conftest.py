@@ -22,8 +22,6 @@ def api_settings(settings, tmp_path):
     settings.API_THROTTLE_ANON = "1000000/hour"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PUBLIC_MEDIA_BASE_URL = "https://media.example"
-    # Every token request checks a password: a fast hasher keeps the fuzzing quick.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,6 @@ def webhook_settings(settings, tasks_queued_in_the_database):
     settings.WEBHOOK_CONNECT_TIMEOUT = 2
     settings.WEBHOOK_READ_TIMEOUT = 5
     settings.WEBHOOK_DISPATCH_BUDGET_SECONDS = 10
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ def notification_settings(settings):
     settings.SITE_URL = "https://herald.example"
     settings.API_THROTTLE_USER = "1000000/hour"
     settings.API_THROTTLE_ANON = "1000000/hour"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

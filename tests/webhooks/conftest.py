@@ -112,7 +112,6 @@ def webhook_settings(settings):
     settings.WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
     settings.WEBHOOK_DISPATCH_BUDGET_SECONDS = 20
     settings.PLATFORM_MODULES = dict.fromkeys(registry.values(), FAKE_MODULE)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     FAKE.reset()
     yield settings
     FAKE.reset()
