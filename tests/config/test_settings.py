@@ -243,3 +243,24 @@ def test_x_forwarded_proto_is_believed_behind_a_trusted_proxy():
     assert is_secure == "True"
     # Past the redirect: the API itself answers, asking for credentials.
     assert (status, location) == ("401", "-")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, ["100", "100"]),
+        ({"PUBLISH_BATCH_SIZE": "40"}, ["40", "40"]),
+        ({"PUBLISH_BATCH_SIZE": "40", "PUBLISH_CONCURRENCY": "8"}, ["40", "8"]),
+    ],
+)
+def test_a_worker_sends_its_whole_batch_at_once_unless_told_otherwise(env, expected):
+    """A batch task ends with its slowest post: a pool smaller than the batch sends it in waves."""
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.PUBLISH_BATCH_SIZE, settings.PUBLISH_CONCURRENCY)",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == expected
