@@ -240,7 +240,7 @@ PUBLISH_RETRY_BACKOFF = env_bool("PUBLISH_RETRY_BACKOFF", False)
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600, minimum=30)
 # Platform calls one worker task makes at once (a thread each) for the batch it claimed.
 # By default the whole batch at once: a task ends with its slowest post, so a pool
-# smaller than the batch sends it in two waves and its worker waits twice as long.
+# smaller than the batch sends it in waves and holds its worker up to twice as long.
 PUBLISH_CONCURRENCY = env_int("PUBLISH_CONCURRENCY", PUBLISH_BATCH_SIZE, minimum=1)
 TICK_BUDGET_SECONDS = env_int("TICK_BUDGET_SECONDS", 75, minimum=0)
 TICK_POLL_SECONDS = env_int("TICK_POLL_SECONDS", 1, minimum=1)

@@ -41,8 +41,9 @@ HTTP client's per-thread request count (which tells "nothing was sent" from
 "in doubt"), the redaction of secrets (a ContextVar per attempt) and Django's
 ORM (the checkpoints) are all synchronous. A bounded pool of
 ``PUBLISH_CONCURRENCY`` threads (by default one per row of a batch) runs them
-unchanged; the work is waiting on sockets, which releases the GIL, so threads give the same overlap
-as an event loop would without rewriting every client and its tests, and a
+unchanged; the work is waiting on sockets, which releases the GIL, so threads
+give the same overlap as an event loop would without rewriting every client and
+its tests, and a
 slow call holds one thread until its own timeout, never the others. Each
 thread returns its database connection (to the pool) when its chain ends.
 
