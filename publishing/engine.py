@@ -43,9 +43,8 @@ ORM (the checkpoints) are all synchronous. A bounded pool of
 ``PUBLISH_CONCURRENCY`` threads (by default one per row of a batch) runs them
 unchanged; the work is waiting on sockets, which releases the GIL, so threads
 give the same overlap as an event loop would without rewriting every client and
-its tests, and a
-slow call holds one thread until its own timeout, never the others. Each
-thread returns its database connection (to the pool) when its chain ends.
+its tests, and a slow call holds one thread until its own timeout, never the
+others. Each thread returns its database connection (to the pool) when its chain ends.
 
 Why the claim locks then updates, rather than one ``UPDATE ... RETURNING``:
 the claim must re-check every row (switches, paused account, plan, platform
